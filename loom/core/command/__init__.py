@@ -1,0 +1,5 @@
+"""Commands: validated request payloads."""
+
+from loom.core.command.base import Command
+
+__all__ = ["Command"]

@@ -1,0 +1,288 @@
+"""Turn a use case class into an :class:`ExecutionPlan`, once.
+
+The compiler reads the signature of ``execute`` and the ``computes``,
+``rules`` and ``read_only`` class attributes, checks that they fit together
+and caches the resulting plan. Every structural mistake is reported here, at
+startup, as a :class:`CompilationError` that names the class and parameter.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from loom.core.engine.events import EventKind, RuntimeEvent
+from loom.core.engine.metrics import MetricsAdapter
+from loom.core.engine.plan import (
+    ComputeStep,
+    ExecutionPlan,
+    ExistsStep,
+    InputBinding,
+    LoadStep,
+    ParamBinding,
+    RuleStep,
+    step_label,
+)
+from loom.core.logger import LoggerPort, get_logger
+from loom.core.use_case.markers import (
+    ExistsMarker,
+    InputMarker,
+    LoadByIdMarker,
+    LoadMarker,
+    LookupKind,
+    SourceKind,
+)
+
+_SKIPPED_KINDS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+
+class CompilationError(Exception):
+    """A use case class is not structurally valid; raised at startup."""
+
+
+class UseCaseCompiler:
+    """Compile use case and job classes into cached, immutable plans."""
+
+    def __init__(
+        self,
+        logger: LoggerPort | None = None,
+        metrics: MetricsAdapter | None = None,
+    ) -> None:
+        self._cache: dict[type[Any], ExecutionPlan] = {}
+        self._logger = logger if logger is not None else get_logger("loom.compiler")
+        self._metrics = metrics
+
+    def compile(self, use_case_type: type[Any]) -> ExecutionPlan:
+        """Return the plan of ``use_case_type``, building it on first use.
+
+        The plan is also stored on ``use_case_type.__execution_plan__``.
+        Raises :class:`CompilationError` when the class is not valid.
+        """
+        cached = self._cache.get(use_case_type)
+        if cached is not None:
+            return cached
+        if not isinstance(use_case_type, type):
+            raise CompilationError(f"expected a use case class, got {use_case_type!r}")
+        name = use_case_type.__qualname__
+        self._emit(EventKind.COMPILE_START, name)
+        self._logger.info("[BOOT] compiling use case", usecase=name)
+        plan = build_plan(use_case_type, self._logger)
+        use_case_type.__execution_plan__ = plan
+        self._cache[use_case_type] = plan
+        self._logger.info(
+            "[BOOT] execution plan ready",
+            usecase=name,
+            params=len(plan.param_bindings),
+            loads=len(plan.load_steps),
+            exists=len(plan.exists_steps),
+            computes=len(plan.compute_steps),
+            rules=len(plan.rule_steps),
+        )
+        self._emit(EventKind.COMPILE_DONE, name)
+        return plan
+
+    def get_plan(self, use_case_type: type[Any]) -> ExecutionPlan | None:
+        """Return the cached plan of ``use_case_type``, or ``None``."""
+        return self._cache.get(use_case_type)
+
+    def _emit(self, kind: EventKind, name: str) -> None:
+        if self._metrics is not None:
+            self._metrics.on_event(RuntimeEvent(kind=kind, use_case_name=name))
+
+
+def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> ExecutionPlan:
+    """Inspect ``use_case_type`` and build its plan (no caching, no events)."""
+    name = use_case_type.__qualname__
+    execute = getattr(use_case_type, "execute", None)
+    if execute is None or not callable(execute):
+        raise CompilationError(f"{name} has no execute() method")
+    if getattr(execute, "__isabstractmethod__", False):
+        raise CompilationError(f"{name} must implement execute() before it can be compiled")
+
+    try:
+        signature = inspect.signature(execute)
+    except (TypeError, ValueError) as error:
+        raise CompilationError(f"{name}.execute: cannot read its signature ({error})") from None
+    hints = _type_hints(execute)
+
+    params: list[ParamBinding] = []
+    input_binding: InputBinding | None = None
+    loads: list[LoadStep] = []
+    exists: list[ExistsStep] = []
+    for index, (param_name, parameter) in enumerate(signature.parameters.items()):
+        if parameter.kind in _SKIPPED_KINDS or (index == 0 and param_name == "self"):
+            continue
+        where = f"{name}.execute: parameter '{param_name}'"
+        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
+            raise CompilationError(f"{where} is positional-only; the executor passes by name")
+        annotation = hints.get(param_name, parameter.annotation)
+        if annotation is inspect.Parameter.empty:
+            annotation = Any
+        marker = parameter.default
+        if isinstance(marker, InputMarker):
+            if input_binding is not None:
+                raise CompilationError(
+                    f"{where}: only one Input() is allowed, '{input_binding.name}' already is one"
+                )
+            input_binding = InputBinding(param_name, annotation)
+        elif isinstance(marker, LoadByIdMarker):
+            loads.append(
+                LoadStep(
+                    param_name,
+                    marker.entity_type,
+                    source_kind=SourceKind.PARAM,
+                    source_name=marker.by,
+                    lookup_kind=LookupKind.BY_ID,
+                    against="id",
+                    profile=marker.profile,
+                    on_missing=marker.on_missing,
+                )
+            )
+        elif isinstance(marker, LoadMarker):
+            loads.append(
+                LoadStep(
+                    param_name,
+                    marker.entity_type,
+                    source_kind=marker.source_kind,
+                    source_name=marker.source_name,
+                    lookup_kind=LookupKind.BY_FIELD,
+                    against=marker.against,
+                    profile=marker.profile,
+                    on_missing=marker.on_missing,
+                )
+            )
+        elif isinstance(marker, ExistsMarker):
+            exists.append(
+                ExistsStep(
+                    param_name,
+                    marker.entity_type,
+                    source_kind=marker.source_kind,
+                    source_name=marker.source_name,
+                    against=marker.against,
+                    on_missing=marker.on_missing,
+                )
+            )
+        else:
+            params.append(ParamBinding(param_name, annotation))
+
+    plain = {binding.name for binding in params}
+    for step in (*loads, *exists):
+        _check_source(name, step, plain, input_binding)
+
+    computes = _steps(name, "computes", getattr(use_case_type, "computes", ()), ComputeStep)
+    rules = _steps(name, "rules", getattr(use_case_type, "rules", ()), RuleStep)
+    if input_binding is None and (computes or rules) and logger is not None:
+        logger.warning(
+            "[BOOT] computes and rules run only with an Input() parameter; they are ignored",
+            usecase=name,
+        )
+
+    return ExecutionPlan(
+        use_case_type=use_case_type,
+        param_bindings=tuple(params),
+        input_binding=input_binding,
+        load_steps=tuple(loads),
+        exists_steps=tuple(exists),
+        compute_steps=computes,
+        rule_steps=rules,
+        read_only=bool(getattr(use_case_type, "read_only", False)),
+    )
+
+
+def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations of ``fn``; unresolvable ones stay as written."""
+    try:
+        return typing.get_type_hints(fn)
+    except Exception:
+        return {}
+
+
+def _check_source(
+    name: str,
+    step: LoadStep | ExistsStep,
+    plain: set[str],
+    input_binding: InputBinding | None,
+) -> None:
+    where = f"{name}.execute: parameter '{step.name}'"
+    marker = _marker_name(step)
+    if step.source_kind is SourceKind.PARAM:
+        if step.source_name not in plain:
+            argument = "by" if isinstance(step, LoadStep) and step.lookup_kind is LookupKind.BY_ID else "from_param"
+            raise CompilationError(
+                f"{where}: {marker}({argument}={step.source_name!r}) names no plain parameter"
+                f" of execute (plain parameters: {', '.join(sorted(plain)) or 'none'})"
+            )
+        return
+    if input_binding is None:
+        raise CompilationError(
+            f"{where}: {marker}(from_command={step.source_name!r}) needs an Input() parameter"
+        )
+    fields = getattr(input_binding.command_type, "model_fields", None)
+    if isinstance(fields, dict) and step.source_name not in fields:
+        if not hasattr(input_binding.command_type, step.source_name):
+            raise CompilationError(
+                f"{where}: {marker}(from_command={step.source_name!r}) names no field of"
+                f" {input_binding.command_type.__qualname__}"
+            )
+
+
+def _marker_name(step: LoadStep | ExistsStep) -> str:
+    if isinstance(step, ExistsStep):
+        return "Exists"
+    return "LoadById" if step.lookup_kind is LookupKind.BY_ID else "Load"
+
+
+def _steps(
+    name: str,
+    attribute: str,
+    functions: object,
+    step_type: type[ComputeStep] | type[RuleStep],
+) -> tuple[Any, ...]:
+    if not isinstance(functions, Sequence) or isinstance(functions, str):
+        raise CompilationError(f"{name}.{attribute} must be a list or tuple of functions")
+    steps = []
+    for index, fn in enumerate(functions):
+        if not callable(fn):
+            raise CompilationError(f"{name}.{attribute}[{index}] is not callable: {fn!r}")
+        steps.append(step_type(fn, accepts_context=_accepts_context(name, attribute, index, fn)))
+    return tuple(steps)
+
+
+def _accepts_context(name: str, attribute: str, index: int, fn: Any) -> bool:
+    """True when ``fn`` takes ``(command, fields_set, context)``.
+
+    Functions taking exactly two positional arguments get no context; any
+    signature that cannot take two is a compile error.
+    """
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    try:
+        signature.bind(None, None, None)
+    except TypeError:
+        pass
+    else:
+        try:
+            signature.bind(None, None)
+        except TypeError:
+            return True
+        positional = [
+            p
+            for p in signature.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+        ]
+        return len(positional) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in positional)
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise CompilationError(
+            f"{name}.{attribute}[{index}] ({step_label(fn)}) must accept"
+            " (command, fields_set) or (command, fields_set, context)"
+        ) from None
+    return False
+
+
+__all__ = ["CompilationError", "UseCaseCompiler", "build_plan"]

@@ -1,0 +1,370 @@
+"""Run use cases: the pipeline wrapped in a unit of work, events and logs.
+
+For each use case class the executor prepares, once, the function that runs
+its pipeline: the generated executor when one fits the live plan, otherwise
+the :class:`PlanInterpreter`. Everything around the pipeline (unit of work,
+pending dispatches, metrics events, summary logs) lives here and is the same
+for both, so the two paths can only differ inside the pipeline itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from time import perf_counter
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from loom.core.engine.compiler import UseCaseCompiler
+from loom.core.engine.events import EventKind, RuntimeEvent
+from loom.core.engine.generated import (
+    ExecutionMode,
+    GeneratedCodeError,
+    GeneratedExecutors,
+    GeneratedRun,
+    resolve_mode,
+    resolve_package,
+)
+from loom.core.engine.interpreter import PlanInterpreter
+from loom.core.engine.metrics import MetricsAdapter
+from loom.core.engine.plan import ExecutionPlan
+from loom.core.engine.steps import ParameterBindingError, StepRuntime, check_params
+from loom.core.errors import RuleViolations
+from loom.core.job.context import (
+    clear_pending_dispatches,
+    close_dispatch_scope,
+    flush_pending_dispatches,
+    open_dispatch_scope,
+)
+from loom.core.logger import LoggerPort, get_logger, is_enabled
+from loom.core.tracing import get_trace_id
+from loom.core.uow.abc import UnitOfWork, UnitOfWorkFactory
+from loom.core.uow.context import active_uow
+
+if TYPE_CHECKING:
+    from loom.core.job.job import Job
+    from loom.core.use_case.use_case import UseCase
+
+ResultT = TypeVar("ResultT")
+
+STATUS_SUCCESS = "success"
+STATUS_FAILURE = "failure"
+STATUS_RULE_FAILURE = "rule_failure"
+STATUS_CANCELLED = "cancelled"
+
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Prepared:
+    """A use case class made ready to run: its plan and the function to run it."""
+
+    __slots__ = ("plan", "name", "read_only", "run", "generated")
+
+    def __init__(self, plan: ExecutionPlan, run: GeneratedRun, generated: bool) -> None:
+        self.plan = plan
+        self.name = plan.use_case_name
+        self.read_only = plan.read_only
+        self.run = run
+        self.generated = generated
+
+
+class RuntimeExecutor:
+    """Execute use cases and jobs from their compiled plans.
+
+    ``uow_factory`` wraps every top-level, non-read-only call in a unit of
+    work; calls made while one is active join it. ``metrics`` receives
+    ``EXEC_START`` then ``EXEC_DONE`` or ``EXEC_ERROR``. ``repo_resolver``
+    finds repositories not passed in ``dependencies``. ``debug_execution``
+    logs every pipeline step.
+
+    ``execution_mode`` (default ``$LOOM_EXECUTION_MODE`` or ``auto``) and
+    ``generated_package`` (default ``$LOOM_GENERATED`` or ``generated``)
+    choose whether loomgen's executors are used; see
+    :class:`~loom.core.engine.generated.ExecutionMode`.
+    """
+
+    def __init__(
+        self,
+        compiler: UseCaseCompiler,
+        *,
+        uow_factory: UnitOfWorkFactory | None = None,
+        debug_execution: bool = False,
+        logger: LoggerPort | None = None,
+        metrics: MetricsAdapter | None = None,
+        repo_resolver: Callable[[type[Any]], Any] | None = None,
+        execution_mode: ExecutionMode | str | None = None,
+        generated_package: str | None = None,
+    ) -> None:
+        self._compiler = compiler
+        self._uow_factory = uow_factory
+        self._logger = logger if logger is not None else get_logger("loom.executor")
+        self._metrics = metrics
+        self._runtime = StepRuntime(self._logger, repo_resolver, debug_execution)
+        self.mode = resolve_mode(execution_mode)
+        self._generated = GeneratedExecutors(resolve_package(generated_package))
+        self._prepared: dict[type[Any], Prepared] = {}
+        self._info_check: Callable[[int], bool] | None = getattr(
+            self._logger, "is_enabled_for", None
+        )
+
+    # -- preparation ---------------------------------------------------------
+
+    def prepare(self, use_case_type: type[Any]) -> Prepared:
+        """Compile ``use_case_type`` and choose how to run it (done once per class).
+
+        Called by :meth:`execute` on first use; call it at startup to surface
+        compile errors and stale generated code before the first request.
+        """
+        prepared = self._prepared.get(use_case_type)
+        if prepared is not None:
+            return prepared
+        plan = self._compiler.compile(use_case_type)
+        run: GeneratedRun | None = None
+        if self.mode is not ExecutionMode.INTERPRETED:
+            run = self._find_generated(plan)
+        prepared = Prepared(plan, run or PlanInterpreter(plan), generated=run is not None)
+        self._prepared[use_case_type] = prepared
+        return prepared
+
+    def prepare_all(self, use_case_types: Iterable[type[Any]]) -> None:
+        """:meth:`prepare` every class in ``use_case_types``."""
+        for use_case_type in use_case_types:
+            self.prepare(use_case_type)
+
+    def uses_generated(self, use_case_type: type[Any]) -> bool:
+        """Whether calls of ``use_case_type`` run generated code."""
+        return self.prepare(use_case_type).generated
+
+    def _find_generated(self, plan: ExecutionPlan) -> GeneratedRun | None:
+        found = self._generated.find(plan)
+        if found.run is not None:
+            return found.run
+        assert found.problem is not None
+        if self.mode is ExecutionMode.GENERATED:
+            raise GeneratedCodeError(
+                f"{found.problem}; LOOM_EXECUTION_MODE=generated requires a fresh"
+                " generated executor (run `loomgen build`)"
+            )
+        if found.stale:
+            self._logger.warning(
+                f"[GEN] {plan.use_case_name}: falling back to the interpreter: {found.problem}",
+                usecase=plan.use_case_name,
+            )
+            if self._metrics is not None:
+                self._metrics.on_event(
+                    RuntimeEvent(
+                        kind=EventKind.GENERATED_FALLBACK,
+                        use_case_name=plan.use_case_name,
+                        status="stale",
+                    )
+                )
+        return None
+
+    # -- execution -------------------------------------------------------------
+
+    @overload
+    async def execute(
+        self,
+        compilable: UseCase[Any, ResultT],
+        *,
+        params: Mapping[str, Any] | None = ...,
+        payload: Mapping[str, Any] | None = ...,
+        dependencies: Mapping[type[Any], Any] | None = ...,
+        load_overrides: Mapping[type[Any], Any] | None = ...,
+        read_only: bool = ...,
+    ) -> ResultT: ...
+
+    @overload
+    async def execute(
+        self,
+        compilable: Job[ResultT],
+        *,
+        params: Mapping[str, Any] | None = ...,
+        payload: Mapping[str, Any] | None = ...,
+        dependencies: Mapping[type[Any], Any] | None = ...,
+        load_overrides: Mapping[type[Any], Any] | None = ...,
+        read_only: bool = ...,
+    ) -> ResultT: ...
+
+    @overload
+    async def execute(
+        self,
+        compilable: Any,
+        *,
+        params: Mapping[str, Any] | None = ...,
+        payload: Mapping[str, Any] | None = ...,
+        dependencies: Mapping[type[Any], Any] | None = ...,
+        load_overrides: Mapping[type[Any], Any] | None = ...,
+        read_only: bool = ...,
+    ) -> Any: ...
+
+    async def execute(
+        self,
+        compilable: Any,
+        *,
+        params: Mapping[str, Any] | None = None,
+        payload: Mapping[str, Any] | None = None,
+        dependencies: Mapping[type[Any], Any] | None = None,
+        load_overrides: Mapping[type[Any], Any] | None = None,
+        read_only: bool = False,
+    ) -> Any:
+        """Run ``compilable``'s pipeline and return what its ``execute`` returns.
+
+        Raises ``ValueError`` (missing parameter or payload),
+        :class:`ParameterBindingError`, pydantic's ``ValidationError``,
+        :class:`~loom.core.errors.NotFound`,
+        :class:`~loom.core.errors.RuleViolations`, or whatever ``execute``
+        raises. A failed call rolls its unit of work back.
+        """
+        prepared = self._prepared.get(type(compilable))
+        if prepared is None:
+            prepared = self.prepare(type(compilable))
+        if params is None:
+            params = _NO_PARAMS
+        elif type(params) is not dict:
+            params = check_params(prepared.name, params)
+        factory = self._uow_factory
+        if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
+            return await self._observed(
+                prepared, compilable, params, payload, dependencies, load_overrides, None
+            )
+        return await self._observed(
+            prepared, compilable, params, payload, dependencies, load_overrides, factory
+        )
+
+    async def _observed(
+        self,
+        prepared: Prepared,
+        compilable: Any,
+        params: Mapping[str, Any],
+        payload: Any,
+        dependencies: Mapping[type[Any], Any] | None,
+        load_overrides: Mapping[type[Any], Any] | None,
+        factory: UnitOfWorkFactory | None,
+    ) -> Any:
+        """Run with summary logs and metrics events around it."""
+        start = perf_counter()
+        metrics = self._metrics
+        info_check = self._info_check
+        log_info = True if info_check is None else info_check(logging.INFO)
+        if log_info or metrics is not None:
+            self._started(prepared.name, log_info)
+        try:
+            if factory is None:
+                result = await prepared.run(
+                    compilable, params, payload, dependencies, load_overrides, self._runtime
+                )
+            else:
+                result = await self._in_unit_of_work(
+                    factory, prepared, compilable, params, payload, dependencies, load_overrides
+                )
+        except RuleViolations as error:
+            self._finished(prepared.name, start, STATUS_RULE_FAILURE, error)
+            raise
+        except Exception as error:
+            self._finished(prepared.name, start, STATUS_FAILURE, error)
+            raise
+        except BaseException as error:
+            self._finished(prepared.name, start, STATUS_CANCELLED, error)
+            raise
+        if log_info or metrics is not None:
+            self._finished(prepared.name, start, STATUS_SUCCESS, None)
+        return result
+
+    async def _in_unit_of_work(
+        self,
+        factory: UnitOfWorkFactory,
+        prepared: Prepared,
+        compilable: Any,
+        params: Mapping[str, Any],
+        payload: Any,
+        dependencies: Mapping[type[Any], Any] | None,
+        load_overrides: Mapping[type[Any], Any] | None,
+    ) -> Any:
+        """Own a unit of work: begin, run, commit, then flush dispatches."""
+        uow = factory.create()
+        uow_token = active_uow.set(uow)
+        dispatch_token = open_dispatch_scope()
+        try:
+            try:
+                await uow.begin()
+                result = await prepared.run(
+                    compilable, params, payload, dependencies, load_overrides, self._runtime
+                )
+                await uow.commit()
+            except BaseException as error:
+                clear_pending_dispatches()
+                await self._roll_back(prepared.name, uow, error)
+                raise
+            await flush_pending_dispatches()
+            return result
+        finally:
+            close_dispatch_scope(dispatch_token)
+            active_uow.reset(uow_token)
+
+    async def _roll_back(self, name: str, uow: UnitOfWork, cause: BaseException) -> None:
+        """Roll back; a failing rollback is logged, never hides ``cause``."""
+        try:
+            await uow.rollback()
+        except BaseException as error:
+            self._logger.error(
+                f"[UOW] {name}: rollback failed after {type(cause).__name__}:"
+                f" {type(error).__name__}: {error}",
+                usecase=name,
+                error=repr(error),
+            )
+
+    def _started(self, name: str, log_info: bool) -> None:
+        trace_id = get_trace_id()
+        if log_info:
+            self._logger.info(f"[EXEC] {name}", usecase=name, trace_id=trace_id)
+        if self._metrics is not None:
+            self._metrics.on_event(
+                RuntimeEvent(kind=EventKind.EXEC_START, use_case_name=name, trace_id=trace_id)
+            )
+
+    def _finished(
+        self, name: str, start: float, status: str, error: BaseException | None
+    ) -> None:
+        duration_ms = (perf_counter() - start) * 1000.0
+        trace_id = get_trace_id()
+        logger = self._logger
+        if error is None:
+            if is_enabled(logger, logging.INFO):
+                logger.info(
+                    f"[DONE] {name}",
+                    usecase=name,
+                    status=status,
+                    duration_ms=round(duration_ms, 3),
+                    trace_id=trace_id,
+                )
+        elif status == STATUS_RULE_FAILURE:
+            logger.warning(
+                f"[FAIL] {name}: {error}",
+                usecase=name,
+                status=status,
+                duration_ms=round(duration_ms, 3),
+                trace_id=trace_id,
+            )
+        else:
+            logger.error(
+                f"[FAIL] {name}: {type(error).__name__}: {error}",
+                usecase=name,
+                status=status,
+                duration_ms=round(duration_ms, 3),
+                trace_id=trace_id,
+            )
+        if self._metrics is not None:
+            self._metrics.on_event(
+                RuntimeEvent(
+                    kind=EventKind.EXEC_DONE if error is None else EventKind.EXEC_ERROR,
+                    use_case_name=name,
+                    duration_ms=duration_ms,
+                    status=status,
+                    error=error,
+                    trace_id=trace_id,
+                )
+            )
+
+
+__all__ = ["ParameterBindingError", "Prepared", "RuntimeExecutor"]

@@ -1,0 +1,156 @@
+"""Finding, checking and loading the executors that loomgen generated.
+
+A generated package (``generated`` unless ``LOOM_GENERATED`` says otherwise)
+holds, in its ``__init__``, a registry that maps ``module:qualname`` to the
+fingerprint of the plan the executor was written for and where the function
+lives. Modules are imported only when a use case they serve is first
+prepared, and an executor is used only when both its shape fingerprint and
+the objects it bound match the live plan (see :mod:`.fingerprint`). All this
+is checked once per use case class, never per call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from loom.core.engine.fingerprint import GENERATED_FORMAT, plan_fingerprint, specialized_objects
+from loom.core.engine.plan import ExecutionPlan
+
+GeneratedRun = Callable[..., Awaitable[Any]]
+
+MODE_VARIABLE = "LOOM_EXECUTION_MODE"
+PACKAGE_VARIABLE = "LOOM_GENERATED"
+DEFAULT_PACKAGE = "generated"
+
+
+class ExecutionMode(StrEnum):
+    """How the executor chooses between generated code and the interpreter."""
+
+    AUTO = "auto"
+    """Use a generated executor when one fits the live plan, else interpret."""
+    INTERPRETED = "interpreted"
+    """Never use generated code."""
+    GENERATED = "generated"
+    """Always use generated code; a missing or stale executor is an error."""
+
+
+class GeneratedCodeError(RuntimeError):
+    """Generated code was required (``generated`` mode) but none fits."""
+
+
+def resolve_mode(mode: ExecutionMode | str | None) -> ExecutionMode:
+    """The mode given, else ``$LOOM_EXECUTION_MODE``, else ``auto``."""
+    raw = mode if mode is not None else os.environ.get(MODE_VARIABLE, "") or ExecutionMode.AUTO
+    try:
+        return ExecutionMode(raw)
+    except ValueError:
+        choices = ", ".join(m.value for m in ExecutionMode)
+        source = "execution_mode" if mode is not None else MODE_VARIABLE
+        raise ValueError(f"{source}={raw!r} is not an execution mode (choose {choices})") from None
+
+
+def resolve_package(package: str | None) -> str:
+    """The package given, else ``$LOOM_GENERATED``, else ``generated``."""
+    return package or os.environ.get(PACKAGE_VARIABLE, "") or DEFAULT_PACKAGE
+
+
+class Lookup:
+    """Outcome of looking for a generated executor for one plan."""
+
+    __slots__ = ("run", "problem", "stale")
+
+    def __init__(self, run: GeneratedRun | None, problem: str | None, stale: bool) -> None:
+        self.run = run
+        self.problem = problem
+        self.stale = stale
+
+
+class GeneratedExecutors:
+    """The registry of one generated package, loaded on first use."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self._entries: Mapping[str, tuple[str, str, str]] | None = None
+        self._refusal: str | None = None
+        self._present = False
+
+    def find(self, plan: ExecutionPlan) -> Lookup:
+        """Return the executor for ``plan``, or why there is none usable.
+
+        ``stale`` is set when something generated exists but must not run
+        (different shape, different objects, unreadable or refused package).
+        """
+        entries = self._load()
+        if entries is None:
+            assert self._refusal is not None
+            return Lookup(None, self._refusal, stale=self._present)
+        use_case = plan.use_case_type
+        key = f"{use_case.__module__}:{use_case.__qualname__}"
+        entry = entries.get(key)
+        if entry is None:
+            return Lookup(None, f"no generated executor for {key} in {self.package}", False)
+        module_name, function_name, fingerprint = entry
+        if fingerprint != plan_fingerprint(plan):
+            return Lookup(
+                None,
+                f"generated executor for {key} is stale: {use_case.__qualname__} changed"
+                " since `loomgen build` (fingerprint mismatch)",
+                True,
+            )
+        try:
+            module = importlib.import_module(module_name, self.package)
+            run = getattr(module, function_name)
+            bound = module.SPECIALIZED_ON[use_case.__qualname__]
+        except Exception as error:
+            return Lookup(
+                None,
+                f"generated executor for {key} cannot be loaded from"
+                f" {self.package}{module_name}: {type(error).__name__}: {error}",
+                True,
+            )
+        live = specialized_objects(plan)
+        if len(bound) != len(live) or any(a is not b for a, b in zip(bound, live, strict=False)):
+            return Lookup(
+                None,
+                f"generated executor for {key} is stale: it was built for other objects"
+                " (a compute, rule, entity, command or parameter type changed)",
+                True,
+            )
+        return Lookup(run, None, False)
+
+    def _load(self) -> Mapping[str, tuple[str, str, str]] | None:
+        if self._entries is not None or self._refusal is not None:
+            return self._entries
+        try:
+            registry = importlib.import_module(self.package)
+        except ModuleNotFoundError as error:
+            if error.name is not None and self.package.startswith(error.name):
+                self._refusal = f"generated package {self.package!r} is not importable"
+                return None
+            self._present = True
+            self._refusal = f"generated package {self.package!r} failed to import: {error}"
+            return None
+        except Exception as error:
+            self._present = True
+            self._refusal = (
+                f"generated package {self.package!r} failed to import:"
+                f" {type(error).__name__}: {error}"
+            )
+            return None
+        self._present = True
+        found_format = getattr(registry, "LOOMGEN_FORMAT", None)
+        entries = getattr(registry, "EXECUTORS", None)
+        if found_format != GENERATED_FORMAT or not isinstance(entries, Mapping):
+            writer = getattr(registry, "LOOMGEN_VERSION", "an unknown loomgen")
+            self._refusal = (
+                f"generated package {self.package!r} was written by loomgen {writer} in"
+                f" format {found_format!r}, but this loom runtime reads format"
+                f" {GENERATED_FORMAT}: run `loomgen build` to regenerate it"
+            )
+            return None
+        self._entries = entries
+        return entries

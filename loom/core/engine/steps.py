@@ -1,0 +1,172 @@
+"""Pipeline helpers shared by the interpreter and by generated executors.
+
+The interpreter (:mod:`loom.core.engine.interpreter`) and the executors that
+loomgen writes call these same functions for every piece of behaviour that is
+not a straight assignment, so both paths raise identical errors and log
+identical lines. Generated code only inlines the fast paths (dict lookups,
+``isinstance`` checks, attribute reads) and calls in here for the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from loom.core.engine.plan import step_label
+from loom.core.errors import NotFound, RuleViolation
+from loom.core.logger import LoggerPort, is_enabled
+from loom.core.tracing import get_trace_id
+from loom.core.use_case.markers import OnMissing
+
+RepoResolver = Callable[[type[Any]], Any]
+
+
+class ParameterBindingError(ValueError):
+    """A plain parameter's value could not be converted to its declared type."""
+
+
+class StepRuntime:
+    """Per-executor settings the pipeline needs: built once, passed to every run."""
+
+    __slots__ = ("logger", "repo_resolver", "debug")
+
+    def __init__(
+        self,
+        logger: LoggerPort,
+        repo_resolver: RepoResolver | None,
+        debug: bool,
+    ) -> None:
+        self.logger = logger
+        self.repo_resolver = repo_resolver
+        self.debug = debug
+
+    def step(self, use_case_name: str, action: str, subject: Any) -> None:
+        """Log one pipeline step (callers check ``debug`` first).
+
+        ``subject`` is a parameter name, or the function/class the step uses.
+        """
+        label = subject if isinstance(subject, str) else step_label(subject)
+        self.logger.info(f"[STEP] {action} {label}", usecase=use_case_name, step=action)
+
+    def rule_failed(self, use_case_name: str, rule: Any, violation: RuleViolation) -> None:
+        """Log one violated rule as a warning."""
+        if is_enabled(self.logger, logging.WARNING):
+            label = step_label(rule)
+            self.logger.warning(
+                f"[RULE] {label} failed: {violation.field}: {violation.message}",
+                usecase=use_case_name,
+                rule=label,
+                field=violation.field,
+                trace_id=get_trace_id(),
+            )
+
+
+def converts(annotation: Any) -> bool:
+    """Whether values of a parameter annotated ``annotation`` are converted.
+
+    Only concrete classes convert: ``int``, ``str``, ``UUID``, ``Decimal``,
+    a model class... Not ``Any``, ``object``, unions, generics or strings.
+    """
+    return isinstance(annotation, type) and annotation is not Any and annotation is not object
+
+
+def missing_parameter(use_case_name: str, name: str) -> ValueError:
+    return ValueError(f"{use_case_name}: missing required parameter '{name}'")
+
+
+def convert_parameter(use_case_name: str, name: str, annotation: type[Any], value: Any) -> Any:
+    """Convert ``value`` by calling ``annotation``; fail with a clear error."""
+    try:
+        return annotation(value)
+    except Exception as error:
+        raise ParameterBindingError(
+            f"{use_case_name}: invalid value for parameter '{name}': expected"
+            f" {annotation.__name__}, got {type(value).__name__} ({value!r})"
+        ) from error
+
+
+def check_params(use_case_name: str, params: object) -> Mapping[str, Any]:
+    """``params`` must be a mapping of parameter names to values."""
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"{use_case_name}: params must be a dict of parameter values,"
+            f" got {type(params).__name__}"
+        )
+    return params
+
+
+def build_command(
+    use_case_name: str, input_name: str, command_type: Any, payload: Any
+) -> tuple[Any, frozenset[str]]:
+    """Build the ``Input()`` command from ``payload``; returns it and its fields_set."""
+    if payload is None:
+        raise ValueError(
+            f"{use_case_name}: a payload is required to build '{input_name}' (Input())"
+        )
+    if not isinstance(payload, Mapping):
+        raise ValueError(
+            f"{use_case_name}: the payload for '{input_name}' must be a dict of fields,"
+            f" got {type(payload).__name__}"
+        )
+    from_payload = getattr(command_type, "from_payload", None)
+    if from_payload is None:
+        raise TypeError(
+            f"{use_case_name}: the type of '{input_name}' ({_type_name(command_type)})"
+            " has no from_payload(); derive it from loom.core.command.Command"
+        )
+    command, fields_set = from_payload(payload)
+    return command, frozenset(fields_set)
+
+
+def find_repository(
+    use_case_name: str,
+    entity_type: type[Any],
+    dependencies: Mapping[type[Any], Any] | None,
+    runtime: StepRuntime,
+) -> Any:
+    """The repository of ``entity_type``: from ``dependencies``, else the resolver."""
+    repository = None if dependencies is None else dependencies.get(entity_type)
+    if repository is None and runtime.repo_resolver is not None:
+        repository = runtime.repo_resolver(entity_type)
+    if repository is None:
+        raise RuntimeError(
+            f"{use_case_name}: no repository for {entity_type.__name__}: pass it in"
+            " dependencies= or configure the executor's repo_resolver"
+        )
+    return repository
+
+
+def on_missing_entity(entity_type: type[Any], value: Any, policy: OnMissing) -> Any:
+    """What a load yields when the repository returned ``None``."""
+    if policy is OnMissing.RETURN_NONE:
+        return None
+    if policy is OnMissing.RETURN_FALSE:
+        return False
+    raise NotFound(entity_type.__name__, id=value)
+
+
+def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool:
+    """What an exists check yields when nothing matched: ``False``, or ``NotFound``."""
+    if policy is OnMissing.RAISE:
+        raise NotFound(entity_type.__name__, id=value)
+    return False
+
+
+def _type_name(value: Any) -> str:
+    name = getattr(value, "__qualname__", None)
+    return name if isinstance(name, str) else repr(value)
+
+
+__all__ = [
+    "ParameterBindingError",
+    "StepRuntime",
+    "build_command",
+    "check_params",
+    "convert_parameter",
+    "converts",
+    "find_repository",
+    "missing_parameter",
+    "on_missing_check",
+    "on_missing_entity",
+]

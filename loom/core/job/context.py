@@ -1,0 +1,69 @@
+"""Dispatches that must wait until the current transaction has committed.
+
+A use case that wants to enqueue a job or publish a message calls
+:func:`add_pending_dispatch`; the executor runs the queued callables only after
+its unit of work commits, and drops them when it rolls back, so nothing is
+announced about data that was never persisted.
+
+The queue lives in a context variable. The executor that opens a unit of work
+installs a fresh list for the duration of the transaction; nested executions
+and tasks spawned inside it share that list, while concurrent top-level
+executions each have their own.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import Any
+
+_pending: ContextVar[list[Callable[[], Any]] | None] = ContextVar(
+    "loom_pending_dispatches", default=None
+)
+
+
+def add_pending_dispatch(dispatch: Callable[[], Any]) -> None:
+    """Queue a zero-argument callable (sync, or returning an awaitable)."""
+    queue = _pending.get()
+    if queue is None:
+        queue = []
+        _pending.set(queue)
+    queue.append(dispatch)
+
+
+async def flush_pending_dispatches() -> None:
+    """Run and forget every queued dispatch, in the order they were added.
+
+    The queue is detached before the first call, so a dispatch that raises
+    leaves nothing behind for a later request.
+    """
+    queue = _pending.get()
+    _pending.set(None)
+    if not queue:
+        return
+    for dispatch in queue:
+        outcome = dispatch()
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
+def clear_pending_dispatches() -> None:
+    """Drop every queued dispatch without running it."""
+    _pending.set(None)
+
+
+def open_dispatch_scope() -> Token[list[Callable[[], Any]] | None]:
+    """Give the current context a fresh, empty queue (used by the executor)."""
+    return _pending.set([])
+
+
+def close_dispatch_scope(token: Token[list[Callable[[], Any]] | None]) -> None:
+    """Restore the queue that was current before :func:`open_dispatch_scope`."""
+    _pending.reset(token)
+
+
+def pending_dispatch_count() -> int:
+    """How many dispatches are queued in the current context."""
+    queue = _pending.get()
+    return 0 if queue is None else len(queue)
