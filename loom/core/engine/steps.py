@@ -137,19 +137,24 @@ def find_repository(
     return repository
 
 
+def not_found(entity_type: type[Any], value: Any) -> NotFound:
+    """The error for a lookup of ``entity_type`` by ``value`` that found nothing."""
+    return NotFound(entity_type.__name__, id=value)
+
+
 def on_missing_entity(entity_type: type[Any], value: Any, policy: OnMissing) -> Any:
     """What a load yields when the repository returned ``None``."""
     if policy is OnMissing.RETURN_NONE:
         return None
     if policy is OnMissing.RETURN_FALSE:
         return False
-    raise NotFound(entity_type.__name__, id=value)
+    raise not_found(entity_type, value)
 
 
 def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool:
     """What an exists check yields when nothing matched: ``False``, or ``NotFound``."""
     if policy is OnMissing.RAISE:
-        raise NotFound(entity_type.__name__, id=value)
+        raise not_found(entity_type, value)
     return False
 
 
@@ -167,6 +172,7 @@ __all__ = [
     "converts",
     "find_repository",
     "missing_parameter",
+    "not_found",
     "on_missing_check",
     "on_missing_entity",
 ]

@@ -1,0 +1,193 @@
+"""The intermediate representation: what loomgen knows about each use case.
+
+Plain frozen dataclasses, built by :mod:`loomgen.parse` from source text and
+read by :mod:`loomgen.render`. No parent links, no behaviour beyond derived
+views. Objects the generated code needs are :class:`Ref` values: an
+expression plus the import that makes its root name available.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from loom.core.engine.fingerprint import GENERATED_FORMAT, Shape, shape_fingerprint
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where something was declared (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Import:
+    """``from module import name`` (or ``import module`` when ``name`` is empty)."""
+
+    module: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """An object referred to by the source, reachable from the generated module.
+
+    ``root`` is the first name of ``expression``; ``origin`` says how to bind
+    that name (``None`` for builtins). ``expression`` is the dotted path as
+    written (``User``, ``models.User``, ``PlaceOrder.Entity``).
+    """
+
+    expression: str
+    root: str
+    origin: Import | None
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The attribute names after the root (``models.User`` -> ``("User",)``)."""
+        return tuple(self.expression.split(".")[1:])
+
+
+@dataclass(frozen=True, slots=True)
+class ParamIR:
+    """A plain parameter; ``target`` is set when values are converted to it."""
+
+    name: str
+    target: Ref | None
+    declaration: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class InputIR:
+    name: str
+    command: Ref
+    declaration: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class LoadIR:
+    name: str
+    entity: Ref
+    source_kind: str
+    source_name: str
+    lookup_kind: str
+    against: str
+    profile: str
+    on_missing: str
+    declaration: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ExistsIR:
+    name: str
+    entity: Ref
+    source_kind: str
+    source_name: str
+    against: str
+    on_missing: str
+    declaration: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionIR:
+    """A compute or rule function and whether it takes the context argument."""
+
+    function: Ref
+    accepts_context: bool
+    declaration: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class UseCaseIR:
+    """Everything the generated executor of one use case class specializes on."""
+
+    module: str
+    qualname: str
+    use_case: Ref
+    kind: str
+    is_async: bool
+    read_only: bool
+    params: tuple[ParamIR, ...]
+    input: InputIR | None
+    loads: tuple[LoadIR, ...]
+    exists: tuple[ExistsIR, ...]
+    computes: tuple[FunctionIR, ...]
+    rules: tuple[FunctionIR, ...]
+    location: Location
+    execute_location: Location
+
+    @property
+    def key(self) -> str:
+        """The registry key, ``module:qualname``."""
+        return f"{self.module}:{self.qualname}"
+
+    def shape(self) -> Shape:
+        """The same canonical shape :func:`loom...fingerprint.plan_shape` computes."""
+        shape: dict[str, Any] = {
+            "format": GENERATED_FORMAT,
+            "use_case": self.key,
+            "is_async": self.is_async,
+            "read_only": self.read_only,
+            "params": [{"name": p.name, "converts": p.target is not None} for p in self.params],
+            "input": None if self.input is None else {"name": self.input.name},
+            "loads": [
+                {
+                    "name": step.name,
+                    "source_kind": step.source_kind,
+                    "source_name": step.source_name,
+                    "lookup_kind": step.lookup_kind,
+                    "against": step.against,
+                    "profile": step.profile,
+                    "on_missing": step.on_missing,
+                }
+                for step in self.loads
+            ],
+            "exists": [
+                {
+                    "name": step.name,
+                    "source_kind": step.source_kind,
+                    "source_name": step.source_name,
+                    "against": step.against,
+                    "on_missing": step.on_missing,
+                }
+                for step in self.exists
+            ],
+            "computes": [{"context": step.accepts_context} for step in self.computes],
+            "rules": [{"context": step.accepts_context} for step in self.rules],
+        }
+        return shape
+
+    @property
+    def fingerprint(self) -> str:
+        return shape_fingerprint(self.shape())
+
+    def specialized_on(self) -> tuple[Ref, ...]:
+        """Refs in the order of :func:`loom...fingerprint.specialized_objects`."""
+        refs: list[Ref] = [self.use_case]
+        refs.extend(p.target for p in self.params if p.target is not None)
+        if self.input is not None:
+            refs.append(self.input.command)
+        refs.extend(step.entity for step in self.loads)
+        refs.extend(step.entity for step in self.exists)
+        refs.extend(step.function for step in self.computes)
+        refs.extend(step.function for step in self.rules)
+        return tuple(refs)
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleIR:
+    """One source module and the use cases found in it, in source order."""
+
+    module: str
+    path: str
+    use_cases: tuple[UseCaseIR, ...]

@@ -1,0 +1,459 @@
+"""Back end: turn the IR into Python source with jinja2, formatted by black.
+
+This module decides every name and expression the generated code uses
+(imports, local variable names, literals) and hands the templates plain
+strings: the templates only lay code out. Imports are collected as data
+first and emitted sorted; everything iterates in a defined order, so the
+same IR always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import black
+import jinja2
+
+from loom.core.engine.fingerprint import GENERATED_FORMAT
+from loomgen import __version__
+from loomgen.ir import ExistsIR, FunctionIR, Import, LoadIR, ModuleIR, Ref, UseCaseIR
+
+BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+
+RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
+    ("collections.abc", "Mapping"),
+    ("loom.core.engine.steps", "StepRuntime"),
+    ("loom.core.engine.steps", "build_command"),
+    ("loom.core.engine.steps", "convert_parameter"),
+    ("loom.core.engine.steps", "find_repository"),
+    ("loom.core.engine.steps", "missing_parameter"),
+    ("loom.core.engine.steps", "not_found"),
+    ("loom.core.errors", "RuleViolation"),
+    ("loom.core.errors", "RuleViolations"),
+    ("typing", "Any"),
+)
+MODULE_NAMES = frozenset({name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON"})
+LOCAL_NAMES = frozenset(
+    {
+        "use_case",
+        "params",
+        "payload",
+        "dependencies",
+        "load_overrides",
+        "runtime",
+        "debug",
+        "fields_set",
+        "repository",
+        "value",
+        "violations",
+        "violation",
+    }
+)
+BUILTINS_USED = frozenset({"isinstance", "KeyError", "bool", "getattr", "object", "dict", "str"})
+
+
+class RenderError(Exception):
+    """loomgen produced code black could not parse (a loomgen bug)."""
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The jinja2 environment over the packaged templates."""
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def _template_source(name: str) -> str:
+    """Templates ship as the ``loomgen.templates`` package data of the wheel;
+    in a source checkout they are the top-level ``templates/`` folder."""
+    try:
+        folder: Traversable = resources.files("loomgen.templates")
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parent.parent / "templates"
+    return folder.joinpath(name).read_text("utf-8")
+
+
+def literal(value: str) -> str:
+    """A Python string literal for ``value`` (exact for quotes, escapes, non-ASCII)."""
+    return repr(value)
+
+
+def function_name(qualname: str) -> str:
+    """``PlaceOrder`` -> ``run_place_order``; ``Outer.Inner`` -> ``run_outer__inner``."""
+    parts = []
+    for part in qualname.split("."):
+        snake = re.sub(r"(?<=[^\W_])(?=[A-Z][a-z])|(?<=[a-z0-9])(?=[A-Z])", "_", part)
+        parts.append(snake.lower())
+    return "run_" + "__".join(parts)
+
+
+def sanitize_comment(text: str) -> str:
+    """Text safe on one comment line: no line breaks or control characters."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+# -- names -------------------------------------------------------------------------
+
+
+class ModuleNames:
+    """Chooses the module-level name of every object the generated module imports."""
+
+    def __init__(self, refs: Iterable[Ref]) -> None:
+        self.bound: dict[Import, str] = {}
+        taken = set(MODULE_NAMES)
+        origins = sorted({ref.origin for ref in refs if ref.origin is not None})
+        for origin in origins:
+            preferred = origin.name or origin.module.rpartition(".")[2]
+            name = preferred
+            counter = 2
+            while name in taken or keyword.iskeyword(name):
+                name = f"{preferred}_{counter}"
+                counter += 1
+            taken.add(name)
+            self.bound[origin] = name
+        self.taken = frozenset(taken)
+
+    def expression(self, ref: Ref) -> str:
+        """How the generated module spells the object ``ref`` denotes."""
+        if ref.origin is None:
+            return ref.expression
+        return ".".join((self.bound[ref.origin], *ref.attributes))
+
+    def import_lines(self) -> list[str]:
+        """Every import the module needs, grouped and sorted (isort's style)."""
+        groups: dict[int, dict[str, list[str]]] = {}
+        for module, name in RUNTIME_IMPORTS:
+            group = 2 if module.startswith("loom.") else 1
+            groups.setdefault(group, {}).setdefault(module, []).append(name)
+        plain: list[str] = []
+        for origin, local in self.bound.items():
+            if not origin.name:
+                parent, _, last = origin.module.rpartition(".")
+                if not parent and local == origin.module:
+                    plain.append(f"import {origin.module}")
+                elif not parent:
+                    plain.append(f"import {origin.module} as {local}")
+                else:
+                    clause = last if local == last else f"{last} as {local}"
+                    groups.setdefault(3, {}).setdefault(parent, []).append(clause)
+                continue
+            clause = origin.name if local == origin.name else f"{origin.name} as {local}"
+            groups.setdefault(3, {}).setdefault(origin.module, []).append(clause)
+        lines: list[str] = []
+        for group in sorted(groups):
+            if lines:
+                lines.append("")
+            block = groups[group]
+            if group == 3 and plain:
+                lines.extend(sorted(plain))
+            for module in sorted(block):
+                names = ", ".join(sorted(set(block[module])))
+                lines.append(f"from {module} import {names}")
+        if plain and 3 not in groups:
+            lines.extend(["", *sorted(plain)])
+        return lines
+
+
+class LocalNames:
+    """Local variable names for one function, never shadowing what it uses."""
+
+    def __init__(self, avoid: Iterable[str]) -> None:
+        self.avoid = set(avoid) | LOCAL_NAMES | BUILTINS_USED
+        self.locals: dict[str, str] = {}
+
+    def of(self, name: str) -> str:
+        local = self.locals.get(name)
+        if local is None:
+            local = name
+            while local in self.avoid:
+                local += "_"
+            self.avoid.add(local)
+            self.locals[name] = local
+        return local
+
+
+# -- views: what the templates see --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamView:
+    comment: str
+    key: str
+    local: str
+    target: str
+
+
+@dataclass(frozen=True)
+class InputView:
+    comment: str
+    key: str
+    local: str
+    command: str
+
+
+@dataclass(frozen=True)
+class LoadView:
+    comment: str
+    key: str
+    local: str
+    entity: str
+    by_id: bool
+    value: str
+    value_source: str
+    against: str
+    profile: str
+    policy: str
+
+
+@dataclass(frozen=True)
+class ExistsView:
+    comment: str
+    key: str
+    local: str
+    entity: str
+    value: str
+    value_source: str
+    against: str
+    raises: bool
+
+
+@dataclass(frozen=True)
+class FunctionView:
+    comment: str
+    function: str
+    context: str
+
+
+@dataclass(frozen=True)
+class UseCaseView:
+    key: str
+    qualname: str
+    name: str
+    function: str
+    use_case: str
+    params: tuple[ParamView, ...]
+    input: InputView | None
+    command: str
+    loads: tuple[LoadView, ...]
+    exists: tuple[ExistsView, ...]
+    computes: tuple[FunctionView, ...]
+    rules: tuple[FunctionView, ...]
+    execute_comment: str
+    is_async: bool
+    call_arguments: str
+    specialized_on: str
+
+
+def _tuple(items: Iterable[str]) -> str:
+    values = list(items)
+    return "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
+
+
+def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseView:
+    """Precompute every name and expression of one executor function."""
+    expr = names.expression
+    locals_ = LocalNames(names.taken)
+    name = literal(uc.qualname)
+    bound: list[tuple[str, str]] = []  # (parameter name, local), in the interpreter's order
+
+    params = []
+    for p in uc.params:
+        local = locals_.of(p.name)
+        bound.append((p.name, local))
+        params.append(
+            ParamView(
+                sanitize_comment(p.declaration),
+                literal(p.name),
+                local,
+                expr(p.target) if p.target is not None else "",
+            )
+        )
+    input_view = None
+    command = ""
+    if uc.input is not None:
+        command = locals_.of(uc.input.name)
+        bound.append((uc.input.name, command))
+        input_view = InputView(
+            sanitize_comment(uc.input.declaration),
+            literal(uc.input.name),
+            command,
+            expr(uc.input.command),
+        )
+
+    def lookup(step: LoadIR | ExistsIR) -> tuple[str, str]:
+        if step.source_kind == "param":
+            return locals_.of(step.source_name), ""
+        if step.source_name.isidentifier() and not keyword.iskeyword(step.source_name):
+            return "value", f"{command}.{step.source_name}"
+        return "value", f"getattr({command}, {literal(step.source_name)})"
+
+    loads = []
+    for step in uc.loads:
+        value, source = lookup(step)
+        local = locals_.of(step.name)
+        loads.append(
+            LoadView(
+                sanitize_comment(step.declaration),
+                literal(step.name),
+                local,
+                expr(step.entity),
+                step.lookup_kind == "by_id",
+                value,
+                source,
+                literal(step.against),
+                literal(step.profile),
+                step.on_missing,
+            )
+        )
+        bound.append((step.name, local))
+    exists = []
+    for check in uc.exists:
+        value, source = lookup(check)
+        local = locals_.of(check.name)
+        exists.append(
+            ExistsView(
+                sanitize_comment(check.declaration),
+                literal(check.name),
+                local,
+                expr(check.entity),
+                value,
+                source,
+                literal(check.against),
+                check.on_missing == "raise",
+            )
+        )
+        bound.append((check.name, local))
+
+    context = "{" + ", ".join(f"{literal(key)}: {local}" for key, local in bound) + "}"
+
+    def functions(steps: Sequence[FunctionIR]) -> tuple[FunctionView, ...]:
+        return tuple(
+            FunctionView(
+                sanitize_comment(step.declaration + (" (with context)" if step.accepts_context else "")),
+                expr(step.function),
+                context if step.accepts_context else "",
+            )
+            for step in steps
+        )
+
+    return UseCaseView(
+        key=literal(uc.qualname),
+        qualname=uc.qualname,
+        name=name,
+        function=function,
+        use_case=expr(uc.use_case),
+        params=tuple(params),
+        input=input_view,
+        command=command,
+        loads=tuple(loads),
+        exists=tuple(exists),
+        computes=functions(uc.computes) if uc.input is not None else (),
+        rules=functions(uc.rules) if uc.input is not None else (),
+        execute_comment=sanitize_comment(
+            f"{uc.qualname}.execute ({'async' if uc.is_async else 'sync'})"
+        ),
+        is_async=uc.is_async,
+        call_arguments=", ".join(f"{key}={local}" for key, local in bound),
+        specialized_on=_tuple(expr(ref) for ref in uc.specialized_on()),
+    )
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def format_code(code: str, where: str) -> str:
+    try:
+        return black.format_str(code, mode=BLACK_MODE)
+    except Exception as error:  # black raises several types for bad input
+        raise RenderError(f"{where}: generated code does not parse: {error}") from error
+
+
+def function_names(module: ModuleIR) -> dict[str, str]:
+    """Executor function name per qualname, unique within the module."""
+    chosen: dict[str, str] = {}
+    taken: set[str] = set()
+    for uc in module.use_cases:
+        base = function_name(uc.qualname)
+        candidate, counter = base, 2
+        while candidate in taken:
+            candidate = f"{base}_{counter}"
+            counter += 1
+        taken.add(candidate)
+        chosen[uc.qualname] = candidate
+    return chosen
+
+
+def render_module(module: ModuleIR) -> str:
+    """The generated module for one source module (formatted)."""
+    refs = [ref for uc in module.use_cases for ref in uc.specialized_on()]
+    names = ModuleNames(refs)
+    chosen = function_names(module)
+    views = [use_case_view(uc, names, chosen[uc.qualname]) for uc in module.use_cases]
+    code = environment().get_template("module.py.jinja").render(
+        source=sanitize_comment(module.path),
+        module=module.module,
+        imports=names.import_lines(),
+        use_cases=views,
+    )
+    return format_code(code, module.path)
+
+
+def output_path(module: ModuleIR) -> str:
+    """Where a module's executors go inside the generated package."""
+    parts = module.module.split(".")
+    if module.path.endswith("__init__.py"):
+        return "/".join((*parts, "__init__.py"))
+    return "/".join(parts) + ".py"
+
+
+def render_registry(modules: Sequence[ModuleIR]) -> str:
+    entries = []
+    for module in modules:
+        chosen = function_names(module)
+        for uc in module.use_cases:
+            entries.append(
+                {
+                    "key": literal(uc.key),
+                    "module": literal("." + module.module),
+                    "function": literal(chosen[uc.qualname]),
+                    "fingerprint": literal(uc.fingerprint),
+                }
+            )
+    entries.sort(key=lambda entry: entry["key"])
+    code = environment().get_template("registry.py.jinja").render(
+        version=literal(__version__), format=GENERATED_FORMAT, entries=entries
+    )
+    return format_code(code, "__init__.py")
+
+
+def render_package(modules: Sequence[ModuleIR]) -> dict[str, str]:
+    """Every file of the generated package: relative posix path -> text."""
+    files: dict[str, str] = {"__init__.py": render_registry(modules)}
+    for module in sorted(modules, key=lambda m: m.module):
+        files[output_path(module)] = render_module(module)
+    package_init = environment().get_template("package.py.jinja")
+    for path in sorted(files):
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            init = "/".join((*parts[:depth], "__init__.py"))
+            if init not in files:
+                files[init] = package_init.render(module=".".join(parts[:depth]))
+    return dict(sorted(files.items()))
+
+
+__all__ = ["RenderError", "render_module", "render_package", "render_registry"]
