@@ -533,7 +533,8 @@ class Analyzer:
                         )
                     )
         plain = {p.name for p in params}
-        for step in (*loads, *exists):
+        steps: list[LoadIR | ExistsIR] = [*loads, *exists]
+        for step in steps:
             marker_label = (
                 "Exists"
                 if isinstance(step, ExistsIR)

@@ -19,13 +19,14 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import black
+from black.mode import TargetVersion
 import jinja2
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loomgen import __version__
 from loomgen.ir import ExistsIR, FunctionIR, Import, LoadIR, ModuleIR, Ref, UseCaseIR
 
-BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+BLACK_MODE = black.Mode(target_versions={TargetVersion.PY311}, line_length=100)
 
 RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("collections.abc", "Mapping"),
@@ -56,7 +57,7 @@ LOCAL_NAMES = frozenset(
         "violation",
     }
 )
-BUILTINS_USED = frozenset({"isinstance", "KeyError", "bool", "getattr", "object", "dict", "str"})
+BUILTINS_USED = frozenset({"isinstance", "KeyError", "bool", "getattr", "type", "dict"})
 
 
 class RenderError(Exception):

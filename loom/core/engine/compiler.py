@@ -168,7 +168,8 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
             params.append(ParamBinding(param_name, annotation))
 
     plain = {binding.name for binding in params}
-    for step in (*loads, *exists):
+    steps: list[LoadStep | ExistsStep] = [*loads, *exists]
+    for step in steps:
         _check_source(name, step, plain, input_binding)
 
     computes = _steps(name, "computes", getattr(use_case_type, "computes", ()), ComputeStep)

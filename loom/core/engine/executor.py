@@ -36,7 +36,7 @@ from loom.core.job.context import (
     flush_pending_dispatches,
     open_dispatch_scope,
 )
-from loom.core.logger import LoggerPort, get_logger, is_enabled
+from loom.core.logger import LoggerPort, get_logger, is_enabled, level_check
 from loom.core.tracing import get_trace_id
 from loom.core.uow.abc import UnitOfWork, UnitOfWorkFactory
 from loom.core.uow.context import active_uow
@@ -53,6 +53,11 @@ STATUS_RULE_FAILURE = "rule_failure"
 STATUS_CANCELLED = "cancelled"
 
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+_INFO = logging.INFO
+
+
+def _rounded(duration_ms: float | None) -> float | None:
+    return None if duration_ms is None else round(duration_ms, 3)
 
 
 class Prepared:
@@ -103,9 +108,7 @@ class RuntimeExecutor:
         self.mode = resolve_mode(execution_mode)
         self._generated = GeneratedExecutors(resolve_package(generated_package))
         self._prepared: dict[type[Any], Prepared] = {}
-        self._info_check: Callable[[int], bool] | None = getattr(
-            self._logger, "is_enabled_for", None
-        )
+        self._info_check = level_check(self._logger)
 
     # -- preparation ---------------------------------------------------------
 
@@ -224,30 +227,20 @@ class RuntimeExecutor:
         elif type(params) is not dict:
             params = check_params(prepared.name, params)
         factory = self._uow_factory
-        if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
-            return await self._observed(
-                prepared, compilable, params, payload, dependencies, load_overrides, None
-            )
-        return await self._observed(
-            prepared, compilable, params, payload, dependencies, load_overrides, factory
-        )
+        if factory is not None and (
+            read_only or prepared.read_only or active_uow.get() is not None
+        ):
+            factory = None
 
-    async def _observed(
-        self,
-        prepared: Prepared,
-        compilable: Any,
-        params: Mapping[str, Any],
-        payload: Any,
-        dependencies: Mapping[type[Any], Any] | None,
-        load_overrides: Mapping[type[Any], Any] | None,
-        factory: UnitOfWorkFactory | None,
-    ) -> Any:
-        """Run with summary logs and metrics events around it."""
-        start = perf_counter()
+        # Summary logs and metrics events wrap everything, unit of work included,
+        # so a failing commit is reported as a failure.
         metrics = self._metrics
         info_check = self._info_check
-        log_info = True if info_check is None else info_check(logging.INFO)
-        if log_info or metrics is not None:
+        log_info = True if info_check is None else info_check(_INFO)
+        observed = log_info or metrics is not None
+        # The clock is read only when a log line or an event will carry it.
+        start = perf_counter() if observed else None
+        if observed:
             self._started(prepared.name, log_info)
         try:
             if factory is None:
@@ -267,7 +260,7 @@ class RuntimeExecutor:
         except BaseException as error:
             self._finished(prepared.name, start, STATUS_CANCELLED, error)
             raise
-        if log_info or metrics is not None:
+        if observed:
             self._finished(prepared.name, start, STATUS_SUCCESS, None)
         return result
 
@@ -324,9 +317,9 @@ class RuntimeExecutor:
             )
 
     def _finished(
-        self, name: str, start: float, status: str, error: BaseException | None
+        self, name: str, start: float | None, status: str, error: BaseException | None
     ) -> None:
-        duration_ms = (perf_counter() - start) * 1000.0
+        duration_ms = None if start is None else (perf_counter() - start) * 1000.0
         trace_id = get_trace_id()
         logger = self._logger
         if error is None:
@@ -335,7 +328,7 @@ class RuntimeExecutor:
                     f"[DONE] {name}",
                     usecase=name,
                     status=status,
-                    duration_ms=round(duration_ms, 3),
+                    duration_ms=_rounded(duration_ms),
                     trace_id=trace_id,
                 )
         elif status == STATUS_RULE_FAILURE:
@@ -343,7 +336,7 @@ class RuntimeExecutor:
                 f"[FAIL] {name}: {error}",
                 usecase=name,
                 status=status,
-                duration_ms=round(duration_ms, 3),
+                duration_ms=_rounded(duration_ms),
                 trace_id=trace_id,
             )
         else:
@@ -351,7 +344,7 @@ class RuntimeExecutor:
                 f"[FAIL] {name}: {type(error).__name__}: {error}",
                 usecase=name,
                 status=status,
-                duration_ms=round(duration_ms, 3),
+                duration_ms=_rounded(duration_ms),
                 trace_id=trace_id,
             )
         if self._metrics is not None:

@@ -100,23 +100,25 @@ def build_command(
     use_case_name: str, input_name: str, command_type: Any, payload: Any
 ) -> tuple[Any, frozenset[str]]:
     """Build the ``Input()`` command from ``payload``; returns it and its fields_set."""
-    if payload is None:
-        raise ValueError(
-            f"{use_case_name}: a payload is required to build '{input_name}' (Input())"
-        )
-    if not isinstance(payload, Mapping):
-        raise ValueError(
-            f"{use_case_name}: the payload for '{input_name}' must be a dict of fields,"
-            f" got {type(payload).__name__}"
-        )
-    from_payload = getattr(command_type, "from_payload", None)
-    if from_payload is None:
+    if type(payload) is not dict:
+        if payload is None:
+            raise ValueError(
+                f"{use_case_name}: a payload is required to build '{input_name}' (Input())"
+            )
+        if not isinstance(payload, Mapping):
+            raise ValueError(
+                f"{use_case_name}: the payload for '{input_name}' must be a dict of fields,"
+                f" got {type(payload).__name__}"
+            )
+    try:
+        from_payload = command_type.from_payload
+    except AttributeError:
         raise TypeError(
             f"{use_case_name}: the type of '{input_name}' ({_type_name(command_type)})"
             " has no from_payload(); derive it from loom.core.command.Command"
-        )
-    command, fields_set = from_payload(payload)
-    return command, frozenset(fields_set)
+        ) from None
+    built: tuple[Any, frozenset[str]] = from_payload(payload)
+    return built
 
 
 def find_repository(

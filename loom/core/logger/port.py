@@ -8,6 +8,7 @@ level methods can be plugged in (structlog loggers fit as they are).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -64,6 +65,11 @@ class StdlibLogger:
     def name(self) -> str:
         return self._logger.name
 
+    @property
+    def stdlib(self) -> logging.Logger:
+        """The wrapped :class:`logging.Logger`."""
+        return self._logger
+
     def is_enabled_for(self, level: int) -> bool:
         return self._logger.isEnabledFor(level)
 
@@ -102,6 +108,18 @@ class StdlibLogger:
 def get_logger(name: str) -> StdlibLogger:
     """Return the default adapter for the stdlib logger called ``name``."""
     return StdlibLogger(logging.getLogger(name))
+
+
+def level_check(logger: LoggerPort) -> Callable[[int], bool] | None:
+    """A cheap ``level -> enabled`` callable for ``logger``, or ``None`` if it cannot tell.
+
+    For the stdlib adapter this is the underlying ``Logger.isEnabledFor``
+    (cached by :mod:`logging`), so a disabled level costs one call.
+    """
+    if isinstance(logger, StdlibLogger):
+        return logger.stdlib.isEnabledFor
+    check = getattr(logger, "is_enabled_for", None)
+    return check if callable(check) else None
 
 
 def is_enabled(logger: LoggerPort, level: int) -> bool:

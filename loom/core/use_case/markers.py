@@ -93,10 +93,11 @@ def _text(marker: str, argument: str, value: object) -> str:
 
 
 def _policy(marker: str, value: object) -> OnMissing:
-    try:
+    if isinstance(value, OnMissing):
+        return value
+    if isinstance(value, str) and value in OnMissing._value2member_map_:
         return OnMissing(value)
-    except ValueError:
-        raise ValueError(f"{marker}(): on_missing= must be an OnMissing, got {value!r}") from None
+    raise ValueError(f"{marker}(): on_missing= must be an OnMissing, got {value!r}")
 
 
 def Input() -> Any:

@@ -1,0 +1,48 @@
+# Every target creates .venv and installs .[gen,dev] on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install test test-fast typecheck generate check-generated demo bench golden clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[gen,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole test suite (slow property, crash and load tests included).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## The suite without the tests marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+typecheck: $(STAMP)
+	$(BIN)/mypy loom loomgen examples generated
+
+## Regenerate the example app's executors into generated/.
+generate: $(STAMP)
+	$(BIN)/loomgen build
+
+check-generated: $(STAMP)
+	$(BIN)/loomgen check
+
+## Build the example app's executors, then run the shop scenario in both modes.
+demo: $(STAMP)
+	$(BIN)/loomgen build
+	$(BIN)/python -m examples.shop.demo --both
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## Rewrite the expected output of every golden case in tests/cases/.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden --update
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .loomgen-cache var .bench
