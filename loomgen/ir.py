@@ -139,8 +139,7 @@ class UseCaseIR:
             "is_async": self.is_async,
             "read_only": self.read_only,
             "params": [{"name": p.name, "converts": p.target is not None} for p in self.params],
-            # Generated code calls from_payload directly: the command type must have it.
-            "input": None if self.input is None else {"name": self.input.name, "from_payload": True},
+            "input": None if self.input is None else {"name": self.input.name},
             "loads": [
                 {
                     "name": step.name,

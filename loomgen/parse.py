@@ -11,6 +11,7 @@ to the interpreter; structural mistakes the runtime compiler would reject
 
 from __future__ import annotations
 
+import ast
 import builtins
 import re
 from collections.abc import Iterator, Sequence
@@ -96,9 +97,21 @@ def scan_module(source: SourceFile, text: str) -> ModuleScan | Diagnostic:
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error.message) if hasattr(error, "message") else str(error)
+        # CPython's own parser words syntax errors best; libcst's is the fallback.
+        try:
+            ast.parse(text, filename=source.display)
+        except SyntaxError as python_error:
+            return Diagnostic(
+                source.display,
+                python_error.lineno or 1,
+                python_error.offset or 1,
+                f"syntax error: {python_error.msg}",
+            )
         return Diagnostic(
-            source.display, error.raw_line, error.raw_column + 1, f"syntax error: {message}"
+            source.display,
+            error.editor_line,
+            error.editor_column,
+            f"syntax error: {error.message}",
         )
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     positions = dict(wrapper.resolve(PositionProvider))

@@ -111,10 +111,33 @@ def sanitize_comment(text: str) -> str:
 # -- names -------------------------------------------------------------------------
 
 
+def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
+    """The runtime names the executors of ``use_cases`` actually use."""
+    needed = {"Mapping", "Any", "StepRuntime"}
+    for uc in use_cases:
+        if uc.params:
+            needed.add("missing_parameter")
+        if any(p.target is not None for p in uc.params):
+            needed.add("convert_parameter")
+        if uc.input is not None:
+            needed.add("build_command")
+            if uc.rules:
+                needed.update(("RuleViolation", "RuleViolations"))
+        if uc.loads or uc.exists:
+            needed.add("find_repository")
+        policies = [s.on_missing for s in uc.loads] + [s.on_missing for s in uc.exists]
+        if "raise" in policies:
+            needed.add("not_found")
+    return [(module, name) for module, name in RUNTIME_IMPORTS if name in needed]
+
+
 class ModuleNames:
     """Chooses the module-level name of every object the generated module imports."""
 
-    def __init__(self, refs: Iterable[Ref]) -> None:
+    def __init__(
+        self, refs: Iterable[Ref], runtime: Sequence[tuple[str, str]] = RUNTIME_IMPORTS
+    ) -> None:
+        self.runtime = tuple(runtime)
         self.bound: dict[Import, str] = {}
         taken = set(MODULE_NAMES)
         origins = sorted({ref.origin for ref in refs if ref.origin is not None})
@@ -138,7 +161,7 @@ class ModuleNames:
     def import_lines(self) -> list[str]:
         """Every import the module needs, grouped and sorted (isort's style)."""
         groups: dict[int, dict[str, list[str]]] = {}
-        for module, name in RUNTIME_IMPORTS:
+        for module, name in self.runtime:
             group = 2 if module.startswith("loom.") else 1
             groups.setdefault(group, {}).setdefault(module, []).append(name)
         plain: list[str] = []
@@ -402,7 +425,7 @@ def function_names(module: ModuleIR) -> dict[str, str]:
 def render_module(module: ModuleIR) -> str:
     """The generated module for one source module (formatted)."""
     refs = [ref for uc in module.use_cases for ref in uc.specialized_on()]
-    names = ModuleNames(refs)
+    names = ModuleNames(refs, runtime_imports(module.use_cases))
     chosen = function_names(module)
     views = [use_case_view(uc, names, chosen[uc.qualname]) for uc in module.use_cases]
     code = environment().get_template("module.py.jinja").render(

@@ -46,14 +46,7 @@ def plan_shape(plan: ExecutionPlan) -> Shape:
             {"name": binding.name, "converts": converts(binding.annotation)}
             for binding in plan.param_bindings
         ],
-        "input": (
-            None
-            if plan.input_binding is None
-            else {
-                "name": plan.input_binding.name,
-                "from_payload": hasattr(plan.input_binding.command_type, "from_payload"),
-            }
-        ),
+        "input": None if plan.input_binding is None else {"name": plan.input_binding.name},
         "loads": [
             {
                 "name": step.name,

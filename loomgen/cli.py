@@ -1,0 +1,280 @@
+"""The ``loomgen`` command line: build, check, diff, clean and explain.
+
+Exit codes: 0 success; 1 ``check`` found the package out of date; 2 the run
+could not be done (bad configuration, errors in the sources, unsafe output
+paths, unexpected failures). Problems are printed as ``loomgen: error: ...``
+without a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import cast
+
+from loomgen import __version__
+from loomgen import build as _build
+from loomgen.config import ConfigError, LoomgenConfig, load_config
+from loomgen.diagnostics import Diagnostic, errors_in
+from loomgen.discover import SourceFile, discover
+from loomgen.emit import (
+    Changes,
+    EmitError,
+    check_package,
+    clean_package,
+    diff_package,
+    write_package,
+)
+
+EXIT_OK = 0
+EXIT_OUT_OF_DATE = 1
+EXIT_ERROR = 2
+
+_Explain = Callable[[Sequence[SourceFile], str, str], str]
+
+
+class _Failed(Exception):
+    """Stop the run with exit code 2; the reason was already printed."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version or a usage error
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    command: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return command(args)
+    except _Failed:
+        return EXIT_ERROR
+    except (ConfigError, EmitError) as error:
+        if args.debug:
+            raise
+        _error(str(error))
+        return EXIT_ERROR
+    except OSError as error:
+        if args.debug:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        _error(f"{where}{error.strerror or error}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        _error("interrupted")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
+        if args.debug:
+            raise
+        _error(f"unexpected {type(error).__name__}: {error} (run with --debug for a traceback)")
+        return EXIT_ERROR
+
+
+# -- commands ----------------------------------------------------------------
+
+
+def _build_command(args: argparse.Namespace) -> int:
+    config = _config(args)
+    files = _generate(config, args)
+    changes = write_package(config.output, files)
+    _report_changes(config, changes, args, verb="build")
+    return EXIT_OK
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    config = _config(args)
+    files = _generate(config, args)
+    problems = check_package(config.output, files)
+    shown = _show(config.output)
+    if problems:
+        _out(f"loomgen: {shown} is out of date:")
+        for line in problems:
+            _out(f"  {line}")
+        _out("run `loomgen build` to update it")
+        return EXIT_OUT_OF_DATE
+    if not args.quiet:
+        _out(f"loomgen: {shown} is up to date")
+    return EXIT_OK
+
+
+def _diff_command(args: argparse.Namespace) -> int:
+    config = _config(args)
+    files = _generate(config, args)
+    text = diff_package(config.output, files)
+    if text:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _clean_command(args: argparse.Namespace) -> int:
+    config = _config(args)
+    changes = clean_package(config.output)
+    _report_changes(config, changes, args, verb="clean")
+    return EXIT_OK
+
+
+def _explain_command(args: argparse.Namespace) -> int:
+    target: str = args.target
+    module, _, name = target.partition(":")
+    if not module or not name:
+        _error(f"explain: expected MODULE:CLASS, got {target!r}")
+        return EXIT_ERROR
+    explain = cast("_Explain | None", getattr(_build, "explain", None))
+    if explain is None:
+        _error("explain: not available in this version of loomgen")
+        return EXIT_ERROR
+    config = _config(args)
+    sources = _discover(config)
+    try:
+        text = explain(sources, config.output.name, target)
+    except LookupError as error:
+        if args.debug:
+            raise
+        _error(f"explain: {error.args[0] if error.args else error}")
+        return EXIT_ERROR
+    sys.stdout.write(_with_newline(text))
+    return EXIT_OK
+
+
+# -- shared steps ------------------------------------------------------------
+
+
+def _config(args: argparse.Namespace) -> LoomgenConfig:
+    return load_config(
+        args.project,
+        sources=args.source,
+        output=args.output,
+        strict=True if args.strict else None,
+    )
+
+
+def _discover(config: LoomgenConfig) -> list[SourceFile]:
+    """Find the sources; print their problems; stop on errors."""
+    sources, diagnostics = discover(config.sources, root=config.root, exclude=[config.output])
+    _judge(diagnostics, config)
+    return sources
+
+
+def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]:
+    """Discover and generate in memory; print every diagnostic; stop on errors.
+
+    Generation runs even when discovery reported errors, so that one run
+    shows every problem; nothing is written when any of them is fatal.
+    """
+    sources, found = discover(config.sources, root=config.root, exclude=[config.output])
+    result = _build.generate(sources, package=config.output.name)
+    _judge([*found, *result.diagnostics], config)
+    return dict(result.files)
+
+
+def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:
+    ordered = sorted(set(diagnostics))
+    for diagnostic in ordered:
+        print(diagnostic, file=sys.stderr)
+    fatal = errors_in(ordered, strict=config.strict)
+    if fatal:
+        what = "problem" if len(fatal) == 1 else "problems"
+        strict = " (--strict: warnings count)" if config.strict else ""
+        _error(f"{len(fatal)} {what}{strict}; {_show(config.output)} was left untouched")
+        raise _Failed
+
+
+def _report_changes(
+    config: LoomgenConfig, changes: Changes, args: argparse.Namespace, *, verb: str
+) -> None:
+    shown = _show(config.output)
+    for rel in changes.kept_modified:
+        _warn(f"{shown}/{rel}: edited by hand and no longer generated; kept")
+    for rel in changes.orphaned:
+        _warn(f"{shown}/{rel}: not generated by loomgen (orphaned); left alone")
+    if args.quiet:
+        return
+    if verb == "build":
+        counts = (
+            f"{len(changes.created)} created, {len(changes.updated)} updated, "
+            f"{len(changes.unchanged)} unchanged, {len(changes.deleted)} deleted"
+        )
+    else:
+        counts = f"{len(changes.deleted)} deleted, {len(changes.kept_modified)} kept"
+    _out(f"loomgen: {shown}: {counts}")
+
+
+# -- output ------------------------------------------------------------------
+
+
+def _out(line: str) -> None:
+    print(line)
+
+
+def _warn(message: str) -> None:
+    print(f"loomgen: warning: {message}", file=sys.stderr)
+
+
+def _error(message: str) -> None:
+    print(f"loomgen: error: {message}", file=sys.stderr)
+
+
+def _show(path: Path) -> str:
+    """``path`` relative to the working folder when below it, else absolute."""
+    cwd = Path.cwd()
+    return path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else str(path)
+
+
+def _with_newline(text: str) -> str:
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+# -- arguments ---------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    options = common.add_argument_group("options shared by every command")
+    options.add_argument(
+        "--source",
+        action="append",
+        metavar="PATH",
+        help="package folder or .py file to compile (repeatable; replaces [tool.loomgen] sources)",
+    )
+    options.add_argument(
+        "--output", metavar="DIR", help="generated package folder (replaces [tool.loomgen] output)"
+    )
+    options.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="folder holding pyproject.toml (default: the nearest one above the working folder)",
+    )
+    options.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    options.add_argument("--debug", action="store_true", help="show tracebacks")
+    options.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    parser = argparse.ArgumentParser(
+        prog="loomgen",
+        description="Compile loom use cases into straight-line executors.",
+    )
+    parser.add_argument("--version", action="version", version=f"loomgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=text, description=text)
+        sub.set_defaults(run=run)
+        return sub
+
+    command("build", _build_command, "write the generated package")
+    command(
+        "check",
+        _check_command,
+        "exit 1 if the generated package differs from what build would write",
+    )
+    command("diff", _diff_command, "show what build would change, as a unified diff")
+    command("clean", _clean_command, "remove the files loomgen generated")
+    explain = command("explain", _explain_command, "show how loomgen compiles one use case")
+    explain.add_argument("target", metavar="MODULE:CLASS", help="the use case to explain")
+    return parser

@@ -1,0 +1,227 @@
+"""Settings for a loomgen run: ``[tool.loomgen]`` in ``pyproject.toml`` plus CLI overrides.
+
+Paths written in ``pyproject.toml`` are relative to the folder that holds it
+(the *project root*); paths given on the command line are relative to the
+current working folder. Every path in a :class:`LoomgenConfig` is absolute and
+normalised lexically (``..`` collapsed, symlinks left alone so that
+:mod:`loomgen.discover` can still see them).
+
+The output folder is the generated package, so its name must be an importable
+Python identifier. It may sit inside a source folder: callers pass it to
+:func:`loomgen.discover.discover` as ``exclude`` so generated code is never read
+back as a source. It may not *be* a source folder or contain one (or the
+project root), because the emitter owns every file under it.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PYPROJECT = "pyproject.toml"
+DEFAULT_OUTPUT = "generated"
+DEFAULT_CACHE = ".loomgen-cache"
+KNOWN_KEYS = ("cache", "output", "sources", "strict")
+_TABLE = "[tool.loomgen]"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class LoomgenConfig:
+    """Resolved settings. All paths are absolute."""
+
+    root: Path
+    """Folder holding ``pyproject.toml`` (or the working folder when there is none)."""
+    sources: tuple[Path, ...]
+    """Package folders or single ``.py`` files to compile."""
+    output: Path
+    """Folder of the generated package; its name is the package's import name."""
+    strict: bool = False
+    """Treat warnings as errors."""
+    cache_dir: Path | None = None
+    """Where stages may keep a cache; ``None`` when disabled."""
+
+
+def load_config(
+    project: Path | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    output: str | None = None,
+    strict: bool | None = None,
+) -> LoomgenConfig:
+    """Read the settings for a run.
+
+    ``project`` is the folder holding ``pyproject.toml`` (a path to the file
+    itself is accepted too); without it, the nearest ``pyproject.toml`` in the
+    working folder or one of its parents is used. ``sources`` and ``output``
+    replace the configured values and are relative to the working folder;
+    ``strict`` replaces the configured value unless it is ``None``.
+
+    Raises :class:`ConfigError` when the file cannot be read, ``[tool.loomgen]``
+    holds unknown keys or values of the wrong type, or no sources are known.
+    """
+    cwd = _normalise(Path.cwd())
+    pyproject = _find_pyproject(project, cwd)
+    shown = _display(pyproject, cwd) if pyproject is not None else PYPROJECT
+    table: Mapping[str, object] = {}
+    if pyproject is not None:
+        table = _read_table(pyproject, shown)
+        root = pyproject.parent
+    else:
+        root = cwd
+
+    bad = sorted(set(table) - set(KNOWN_KEYS))
+    if bad:
+        raise ConfigError(
+            f"{shown}: {_TABLE}: unknown key {bad[0]!r}; known keys: {', '.join(KNOWN_KEYS)}"
+        )
+
+    if sources is not None:
+        source_paths = tuple(_path_arg(s, cwd, "--source") for s in sources)
+        if not source_paths:
+            raise ConfigError("--source: give at least one path")
+    elif "sources" in table:
+        source_paths = tuple(
+            _path_arg(s, root, f"{shown}: {_TABLE}: key 'sources'")
+            for s in _str_list(table["sources"], shown, "sources")
+        )
+        if not source_paths:
+            raise ConfigError(f"{shown}: {_TABLE}: key 'sources' must list at least one path")
+    elif pyproject is None:
+        raise ConfigError(f"no {PYPROJECT} found in {cwd} or its parents and no --source given")
+    else:
+        raise ConfigError(
+            f"{shown}: {_TABLE}: key 'sources' is missing "
+            '(add sources = ["path/to/usecases"] or pass --source)'
+        )
+
+    if output is not None:
+        output_path = _path_arg(output, cwd, "--output")
+        output_where = "--output"
+    else:
+        raw = table.get("output", DEFAULT_OUTPUT)
+        if not isinstance(raw, str):
+            raise ConfigError(_type_error(shown, "output", "a folder path string", raw))
+        output_where = f"{shown}: {_TABLE}: key 'output'"
+        output_path = _path_arg(raw, root, output_where)
+
+    if strict is None:
+        raw_strict = table.get("strict", False)
+        if not isinstance(raw_strict, bool):
+            raise ConfigError(_type_error(shown, "strict", "true or false", raw_strict))
+        strict = raw_strict
+
+    raw_cache = table.get("cache", DEFAULT_CACHE)
+    cache_dir: Path | None
+    if raw_cache is False:
+        cache_dir = None
+    elif raw_cache is True:
+        cache_dir = _normalise(root / DEFAULT_CACHE)
+    elif isinstance(raw_cache, str):
+        cache_dir = _path_arg(raw_cache, root, f"{shown}: {_TABLE}: key 'cache'")
+    else:
+        raise ConfigError(_type_error(shown, "cache", "a folder path string or false", raw_cache))
+
+    _check_output(output_path, source_paths, root, output_where)
+    return LoomgenConfig(
+        root=root,
+        sources=source_paths,
+        output=output_path,
+        strict=strict,
+        cache_dir=cache_dir,
+    )
+
+
+def _find_pyproject(project: Path | None, cwd: Path) -> Path | None:
+    if project is not None:
+        given = _normalise(cwd / project)
+        candidate = given if given.name == PYPROJECT and not given.is_dir() else given / PYPROJECT
+        if not candidate.is_file():
+            raise ConfigError(f"--project: no {PYPROJECT} at {_display(candidate, cwd)}")
+        return candidate
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / PYPROJECT
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_table(pyproject: Path, shown: str) -> Mapping[str, object]:
+    try:
+        with pyproject.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{shown}: not valid TOML: {error}") from error
+    except OSError as error:
+        raise ConfigError(f"{shown}: cannot read: {error.strerror or error}") from error
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{shown}: [tool] must be a table")
+    table = tool.get("loomgen", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{shown}: {_TABLE} must be a table")
+    return table
+
+
+def _str_list(value: object, shown: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(_type_error(shown, key, "a list of path strings", value))
+    return [str(item) for item in value]
+
+
+def _type_error(shown: str, key: str, expected: str, value: object) -> str:
+    return f"{shown}: {_TABLE}: key {key!r} must be {expected}, got {_toml_type(value)}"
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array" if all(isinstance(v, str) for v in value) else "an array of non-strings"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _path_arg(value: str, base: Path, where: str) -> Path:
+    if not value.strip():
+        raise ConfigError(f"{where}: empty path")
+    return _normalise(base / value)
+
+
+def _check_output(output: Path, sources: Sequence[Path], root: Path, where: str) -> None:
+    name = output.name
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ConfigError(
+            f"{where}: the output folder name {name!r} is not a valid Python identifier "
+            "(it is the generated package's import name)"
+        )
+    if root == output or root.is_relative_to(output):
+        raise ConfigError(f"{where}: the output folder must not contain the project root")
+    for source in sources:
+        if source == output or source.is_relative_to(output):
+            raise ConfigError(
+                f"{where}: the output folder must not be or contain the source {source}"
+            )
+
+
+def _normalise(path: Path) -> Path:
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd).as_posix() or "."
+    except ValueError:
+        return str(path)

@@ -1,0 +1,3 @@
+class Oops(
+    def execute(self):
+        pass
