@@ -334,6 +334,19 @@ class Resolver:
             return None
         return LOOM_BASES.get(dotted)
 
+    def is_protocol(self, scan: ModuleScan, class_scan: ClassScan) -> bool:
+        """Whether ``typing.Protocol`` is among the class's own bases."""
+        for base in class_scan.bases:
+            node = base.value if isinstance(base, cst.Subscript) else base
+            try:
+                found = self.definition_of(self.reference(scan, node))
+            except Unsupported:
+                continue
+            if found.kind == "external" and found.module in TYPING_MODULES:
+                if found.name == "Protocol":
+                    return True
+        return False
+
     def class_of(self, scan: ModuleScan, node: cst.BaseExpression) -> tuple[ModuleScan, ClassScan] | None:
         """The scanned class a base expression names, if any."""
         if isinstance(node, cst.Subscript):
@@ -859,7 +872,11 @@ class _Where:
             raise Unsupported(node, f"'{ref.expression}' is not a class")
         if definition.kind == "external" and definition.module in TYPING_MODULES:
             return None
-        if definition.kind in ("class", "external"):
+        if definition.kind == "class" and definition.scan is not None:
+            if self.resolver.is_protocol(definition.scan, definition.scan.classes[definition.name]):
+                return None  # protocols are never converted
+            return ref
+        if definition.kind == "external":
             return ref
         raise Unsupported(
             node, f"cannot tell statically whether '{ref.expression}' is a class"

@@ -193,11 +193,26 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
 
 
 def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved annotations of ``fn``; unresolvable ones stay as written."""
+    """Resolved annotations of ``fn``; unresolvable ones stay as written.
+
+    ``typing.get_type_hints`` gives up on all annotations when one fails (a
+    ``TYPE_CHECKING``-only import, say), so each string annotation is then
+    resolved on its own, the way ``get_type_hints`` would have.
+    """
     try:
         return typing.get_type_hints(fn)
     except Exception:
-        return {}
+        pass
+    namespace = dict(getattr(fn, "__globals__", {}))
+    hints: dict[str, Any] = {}
+    for name, annotation in getattr(fn, "__annotations__", {}).items():
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)  # noqa: S307 - as typing does
+            except Exception:
+                pass
+        hints[name] = annotation
+    return hints
 
 
 def _check_source(

@@ -33,8 +33,9 @@ from loom.core.errors import RuleViolations
 from loom.core.job.context import (
     clear_pending_dispatches,
     close_dispatch_scope,
-    flush_pending_dispatches,
     open_dispatch_scope,
+    run_dispatches,
+    take_pending_dispatches,
 )
 from loom.core.logger import LoggerPort, get_logger, is_enabled, level_check
 from loom.core.tracing import get_trace_id
@@ -55,9 +56,6 @@ STATUS_CANCELLED = "cancelled"
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 _INFO = logging.INFO
 
-
-def _rounded(duration_ms: float | None) -> float | None:
-    return None if duration_ms is None else round(duration_ms, 3)
 
 
 class Prepared:
@@ -234,12 +232,11 @@ class RuntimeExecutor:
 
         # Summary logs and metrics events wrap everything, unit of work included,
         # so a failing commit is reported as a failure.
+        start = perf_counter()  # failure summaries (warning level) carry the duration
         metrics = self._metrics
         info_check = self._info_check
         log_info = True if info_check is None else info_check(_INFO)
         observed = log_info or metrics is not None
-        # The clock is read only when a log line or an event will carry it.
-        start = perf_counter() if observed else None
         if observed:
             self._started(prepared.name, log_info)
         try:
@@ -289,11 +286,14 @@ class RuntimeExecutor:
                 clear_pending_dispatches()
                 await self._roll_back(prepared.name, uow, error)
                 raise
-            await flush_pending_dispatches()
-            return result
+            dispatches = take_pending_dispatches()
         finally:
             close_dispatch_scope(dispatch_token)
             active_uow.reset(uow_token)
+        # Dispatches run once the transaction is over: a use case they execute
+        # opens a unit of work of its own instead of joining the committed one.
+        await run_dispatches(dispatches)
+        return result
 
     async def _roll_back(self, name: str, uow: UnitOfWork, cause: BaseException) -> None:
         """Roll back; a failing rollback is logged, never hides ``cause``."""
@@ -317,9 +317,9 @@ class RuntimeExecutor:
             )
 
     def _finished(
-        self, name: str, start: float | None, status: str, error: BaseException | None
+        self, name: str, start: float, status: str, error: BaseException | None
     ) -> None:
-        duration_ms = None if start is None else (perf_counter() - start) * 1000.0
+        duration_ms = (perf_counter() - start) * 1000.0
         trace_id = get_trace_id()
         logger = self._logger
         if error is None:
@@ -328,7 +328,7 @@ class RuntimeExecutor:
                     f"[DONE] {name}",
                     usecase=name,
                     status=status,
-                    duration_ms=_rounded(duration_ms),
+                    duration_ms=round(duration_ms, 3),
                     trace_id=trace_id,
                 )
         elif status == STATUS_RULE_FAILURE:
@@ -336,7 +336,7 @@ class RuntimeExecutor:
                 f"[FAIL] {name}: {error}",
                 usecase=name,
                 status=status,
-                duration_ms=_rounded(duration_ms),
+                duration_ms=round(duration_ms, 3),
                 trace_id=trace_id,
             )
         else:
@@ -344,7 +344,7 @@ class RuntimeExecutor:
                 f"[FAIL] {name}: {type(error).__name__}: {error}",
                 usecase=name,
                 status=status,
-                duration_ms=_rounded(duration_ms),
+                duration_ms=round(duration_ms, 3),
                 trace_id=trace_id,
             )
         if self._metrics is not None:

@@ -66,9 +66,15 @@ def converts(annotation: Any) -> bool:
     """Whether values of a parameter annotated ``annotation`` are converted.
 
     Only concrete classes convert: ``int``, ``str``, ``UUID``, ``Decimal``,
-    a model class... Not ``Any``, ``object``, unions, generics or strings.
+    a model class... Not ``Any``, ``object``, protocols, unions, generics or
+    strings: values for those pass as given.
     """
-    return isinstance(annotation, type) and annotation is not Any and annotation is not object
+    return (
+        isinstance(annotation, type)
+        and annotation is not Any
+        and annotation is not object
+        and not getattr(annotation, "_is_protocol", False)
+    )
 
 
 def missing_parameter(use_case_name: str, name: str) -> ValueError:

@@ -38,11 +38,19 @@ async def flush_pending_dispatches() -> None:
     The queue is detached before the first call, so a dispatch that raises
     leaves nothing behind for a later request.
     """
+    await run_dispatches(take_pending_dispatches())
+
+
+def take_pending_dispatches() -> list[Callable[[], Any]]:
+    """Detach and return the queued dispatches of the current context."""
     queue = _pending.get()
     _pending.set(None)
-    if not queue:
-        return
-    for dispatch in queue:
+    return queue or []
+
+
+async def run_dispatches(dispatches: list[Callable[[], Any]]) -> None:
+    """Call each dispatch in order, awaiting those that return an awaitable."""
+    for dispatch in dispatches:
         outcome = dispatch()
         if inspect.isawaitable(outcome):
             await outcome

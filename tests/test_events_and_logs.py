@@ -1,0 +1,371 @@
+"""Metrics events and log lines around each execution, and what they cost."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from loom.core.engine import EventKind, RuntimeEvent, RuntimeExecutor
+from loom.core.errors import NotFound, RuleViolations
+from loom.core.logger import LoggerPort, StdlibLogger, get_logger
+from loom.core.tracing import reset_trace_id, set_trace_id
+from tests.support import InMemoryRepository, RecordingLogger, RecordingMetrics
+from tests.usecases.computes_rules import Register, RegisterWithContext
+from tests.usecases.domain import OBSERVED, User
+from tests.usecases.loads import GetUser
+from tests.usecases.params import EchoParams, Explode
+from tests.usecases.uow import ActiveUow, RunNested
+
+MakeExecutor = Callable[..., RuntimeExecutor]
+
+VALID_SIGNUP = {"email": "a@x", "name": "Ann", "age": 30}
+INVALID_SIGNUP = {"email": "a@x", "name": " ", "age": 12}
+
+
+@pytest.fixture(autouse=True)
+def _clear_observed() -> Iterator[None]:
+    OBSERVED.clear()
+    yield
+    OBSERVED.clear()
+
+
+# -- metrics events -----------------------------------------------------------------------
+
+
+async def test_a_successful_call_emits_start_then_done(make_executor: MakeExecutor) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+
+    assert metrics.kinds == [EventKind.EXEC_START, EventKind.EXEC_DONE]
+    assert all(event.use_case_name == EchoParams.__qualname__ for event in metrics.events)
+    done = metrics.events[1]
+    assert done.status == "success"
+    assert done.error is None
+    assert isinstance(done.duration_ms, float)
+    assert done.duration_ms >= 0.0
+
+
+async def test_events_carry_the_current_trace_id(make_executor: MakeExecutor) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+
+    token = set_trace_id("trace-42")
+    try:
+        await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+        with pytest.raises(LookupError):
+            await executor.execute(Explode(), params={"message": "no"})
+    finally:
+        reset_trace_id(token)
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+
+    assert [event.trace_id for event in metrics.events] == ["trace-42"] * 4 + [None, None]
+
+
+async def test_a_rule_failure_emits_exec_error_with_rule_failure_status(
+    make_executor: MakeExecutor,
+) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+
+    with pytest.raises(RuleViolations) as caught:
+        await executor.execute(Register(), payload=INVALID_SIGNUP)
+
+    assert metrics.kinds == [EventKind.EXEC_START, EventKind.EXEC_ERROR]
+    error_event = metrics.events[1]
+    assert error_event.use_case_name == Register.__qualname__
+    assert error_event.status == "rule_failure"
+    assert error_event.error is caught.value
+    assert isinstance(error_event.duration_ms, float)
+
+
+@pytest.mark.parametrize(
+    ("use_case", "params", "error_type"),
+    [
+        (Explode, {"message": "boom"}, LookupError),
+        (EchoParams, {"user_id": 1}, ValueError),
+        (GetUser, {"user_id": 99}, NotFound),
+    ],
+    ids=["in-execute", "missing-param", "not-found"],
+)
+async def test_any_other_failure_emits_exec_error_with_failure_status(
+    make_executor: MakeExecutor,
+    use_case: type[Any],
+    params: dict[str, Any],
+    error_type: type[Exception],
+) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+
+    with pytest.raises(error_type) as caught:
+        await executor.execute(
+            use_case(), params=params, dependencies={User: InMemoryRepository()}
+        )
+
+    assert metrics.kinds == [EventKind.EXEC_START, EventKind.EXEC_ERROR]
+    error_event = metrics.events[1]
+    assert error_event.use_case_name == use_case.__qualname__
+    assert error_event.status == "failure"
+    assert error_event.error is caught.value
+    assert isinstance(error_event.duration_ms, float)
+
+
+async def test_nested_executions_emit_their_own_events(make_executor: MakeExecutor) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+
+    await executor.execute(RunNested(executor, ActiveUow()))
+
+    assert [(event.kind, event.use_case_name) for event in metrics.events] == [
+        (EventKind.EXEC_START, RunNested.__qualname__),
+        (EventKind.EXEC_START, ActiveUow.__qualname__),
+        (EventKind.EXEC_DONE, ActiveUow.__qualname__),
+        (EventKind.EXEC_DONE, RunNested.__qualname__),
+    ]
+
+
+# -- log lines ----------------------------------------------------------------------------------
+
+
+async def test_a_successful_call_logs_one_start_and_one_end_line(
+    make_executor: MakeExecutor,
+) -> None:
+    logger = RecordingLogger()
+    executor = make_executor(logger=logger)
+
+    await executor.execute(Register(), payload=VALID_SIGNUP)
+
+    assert len(logger.lines) == 2
+    start, end = logger.lines
+    assert start.level in {"debug", "info"}
+    assert end.level in {"debug", "info"}
+    assert start.fields["usecase"] == Register.__qualname__
+    assert end.fields["usecase"] == Register.__qualname__
+    assert end.fields["status"] == "success"
+    assert isinstance(end.fields["duration_ms"], float)
+
+
+async def test_a_rule_failure_logs_a_warning_per_rule_and_a_warning_summary(
+    make_executor: MakeExecutor,
+) -> None:
+    logger = RecordingLogger()
+    executor = make_executor(logger=logger)
+
+    with pytest.raises(RuleViolations):
+        await executor.execute(Register(), payload=INVALID_SIGNUP)
+
+    assert len(logger.lines) == 4
+    assert logger.lines[0].level in {"debug", "info"}
+    assert logger.levels[1:] == ["warning", "warning", "warning"]
+    first_rule, second_rule = logger.lines[1:3]
+    assert first_rule.mentions("name_required")
+    assert second_rule.mentions("adult")
+    assert logger.lines[-1].fields["status"] == "rule_failure"
+
+
+async def test_another_failure_logs_an_error_summary(make_executor: MakeExecutor) -> None:
+    logger = RecordingLogger()
+    executor = make_executor(logger=logger)
+
+    with pytest.raises(LookupError):
+        await executor.execute(Explode(), params={"message": "boom"})
+
+    assert len(logger.lines) == 2
+    assert logger.lines[0].level in {"debug", "info"}
+    assert logger.lines[-1].level == "error"
+    assert logger.lines[-1].fields["status"] == "failure"
+
+
+async def test_step_lines_are_logged_only_with_debug_execution(
+    make_executor: MakeExecutor,
+) -> None:
+    quiet, verbose = RecordingLogger(), RecordingLogger()
+    run: dict[str, Any] = {
+        "params": {"inviter_id": 1},
+        "payload": {"email": "new@x", "name": " New "},
+        "dependencies": {User: InMemoryRepository([User(1, "inviter@x")])},
+    }
+
+    await make_executor(logger=quiet).execute(RegisterWithContext(), **run)
+    await make_executor(logger=verbose, debug_execution=True).execute(
+        RegisterWithContext(), **run
+    )
+
+    assert len(quiet.lines) == 2
+    steps = verbose.lines[1:-1]
+    subjects = ["inviter_id", "cmd", "inviter", "taken", "strip_name", "note_context"]
+    subjects += ["name_required", "email_not_taken"]
+    assert len(steps) >= len(subjects)
+    for subject in subjects:
+        assert any(line.mentions(subject) for line in steps), subject
+
+
+@pytest.mark.parametrize(
+    ("use_case", "kwargs", "error_type", "level"),
+    [
+        (Explode, {"params": {"message": "boom"}}, LookupError, logging.ERROR),
+        (Register, {"payload": INVALID_SIGNUP}, RuleViolations, logging.WARNING),
+    ],
+    ids=["failure", "rule-failure"],
+)
+async def test_failure_summaries_carry_the_duration_when_info_is_disabled(
+    make_executor: MakeExecutor,
+    use_case: type[Any],
+    kwargs: dict[str, Any],
+    error_type: type[Exception],
+    level: int,
+) -> None:
+    captured: list[logging.LogRecord] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record)
+
+    stdlib = logging.getLogger("tests.quiet_executor")
+    handler = Capture()
+    stdlib.addHandler(handler)
+    stdlib.setLevel(logging.WARNING)
+    try:
+        executor = make_executor(logger=StdlibLogger(stdlib))
+        with pytest.raises(error_type):
+            await executor.execute(use_case(), **kwargs)
+    finally:
+        stdlib.removeHandler(handler)
+        stdlib.setLevel(logging.NOTSET)
+
+    summary = captured[-1]
+    assert summary.levelno == level
+    fields = getattr(summary, "fields")
+    assert fields["usecase"] == use_case.__qualname__
+    assert isinstance(fields["duration_ms"], float)
+
+
+# -- what observability costs when it is off ---------------------------------------------------
+
+
+@pytest.fixture
+def default_logging() -> Iterator[None]:
+    """Stdlib logging as an application leaves it: root at WARNING, loom loggers unset."""
+    names = ["loom", "loom.executor", "loom.compiler"]
+    root = logging.getLogger()
+    saved = (root.level, [logging.getLogger(name).level for name in names])
+    root.setLevel(logging.WARNING)
+    for name in names:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    root.setLevel(saved[0])
+    for name, level in zip(names, saved[1], strict=True):
+        logging.getLogger(name).setLevel(level)
+
+
+async def test_no_event_objects_are_built_without_a_metrics_adapter(
+    make_executor: MakeExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executor = make_executor(logger=RecordingLogger())
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "warm-up"})
+    built: list[RuntimeEvent] = []
+    original_init = RuntimeEvent.__init__
+
+    def counting_init(self: RuntimeEvent, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(RuntimeEvent, "__init__", counting_init)
+
+    for user_id in range(5):
+        await executor.execute(EchoParams(), params={"user_id": user_id, "name": "a"})
+    with pytest.raises(RuleViolations):
+        await executor.execute(Register(), payload=INVALID_SIGNUP)
+    with pytest.raises(LookupError):
+        await executor.execute(Explode(), params={"message": "boom"})
+
+    assert built == []
+
+
+async def test_no_log_record_is_made_for_a_success_at_the_default_level(
+    make_executor: MakeExecutor, monkeypatch: pytest.MonkeyPatch, default_logging: None
+) -> None:
+    executor = make_executor()
+    await executor.execute(Register(), payload=VALID_SIGNUP)
+    records: list[str] = []
+    original_make_record = logging.Logger.makeRecord
+
+    def counting_make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        records.append(self.name)
+        return original_make_record(self, *args, **kwargs)
+
+    monkeypatch.setattr(logging.Logger, "makeRecord", counting_make_record)
+
+    for _ in range(5):
+        await executor.execute(Register(), payload=VALID_SIGNUP)
+        await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+
+    assert records == []
+
+
+def test_stdlib_logger_formats_nothing_when_the_level_is_disabled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renders: list[str] = []
+
+    class Loud:
+        def __str__(self) -> str:
+            renders.append("str")
+            return "loud"
+
+        def __repr__(self) -> str:
+            renders.append("repr")
+            return "Loud()"
+
+        def __format__(self, spec: str) -> str:
+            renders.append("format")
+            return "loud"
+
+    records: list[str] = []
+    original_make_record = logging.Logger.makeRecord
+
+    def counting_make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        records.append(self.name)
+        return original_make_record(self, *args, **kwargs)
+
+    monkeypatch.setattr(logging.Logger, "makeRecord", counting_make_record)
+    captured: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(self.format(record))
+
+    stdlib = logging.getLogger("tests.lazy_logger")
+    handler = Capture()
+    stdlib.addHandler(handler)
+    stdlib.setLevel(logging.WARNING)
+    try:
+        logger = get_logger("tests.lazy_logger")
+
+        logger.debug("debug line", value=Loud())
+        logger.info("info line", value=Loud())
+        logger.bind(bound=Loud()).info("bound line", value=Loud())
+
+        assert renders == []
+        assert records == []
+        assert captured == []
+
+        logger.warning("warning line", value=Loud())
+    finally:
+        stdlib.removeHandler(handler)
+        stdlib.setLevel(logging.NOTSET)
+    assert renders
+    assert "warning line" in captured[0]
+
+
+def test_the_default_logger_is_a_logger_port() -> None:
+    logger = get_logger("tests.port")
+
+    assert isinstance(logger, StdlibLogger)
+    assert isinstance(logger, LoggerPort)
+    assert isinstance(logger.bind(a=1), LoggerPort)
+    assert isinstance(RecordingLogger(), LoggerPort)

@@ -1,0 +1,315 @@
+"""Binding plain parameters, building commands, and calling ``execute``.
+
+Covers pipeline steps 1 (bind params), 2 (build the command) and 7 (execute,
+sync or async, use case or job), plus the ``Command`` contract itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+from pydantic import ValidationError
+
+from loom.core.command import Command
+from loom.core.engine import RuntimeExecutor
+from loom.core.engine.executor import ParameterBindingError
+from loom.core.errors import RuleViolations
+from tests.support import InMemoryRepository
+from tests.usecases.domain import (
+    OBSERVED,
+    FrozenRename,
+    RenameUser,
+    UpdateProfile,
+    User,
+)
+from tests.usecases.inputs import EditProfile, Rename, RenameFromPlainPayload, RenameFrozen
+from tests.usecases.jobs import DoubleJob, GreetJob, NotifyUserJob
+from tests.usecases.params import (
+    ConvertParams,
+    CountWithTypeCheckingResult,
+    EchoParams,
+    GreetNamed,
+    NoParams,
+    SyncDouble,
+    UnconvertedParams,
+)
+
+MakeExecutor = Callable[..., RuntimeExecutor]
+UUID_TEXT = "12345678-1234-5678-1234-567812345678"
+
+
+@pytest.fixture(autouse=True)
+def _clear_observed() -> Iterator[None]:
+    OBSERVED.clear()
+    yield
+    OBSERVED.clear()
+
+
+@pytest.fixture
+def executor(make_executor: MakeExecutor) -> RuntimeExecutor:
+    return make_executor()
+
+
+# -- 1. plain parameters ------------------------------------------------------------
+
+
+async def test_params_are_passed_to_execute(executor: RuntimeExecutor) -> None:
+    result = await executor.execute(EchoParams(), params={"user_id": 7, "name": "ann"})
+
+    assert result == {"user_id": 7, "name": "ann"}
+
+
+async def test_a_missing_param_is_a_value_error_naming_it(executor: RuntimeExecutor) -> None:
+    with pytest.raises(ValueError, match="missing required parameter 'user_id'"):
+        await executor.execute(EchoParams(), params={"name": "ann"})
+
+
+async def test_params_none_means_no_params(executor: RuntimeExecutor) -> None:
+    assert await executor.execute(NoParams(), params=None) == "done"
+    assert await executor.execute(NoParams()) == "done"
+
+    with pytest.raises(ValueError, match="missing required parameter 'user_id'"):
+        await executor.execute(EchoParams(), params=None)
+
+
+async def test_params_are_converted_to_their_annotated_class(executor: RuntimeExecutor) -> None:
+    result = await executor.execute(
+        ConvertParams(), params={"count": "1", "ref": UUID_TEXT, "ratio": "0.5"}
+    )
+
+    assert result == {"count": 1, "ref": UUID(UUID_TEXT), "ratio": 0.5}
+    assert type(result["count"]) is int
+    assert type(result["ref"]) is UUID
+
+
+async def test_values_already_of_the_annotated_class_are_kept(
+    executor: RuntimeExecutor,
+) -> None:
+    ref = UUID(UUID_TEXT)
+
+    result = await executor.execute(
+        ConvertParams(), params={"count": 3, "ref": ref, "ratio": 1.5}
+    )
+
+    assert result["ref"] is ref
+    assert result == {"count": 3, "ref": ref, "ratio": 1.5}
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "expected", "given"),
+    [
+        ({"count": "abc", "ref": UUID_TEXT, "ratio": 1.0}, "count", "int", "abc"),
+        ({"count": 1, "ref": "not-a-uuid", "ratio": 1.0}, "ref", "UUID", "not-a-uuid"),
+        ({"count": 1, "ref": UUID_TEXT, "ratio": "fast"}, "ratio", "float", "fast"),
+    ],
+    ids=["int", "UUID", "float"],
+)
+async def test_an_unconvertible_param_is_a_parameter_binding_error(
+    executor: RuntimeExecutor, params: dict[str, Any], name: str, expected: str, given: str
+) -> None:
+    with pytest.raises(ParameterBindingError) as caught:
+        await executor.execute(ConvertParams(), params=params)
+
+    message = str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert f"'{name}'" in message
+    assert expected in message
+    assert given in message
+
+
+async def test_any_and_optional_params_are_not_converted(executor: RuntimeExecutor) -> None:
+    anything = object()
+
+    result = await executor.execute(
+        UnconvertedParams(), params={"anything": anything, "maybe": "7", "optional": "8"}
+    )
+
+    assert result["anything"] is anything
+    assert result["maybe"] == "7"
+    assert result["optional"] == "8"
+
+
+async def test_a_param_typed_by_a_protocol_is_passed_as_given(executor: RuntimeExecutor) -> None:
+    # A Protocol is not a concrete class: there is nothing to convert to.
+    who = User(1, "ann@x", "Ann")
+
+    assert await executor.execute(GreetNamed(), params={"who": who}) == "Ann"
+
+
+async def test_params_are_converted_when_another_annotation_is_for_type_checkers_only(
+    executor: RuntimeExecutor,
+) -> None:
+    # The return annotation names a TYPE_CHECKING-only import; ``count: int``
+    # is still a concrete class and must still convert.
+    result = await executor.execute(CountWithTypeCheckingResult(), params={"count": "3"})
+
+    assert result == 3
+    assert type(result) is int
+
+
+# -- 2. the command ----------------------------------------------------------------------
+
+
+async def test_the_command_is_built_from_the_payload(executor: RuntimeExecutor) -> None:
+    result = await executor.execute(Rename(), payload={"name": "ann"})
+
+    assert result == RenameUser(name="ann")
+
+
+async def test_a_missing_payload_is_a_value_error(executor: RuntimeExecutor) -> None:
+    with pytest.raises(ValueError, match="payload"):
+        await executor.execute(Rename(), payload=None)
+
+
+@pytest.mark.parametrize("payload", [["name", "ann"], "name=ann", 42], ids=["list", "str", "int"])
+async def test_a_payload_that_is_not_a_dict_is_a_clear_error(
+    executor: RuntimeExecutor, payload: Any
+) -> None:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        await executor.execute(Rename(), payload=payload)
+
+    assert not isinstance(caught.value, ValidationError)
+    assert "payload" in str(caught.value)
+    assert type(payload).__name__ in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("payload", "location", "error_type"),
+    [
+        ({"name": ["ann"]}, ("name",), "string_type"),
+        ({}, ("name",), "missing"),
+        ({"name": "ann", "nick": "a"}, ("nick",), "extra_forbidden"),
+    ],
+    ids=["wrong-type", "missing", "unknown"],
+)
+async def test_an_invalid_payload_raises_validation_error_naming_the_field(
+    executor: RuntimeExecutor,
+    payload: dict[str, Any],
+    location: tuple[str, ...],
+    error_type: str,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await executor.execute(Rename(), payload=payload)
+
+    assert [(error["loc"], error["type"]) for error in caught.value.errors()] == [
+        (location, error_type)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields_set"),
+    [
+        ({"displayName": "Ann"}, {"display_name"}),
+        ({"display_name": "Ann"}, {"display_name"}),
+        ({"display_name": "Ann", "age": 30}, {"display_name", "age"}),
+        ({"email": None}, {"email"}),
+        ({}, set()),
+    ],
+    ids=["alias", "name", "two-fields", "explicit-null", "empty"],
+)
+async def test_fields_set_holds_the_python_names_of_the_fields_sent(
+    executor: RuntimeExecutor, payload: dict[str, Any], fields_set: set[str]
+) -> None:
+    cmd = await executor.execute(EditProfile(), payload=payload)
+
+    assert OBSERVED == [("observe_fields_set", frozenset(fields_set))]
+    assert isinstance(OBSERVED[0][1], frozenset)
+    assert isinstance(cmd, UpdateProfile)
+    if "display_name" in fields_set:
+        assert cmd.display_name == "Ann"
+
+
+async def test_a_command_type_without_from_payload_is_a_type_error(
+    executor: RuntimeExecutor,
+) -> None:
+    with pytest.raises(TypeError, match="from_payload"):
+        await executor.execute(RenameFromPlainPayload(), payload={"name": "ann"})
+
+
+async def test_a_command_declared_frozen_explicitly_works(executor: RuntimeExecutor) -> None:
+    cmd = await executor.execute(RenameFrozen(), payload={"name": "ann"})
+
+    assert cmd == FrozenRename(name="ann")
+    with pytest.raises((ValidationError, TypeError, AttributeError)):
+        cmd.name = "bob"  # type: ignore[misc]
+
+
+# -- 7. calling execute ------------------------------------------------------------------------
+
+
+async def test_a_sync_execute_is_called_without_awaiting(executor: RuntimeExecutor) -> None:
+    assert await executor.execute(SyncDouble(), params={"value": "21"}) == 42
+
+
+async def test_a_job_with_a_sync_execute(executor: RuntimeExecutor) -> None:
+    assert await executor.execute(DoubleJob(), params={"n": 4}) == 8
+
+
+async def test_a_job_runs_computes_and_rules(executor: RuntimeExecutor) -> None:
+    assert await executor.execute(GreetJob(), payload={"email": "a@x", "name": " ann "}) == (
+        "hello ann"
+    )
+
+    with pytest.raises(RuleViolations):
+        await executor.execute(GreetJob(), payload={"email": "a@x", "name": "  "})
+
+
+async def test_a_job_loads_entities(executor: RuntimeExecutor) -> None:
+    users = InMemoryRepository([User(1, "ann@x")])
+
+    result = await executor.execute(
+        NotifyUserJob(), params={"user_id": 1}, dependencies={User: users}
+    )
+
+    assert result == "notified ann@x"
+
+
+# -- the Command contract ---------------------------------------------------------------------
+
+
+def test_from_payload_returns_the_command_and_the_fields_sent() -> None:
+    cmd, fields_set = UpdateProfile.from_payload({"displayName": "Ann", "age": 3})
+
+    assert cmd == UpdateProfile(display_name="Ann", age=3)
+    assert fields_set == frozenset({"display_name", "age"})
+    assert isinstance(fields_set, frozenset)
+
+
+def test_from_payload_accepts_the_name_of_an_aliased_field() -> None:
+    cmd, fields_set = UpdateProfile.from_payload({"display_name": "Ann"})
+
+    assert cmd.display_name == "Ann"
+    assert fields_set == frozenset({"display_name"})
+
+
+def test_from_payload_raises_validation_error() -> None:
+    with pytest.raises(ValidationError):
+        RenameUser.from_payload({"name": None})
+
+
+def test_commands_are_frozen_by_default() -> None:
+    cmd = RenameUser(name="ann")
+
+    with pytest.raises((ValidationError, TypeError, AttributeError)):
+        cmd.name = "bob"  # type: ignore[misc]
+
+
+def test_a_command_subclass_may_pass_frozen_true() -> None:
+    class Explicit(Command, frozen=True):
+        value: int
+
+    cmd, fields_set = Explicit.from_payload({"value": 1})
+
+    assert cmd.value == 1
+    assert fields_set == frozenset({"value"})
+    with pytest.raises((ValidationError, TypeError, AttributeError)):
+        cmd.value = 2  # type: ignore[misc]
+
+
+def test_commands_are_pydantic_models() -> None:
+    from pydantic import BaseModel
+
+    assert issubclass(Command, BaseModel)

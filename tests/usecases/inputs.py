@@ -1,0 +1,35 @@
+"""Use cases that build a command from the payload with ``Input()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loom.core.use_case import Input, UseCase
+from tests.usecases.domain import OBSERVED, FrozenRename, PlainPayload, RenameUser, UpdateProfile
+
+
+def observe_fields_set(cmd: UpdateProfile, fields_set: frozenset[str]) -> UpdateProfile:
+    OBSERVED.append(("observe_fields_set", fields_set))
+    return cmd
+
+
+class Rename(UseCase[Any, RenameUser]):
+    async def execute(self, cmd: RenameUser = Input()) -> RenameUser:
+        return cmd
+
+
+class EditProfile(UseCase[Any, UpdateProfile]):
+    computes = [observe_fields_set]
+
+    async def execute(self, cmd: UpdateProfile = Input()) -> UpdateProfile:
+        return cmd
+
+
+class RenameFrozen(UseCase[Any, FrozenRename]):
+    async def execute(self, cmd: FrozenRename = Input()) -> FrozenRename:
+        return cmd
+
+
+class RenameFromPlainPayload(UseCase[Any, Any]):
+    async def execute(self, cmd: PlainPayload = Input()) -> Any:
+        return cmd
