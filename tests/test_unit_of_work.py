@@ -290,3 +290,34 @@ async def test_dispatches_of_a_nested_call_are_discarded_when_the_outer_call_fai
         )
 
     assert factory.journal == ["begin", "execute inner", "commit", "rollback"]
+
+
+async def test_without_a_unit_of_work_dispatches_run_when_the_call_succeeds(
+    make_executor: MakeExecutor,
+) -> None:
+    from loom.core.job.context import pending_dispatch_count
+
+    executor = make_executor()
+    journal: list[str] = []
+
+    await executor.execute(Dispatching(journal), params={"label": "a"})
+
+    assert journal == ["execute a", "dispatch a", "async dispatch a"]
+    assert pending_dispatch_count() == 0
+
+
+async def test_without_a_unit_of_work_dispatches_are_dropped_when_the_call_fails(
+    make_executor: MakeExecutor,
+) -> None:
+    from loom.core.job.context import pending_dispatch_count
+
+    executor = make_executor()
+    journal: list[str] = []
+
+    with pytest.raises(ValueError):
+        await executor.execute(Dispatching(journal, fail=True), params={"label": "a"})
+    await executor.execute(Dispatching(journal), params={"label": "b"})
+
+    assert journal == ["execute a", "execute b", "dispatch b", "async dispatch b"]
+    assert pending_dispatch_count() == 0
+

@@ -33,6 +33,8 @@ from loom.core.errors import RuleViolations
 from loom.core.job.context import (
     clear_pending_dispatches,
     close_dispatch_scope,
+    flush_pending_dispatches,
+    has_pending_dispatches,
     open_dispatch_scope,
     run_dispatches,
     take_pending_dispatches,
@@ -113,13 +115,18 @@ class RuntimeExecutor:
     def prepare(self, use_case_type: type[Any]) -> Prepared:
         """Compile ``use_case_type`` and choose how to run it (done once per class).
 
+        A plan already stored on the class itself (``__execution_plan__``) is
+        used as it is; otherwise the compiler builds one.
+
         Called by :meth:`execute` on first use; call it at startup to surface
         compile errors and stale generated code before the first request.
         """
         prepared = self._prepared.get(use_case_type)
         if prepared is not None:
             return prepared
-        plan = self._compiler.compile(use_case_type)
+        plan = use_case_type.__dict__.get("__execution_plan__")
+        if not isinstance(plan, ExecutionPlan) or plan.use_case_type is not use_case_type:
+            plan = self._compiler.compile(use_case_type)
         run: GeneratedRun | None = None
         if self.mode is not ExecutionMode.INTERPRETED:
             run = self._find_generated(plan)
@@ -244,18 +251,23 @@ class RuntimeExecutor:
                 result = await prepared.run(
                     compilable, params, payload, dependencies, load_overrides, self._runtime
                 )
+                if has_pending_dispatches() and active_uow.get() is None:
+                    # No transaction to wait for: dispatches run as soon as the call succeeds.
+                    await flush_pending_dispatches()
             else:
                 result = await self._in_unit_of_work(
                     factory, prepared, compilable, params, payload, dependencies, load_overrides
                 )
-        except RuleViolations as error:
-            self._finished(prepared.name, start, STATUS_RULE_FAILURE, error)
-            raise
-        except Exception as error:
-            self._finished(prepared.name, start, STATUS_FAILURE, error)
-            raise
         except BaseException as error:
-            self._finished(prepared.name, start, STATUS_CANCELLED, error)
+            if factory is None and has_pending_dispatches() and active_uow.get() is None:
+                clear_pending_dispatches()
+            if isinstance(error, RuleViolations):
+                status = STATUS_RULE_FAILURE
+            elif isinstance(error, Exception):
+                status = STATUS_FAILURE
+            else:
+                status = STATUS_CANCELLED
+            self._finished(prepared.name, start, status, error)
             raise
         if observed:
             self._finished(prepared.name, start, STATUS_SUCCESS, None)

@@ -3,7 +3,10 @@
 A use case that wants to enqueue a job or publish a message calls
 :func:`add_pending_dispatch`; the executor runs the queued callables only after
 its unit of work commits, and drops them when it rolls back, so nothing is
-announced about data that was never persisted.
+announced about data that was never persisted. An execution that runs without
+a unit of work (read-only, or no factory configured) and is not nested in one
+has no transaction to wait for: its dispatches run as soon as it succeeds and
+are dropped when it fails.
 
 The queue lives in a context variable. The executor that opens a unit of work
 installs a fresh list for the duration of the transaction; nested executions
@@ -69,6 +72,11 @@ def open_dispatch_scope() -> Token[list[Callable[[], Any]] | None]:
 def close_dispatch_scope(token: Token[list[Callable[[], Any]] | None]) -> None:
     """Restore the queue that was current before :func:`open_dispatch_scope`."""
     _pending.reset(token)
+
+
+def has_pending_dispatches() -> bool:
+    """Whether anything is queued in the current context (one context lookup)."""
+    return bool(_pending.get())
 
 
 def pending_dispatch_count() -> int:
