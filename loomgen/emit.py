@@ -75,6 +75,9 @@ def plan_changes(output: Path, files: Mapping[str, str]) -> Changes:
     return _plan(output, files).changes
 
 
+REGISTRY = "__init__.py"
+
+
 def write_package(output: Path, files: Mapping[str, str]) -> Changes:
     """Make ``output`` hold exactly ``files`` (plus kept and orphaned files) and the manifest.
 
@@ -85,8 +88,13 @@ def write_package(output: Path, files: Mapping[str, str]) -> Changes:
     output.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_files(output)
 
+    # The registry (the package's top ``__init__.py``) names the modules and
+    # their fingerprints, so it is written after every module it points to:
+    # a build killed half-way never leaves a registry vouching for old code.
+    pending = (*changes.created, *changes.updated)
+    ordered = [rel for rel in pending if rel != REGISTRY] + [rel for rel in pending if rel == REGISTRY]
     written_folders: set[Path] = set()
-    for rel in (*changes.created, *changes.updated):
+    for rel in ordered:
         target = output / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(target, plan.data[rel])

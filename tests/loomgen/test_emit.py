@@ -460,3 +460,22 @@ def test_stale_temp_files_are_cleaned_up(tmp_path: Path) -> None:
     write_package(output, OLD)
 
     assert not list(output.rglob("*.loomgen-tmp"))
+
+
+def test_the_registry_is_written_after_the_modules_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "gen"
+    old = {"__init__.py": "REGISTRY = 1\n", "a.py": "A = 1\n", "z/b.py": "B = 1\n"}
+    write_package(output, old)
+    written: list[str] = []
+    real_replace = os.replace
+
+    def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        written.append(Path(target).relative_to(output).as_posix())
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    write_package(output, {path: text.replace("1", "2") for path, text in old.items()})
+
+    assert written == ["a.py", "z/b.py", "__init__.py", MANIFEST]
