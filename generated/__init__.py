@@ -8,62 +8,62 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.jobs:StockAlert": (
         ".examples.shop.jobs",
         "run_stock_alert",
-        "2ccc53db73dfed3674cfb9525ceccef0",
+        "aebdbc33415ab0ae19d0ef2add45bb10",
     ),
     "examples.shop.usecases:AddProduct": (
         ".examples.shop.usecases",
         "run_add_product",
-        "ef525b7bf99d242318e728798634bdae",
+        "da37ccfc6ab5c1211324065bd43b25df",
     ),
     "examples.shop.usecases:BlockUser": (
         ".examples.shop.usecases",
         "run_block_user",
-        "9087607214cb2132fec2b49ecc9ff697",
+        "d92830b3ea5460fd532cffe72b1a9ba2",
     ),
     "examples.shop.usecases:CancelOrder": (
         ".examples.shop.usecases",
         "run_cancel_order",
-        "d0c1d63a0009fa0de7f4cebe26b612f6",
+        "67b1280a3b2881904a3d8ef91302cacf",
     ),
     "examples.shop.usecases:FindUserByEmail": (
         ".examples.shop.usecases",
         "run_find_user_by_email",
-        "e8123f7c9151fe94650a00580f7ca05c",
+        "fe8827f7c23bf4488f89e925d38f3088",
     ),
     "examples.shop.usecases:GetUser": (
         ".examples.shop.usecases",
         "run_get_user",
-        "8b382b997c81126713918348e847fb7a",
+        "562f25874baedd9da50b6e80d1721ba5",
     ),
     "examples.shop.usecases:OrderHistory": (
         ".examples.shop.usecases",
         "run_order_history",
-        "6e6ac26de01c78197ed30c31490a27c7",
+        "713cdd4cdd29b00107dd0302e5bfbd34",
     ),
     "examples.shop.usecases:PlaceOrder": (
         ".examples.shop.usecases",
         "run_place_order",
-        "f94801669ac19d9ed450aa232da82919",
+        "4dff172c9ce0edecb39cc66e57f01f92",
     ),
     "examples.shop.usecases:RegisterUser": (
         ".examples.shop.usecases",
         "run_register_user",
-        "ce3ab10b6edc867b2716d6da26302dcd",
+        "463338df9f5412d8bc0bffd575f976e5",
     ),
     "examples.shop.usecases:ReserveStock": (
         ".examples.shop.usecases",
         "run_reserve_stock",
-        "af770c242c4675b1f9397d41942b2fe2",
+        "eba8723131e9e921ca78085d9d57d3fe",
     ),
     "examples.shop.usecases:RestockProducts": (
         ".examples.shop.usecases",
         "run_restock_products",
-        "fe2c58f0c69654247f22880ca7808f02",
+        "59ce224865ef554f1eb0227c91621b65",
     ),
 }

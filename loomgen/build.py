@@ -3,24 +3,65 @@
 ``generate`` is pure (reads sources, returns files and diagnostics);
 ``build_package`` also writes, and only when there is no error, so a failed
 build leaves the previous generated package untouched.
+
+Each source module is built on its own: scanned, analysed (names resolved
+across the other sources, which are parsed on demand), rendered and
+formatted. That makes two things cheap:
+
+* **caching** (:mod:`loomgen.cache`): a module whose text and whose
+  dependencies' texts are unchanged is not parsed, analysed or formatted
+  again; its previous result is reused;
+* **parallelism**: when many modules need building, they are spread over a
+  process pool (``$LOOMGEN_JOBS`` workers, default one per core). Each
+  worker parses every module at most once.
+
+The result does not depend on either: every module is analysed with fresh
+state from the same inputs, so a cached, parallel or serial build produces the
+same files and the same diagnostics.
+
+Heavy dependencies (libcst, black, jinja2) are imported only when something
+has to be parsed or rendered, so a fully cached build never loads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+import sys
+import tokenize
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from loomgen.cache import BuildCache, Record, config_digest, module_digest, sha256
 from loomgen.diagnostics import Diagnostic, Severity, errors_in
 from loomgen.discover import SourceFile, discover
-from loomgen.ir import ModuleIR, UseCaseIR
-from loomgen.parse import ModuleScan, analyse, scan_module
-from loomgen.render import RenderError, render_module, render_package
+
+if TYPE_CHECKING:
+    from loomgen.ir import ModuleIR, UseCaseIR
+    from loomgen.parse import ModuleScan
+
+PARALLEL_THRESHOLD = 16
+"""Fewer modules than this to build are built in-process (a pool costs more)."""
+
+JOBS_VARIABLE = "LOOMGEN_JOBS"
+
+active_cache: ContextVar[BuildCache | None] = ContextVar("loomgen_active_cache", default=None)
+"""The cache :func:`generate` uses when it is not given one (set by the CLI)."""
+
+RegistryEntry = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced: files (relative posix path -> text) and problems."""
+    """What a build produced: files (relative posix path -> text) and problems.
+
+    ``modules`` holds the IR of the modules analysed in this process; modules
+    served from the cache, or built by worker processes, are not in it.
+    """
 
     files: dict[str, str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -30,16 +71,17 @@ class BuildResult:
         return errors_in(self.diagnostics, strict=strict)
 
 
+# -- reading and scanning ------------------------------------------------------------
+
+
 def read_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleScan], list[Diagnostic]]:
     """Parse every source file; unreadable or invalid files become diagnostics."""
+    from loomgen.parse import scan_module
+
     scans: list[ModuleScan] = []
     problems: list[Diagnostic] = []
-    for source in sources:
-        try:
-            text = source.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(Diagnostic(source.display, 1, 1, f"cannot read: {error}"))
-            continue
+    texts, problems = read_texts(sources)
+    for source, text, _ in texts.values():
         scanned = scan_module(source, text)
         if isinstance(scanned, Diagnostic):
             problems.append(scanned)
@@ -48,40 +90,453 @@ def read_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleScan], list[
     return scans, problems
 
 
-def analyse_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleIR], list[Diagnostic]]:
-    """Sources -> IR of every use case, plus every problem found."""
-    scans, problems = read_sources(sources)
-    modules, found = analyse(scans)
-    return modules, sorted(problems + found)
+SourceText = tuple[SourceFile, str, str]
+"""A source file, its text, and its :func:`~loomgen.cache.module_digest`."""
 
 
-def generate(sources: Sequence[SourceFile], package: str) -> BuildResult:
-    """Parse ``sources`` and render the generated package ``package`` in memory."""
-    del package  # the registry refers to its modules relatively
-    modules, diagnostics = analyse_sources(sources)
-    if errors_in(diagnostics, strict=False):
-        return BuildResult({}, diagnostics, tuple(modules))
+def read_texts(sources: Sequence[SourceFile]) -> tuple[dict[str, SourceText], list[Diagnostic]]:
+    """Read every source file; unreadable ones become diagnostics."""
+    texts: dict[str, SourceText] = {}
+    problems: list[Diagnostic] = []
+    for source in sources:
+        try:
+            # Decoded as Python decodes it: a BOM or a coding cookie, else UTF-8.
+            with tokenize.open(source.path) as stream:
+                text = stream.read()
+        except (OSError, UnicodeDecodeError, SyntaxError) as error:
+            problems.append(Diagnostic(source.display, 1, 1, f"cannot read: {error}"))
+            continue
+        texts[source.module] = (source, text, module_digest(source.module, source.display, text))
+    return texts, problems
+
+
+class SourceIndex:
+    """The readable sources, each scanned at most once, on first use."""
+
+    def __init__(self, texts: Mapping[str, SourceText]) -> None:
+        self.texts = texts
+        self._scans: dict[str, ModuleScan | Diagnostic] = {}
+
+    def scan(self, module: str) -> ModuleScan | Diagnostic | None:
+        """The scan of ``module``, its syntax error, or ``None`` if it is no source."""
+        found = self._scans.get(module)
+        if found is None:
+            entry = self.texts.get(module)
+            if entry is None:
+                return None
+            from loomgen.parse import scan_module
+
+            found = scan_module(entry[0], entry[1])
+            self._scans[module] = found
+        return found
+
+    def digest(self, module: str) -> str | None:
+        entry = self.texts.get(module)
+        return None if entry is None else entry[2]
+
+
+class RecordingModules(Mapping[str, "ModuleScan"]):
+    """The scans of an index, seen as a mapping that remembers every name asked for."""
+
+    def __init__(self, index: SourceIndex) -> None:
+        self.index = index
+        self.asked: set[str] = set()
+
+    def __getitem__(self, module: str) -> ModuleScan:
+        self.asked.add(module)
+        found = self.index.scan(module)
+        if found is None or isinstance(found, Diagnostic):
+            raise KeyError(module)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        for module in sorted(self.index.texts):
+            if module in self:
+                yield module
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+# -- building one module -------------------------------------------------------------
+
+
+@dataclass
+class ModuleOutcome:
+    """What building one source module gave; all of it is cached."""
+
+    module: str
+    deps: dict[str, str | None]
+    diagnostics: list[Diagnostic]
+    entries: list[RegistryEntry] = field(default_factory=list)
+    path: str | None = None
+    output: str | None = None
+    pieces: dict[str, str] = field(default_factory=dict)
+    formatter: str | None = None
+    ir: ModuleIR | None = None
+    render_error: str | None = None
+
+    def record(self) -> Record:
+        return {
+            "module": self.module,
+            "deps": self.deps,
+            "diagnostics": [
+                [d.path, d.line, d.column, d.message, d.severity.value] for d in self.diagnostics
+            ],
+            "entries": [list(entry) for entry in self.entries],
+            "path": self.path,
+            "output": self.output,
+            "pieces": self.pieces,
+            "formatter": self.formatter,
+        }
+
+    @classmethod
+    def from_record(cls, record: Record) -> ModuleOutcome:
+        return cls(
+            module=record["module"],
+            deps=record["deps"],
+            diagnostics=[
+                Diagnostic(path, line, column, message, Severity(severity))
+                for path, line, column, message, severity in record["diagnostics"]
+            ],
+            entries=[
+                (key, module, function, fp) for key, module, function, fp in record["entries"]
+            ],
+            path=record["path"],
+            output=record["output"],
+            pieces=record.get("pieces", {}),
+        )
+
+
+def analyse_one(module: str, index: SourceIndex) -> ModuleOutcome:
+    """Scan and analyse one module (the first half of :func:`build_module`)."""
+    from loomgen.parse import analyse_module
+
+    modules = RecordingModules(index)
+    modules.asked.add(module)
+    scanned = index.scan(module)
+    if scanned is None or isinstance(scanned, Diagnostic):
+        problems = [] if scanned is None else [scanned]
+        return ModuleOutcome(module, _deps(index, modules.asked), problems)
+    found, problems = analyse_module(scanned, modules)
+    return ModuleOutcome(module, _deps(index, modules.asked), problems, ir=found)
+
+
+def needs_rendering(outcome: ModuleOutcome) -> bool:
+    """Whether a module has a file to write (use cases and no errors of its own;
+    with errors the build fails anyway)."""
+    return outcome.ir is not None and not errors_in(outcome.diagnostics, strict=False)
+
+
+Rendered = tuple[
+    str | None, str | None, list[RegistryEntry], dict[str, str], str | None, str | None
+]
+"""``(path, output, entries, pieces used, formatter digest, render error)``."""
+
+
+def render_one(found: ModuleIR, pieces: Mapping[str, str]) -> Rendered:
+    """Render and format one module (the second half of :func:`build_module`).
+
+    ``pieces`` maps the digest of an unformatted piece of code to its
+    formatted text (from an earlier build); black only runs for the others.
+    """
+    from loomgen.render import (
+        RenderError,
+        format_code,
+        format_pieces,
+        formatter_digest,
+        output_path,
+        registry_entries,
+        render_module,
+    )
+
+    used: dict[str, str] = {}
+
+    def formatter(raw: Sequence[tuple[str, str]]) -> list[str]:
+        keys = [sha256(code) for _, code in raw]
+        known = [pieces.get(key) for key in keys]
+        if not any(isinstance(text, str) for text in known):
+            formatted = format_pieces(raw)  # nothing cached: one black run for the module
+        else:
+            formatted = [
+                text if isinstance(text, str) else format_code(code, where)
+                for text, (where, code) in zip(known, raw, strict=True)
+            ]
+        used.update(zip(keys, formatted, strict=True))
+        return formatted
+
     try:
-        files = render_package(modules)
+        output = render_module(found, formatter)
     except RenderError as error:
-        diagnostics.append(Diagnostic("<loomgen>", 1, 1, str(error), Severity.ERROR))
-        return BuildResult({}, diagnostics, tuple(modules))
-    return BuildResult(files, diagnostics, tuple(modules))
+        return None, None, [], {}, None, str(error)
+    return output_path(found), output, registry_entries(found), used, formatter_digest(), None
+
+
+def _apply(outcome: ModuleOutcome, rendered: Rendered) -> ModuleOutcome:
+    (
+        outcome.path,
+        outcome.output,
+        outcome.entries,
+        outcome.pieces,
+        outcome.formatter,
+        outcome.render_error,
+    ) = rendered
+    return outcome
+
+
+def build_module(module: str, index: SourceIndex, pieces: Mapping[str, str]) -> ModuleOutcome:
+    """Scan, analyse, render and format one module."""
+    outcome = analyse_one(module, index)
+    if needs_rendering(outcome):
+        assert outcome.ir is not None
+        _apply(outcome, render_one(outcome.ir, pieces))
+    return outcome
+
+
+def _deps(index: SourceIndex, asked: set[str]) -> dict[str, str | None]:
+    return {module: index.digest(module) for module in sorted(asked)}
+
+
+# -- many modules: in-process or in a pool -------------------------------------------
+
+_worker_index: SourceIndex | None = None
+
+
+def _start_worker(texts: Mapping[str, SourceText]) -> None:
+    global _worker_index
+    _worker_index = SourceIndex(texts)
+
+
+def _work(task: tuple[str, Mapping[str, str]]) -> ModuleOutcome:
+    assert _worker_index is not None
+    outcome = build_module(task[0], _worker_index, task[1])
+    # The IR stays here: sending it back would compute every source position
+    # (to pickle its locations), which nothing in a build reads.
+    outcome.ir = None
+    return outcome
+
+
+def _load_renderer() -> None:
+    """Load jinja2, the templates and black ahead of need (in the helper process)."""
+    from loomgen.render import black_mode, environment
+
+    environment().get_template("module.py.jinja")
+    black_mode()
+
+
+def _render_task(task: tuple[ModuleIR, Mapping[str, str]]) -> Rendered:
+    return render_one(*task)
+
+
+def jobs_for(count: int) -> int:
+    """How many processes build ``count`` modules (1: in-process)."""
+    raw = os.environ.get(JOBS_VARIABLE, "")
+    try:
+        jobs = int(raw) if raw else (os.cpu_count() or 1)
+    except ValueError:
+        jobs = 1
+    if count < PARALLEL_THRESHOLD:
+        return 1
+    return max(1, min(jobs, count))
+
+
+def _fork_context() -> Any:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _overlap_imports() -> bool:
+    """Whether to load black in a helper process while this one loads libcst.
+
+    Worth it only in a fresh process (nothing loaded yet: the CLI) with a
+    spare core; then a small rebuild pays for one of the two imports, not both.
+    """
+    return (
+        "black" not in sys.modules
+        and "libcst" not in sys.modules
+        and (os.cpu_count() or 1) > 1
+        and os.environ.get(JOBS_VARIABLE, "") != "1"
+        and _fork_context() is not None
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def build_modules(
+    tasks: Sequence[tuple[str, Mapping[str, str]]], texts: Mapping[str, SourceText]
+) -> list[ModuleOutcome]:
+    """Build every ``(module, known pieces)`` task, in a process pool when worth it."""
+    if not tasks:
+        return []
+    jobs = jobs_for(len(tasks))
+    if jobs > 1:
+        # Load the heavy modules once here: forked workers inherit them.
+        import loomgen.parse  # noqa: F401
+
+        _load_renderer()
+
+        # One module per task: a module takes long enough that handing them out
+        # one by one costs nothing, and no worker idles at the end.
+        with ProcessPoolExecutor(
+            jobs, mp_context=_fork_context(), initializer=_start_worker, initargs=(texts,)
+        ) as pool:
+            return list(pool.map(_work, tasks))
+    index = SourceIndex(texts)
+    if not _overlap_imports():
+        return [build_module(module, index, pieces) for module, pieces in tasks]
+    with ProcessPoolExecutor(1, mp_context=_fork_context()) as helper:
+        helper.submit(_load_renderer)  # starts the helper; it imports while we parse
+        outcomes = [analyse_one(module, index) for module, _ in tasks]
+        pending = [
+            (outcome, helper.submit(_render_task, (outcome.ir, pieces)))
+            for outcome, (_, pieces) in zip(outcomes, tasks, strict=True)
+            if outcome.ir is not None and needs_rendering(outcome)
+        ]
+        # While the helper renders: load what the package files need (jinja2).
+        from loomgen.render import environment
+
+        environment().get_template("registry.py.jinja")
+        for outcome, future in pending:
+            try:
+                rendered = future.result()
+            except Exception:  # noqa: BLE001 - the helper broke: render here instead
+                assert outcome.ir is not None
+                rendered = render_one(outcome.ir, dict(tasks)[outcome.module])
+            _apply(outcome, rendered)
+    return outcomes
+
+
+# -- the whole package -----------------------------------------------------------------
+
+
+class _Ambient:
+    """Marker: use :data:`active_cache`."""
+
+
+AMBIENT: Any = _Ambient()
+
+
+def generate(
+    sources: Sequence[SourceFile], package: str, *, cache: BuildCache | None = AMBIENT
+) -> BuildResult:
+    """Parse ``sources`` and render the generated package ``package`` in memory.
+
+    ``cache`` (default: :data:`active_cache`) serves unchanged modules from an
+    earlier build; with or without it the result is the same.
+    """
+    del package  # the registry refers to its modules relatively
+    if isinstance(cache, _Ambient):
+        cache = active_cache.get()
+    texts, problems = read_texts(sources)
+    digests = {module: entry[2] for module, entry in texts.items()}
+    outcomes: dict[str, ModuleOutcome] = {}
+    tasks: list[tuple[str, Mapping[str, str]]] = []
+    for module in sorted(texts):
+        pieces: Mapping[str, str] = {}
+        if cache is not None:
+            record, stale = cache.lookup(module, digests)
+            if record is not None:
+                outcomes[module] = ModuleOutcome.from_record(record)
+                continue
+            if stale is not None and _reusable_pieces(stale, cache):
+                pieces = stale["pieces"]
+        tasks.append((module, pieces))
+    for outcome in build_modules(tasks, texts):
+        outcomes[outcome.module] = outcome
+        if cache is not None and outcome.render_error is None:
+            cache.store(outcome.record())
+
+    ordered = [outcomes[module] for module in sorted(outcomes)]
+    diagnostics = sorted(problems + [d for outcome in ordered for d in outcome.diagnostics])
+    modules = tuple(outcome.ir for outcome in ordered if outcome.ir is not None)
+    if errors_in(diagnostics, strict=False):
+        return BuildResult({}, diagnostics, modules)
+    for outcome in ordered:
+        if outcome.render_error is not None:
+            diagnostics.append(Diagnostic("<loomgen>", 1, 1, outcome.render_error, Severity.ERROR))
+            return BuildResult({}, diagnostics, modules)
+
+    files = {
+        outcome.path: outcome.output
+        for outcome in ordered
+        if outcome.path is not None and outcome.output is not None
+    }
+    entries = sorted(entry for outcome in ordered for entry in outcome.entries)
+    files.update(_package_files(entries, sorted(files), cache))
+    return BuildResult(dict(sorted(files.items())), diagnostics, modules)
+
+
+def _reusable_pieces(stale: Record, cache: BuildCache) -> bool:
+    """Whether a stale record's formatted pieces may be reused: always when only
+    sources changed; after a toolchain change, when black and its mode did not."""
+    if not isinstance(stale.get("pieces"), dict):
+        return False
+    if stale.get("toolchain") == cache.toolchain:
+        return True
+    from loomgen.render import formatter_digest
+
+    return stale.get("formatter") == formatter_digest()
+
+
+def _package_files(
+    entries: list[RegistryEntry], paths: list[str], cache: BuildCache | None
+) -> dict[str, str]:
+    """The registry and the sub-package ``__init__`` files (cached as one record)."""
+    key = sha256(repr((entries, paths)))
+    if cache is not None:
+        found = cache.load_package(key)
+        if found is not None:
+            return found
+    from loomgen.render import package_inits, render_registry_entries
+
+    files = {"__init__.py": render_registry_entries(entries)}
+    files.update(package_inits([*files, *paths]))
+    if cache is not None:
+        cache.store_package(key, files)
+    return files
+
+
+def open_cache(folder: Path | None, root: Path, package: str) -> BuildCache | None:
+    """The build cache in ``folder`` for a project (``None`` when disabled)."""
+    if folder is None:
+        return None
+    return BuildCache(folder, config_digest(root, package))
 
 
 def build_package(
-    paths: Sequence[Path], output: Path, *, root: Path, strict: bool = False
+    paths: Sequence[Path],
+    output: Path,
+    *,
+    root: Path,
+    strict: bool = False,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
-    """Discover, generate and write ``output``; nothing is written on errors."""
+    """Discover, generate and write ``output``; nothing is written on errors.
+
+    ``cache_dir`` enables the build cache (off by default here; the CLI uses
+    the configured one).
+    """
     from loomgen.emit import write_package
 
     sources, problems = discover(paths, root=root, exclude=[output])
-    result = generate(sources, output.name)
+    result = generate(sources, output.name, cache=open_cache(cache_dir, root, output.name))
     diagnostics = sorted(problems + result.diagnostics)
     if errors_in(diagnostics, strict=strict):
         return BuildResult({}, diagnostics, result.modules)
     write_package(output, result.files)
     return BuildResult(result.files, diagnostics, result.modules)
+
+
+# -- explain ---------------------------------------------------------------------------
+
+
+def analyse_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleIR], list[Diagnostic]]:
+    """Sources -> IR of every use case, plus every problem found (no cache)."""
+    from loomgen.parse import analyse
+
+    scans, problems = read_sources(sources)
+    modules, found = analyse(scans)
+    return modules, sorted(problems + found)
 
 
 def find_use_case(modules: Sequence[ModuleIR], target: str) -> tuple[ModuleIR, UseCaseIR] | None:
@@ -96,6 +551,9 @@ def find_use_case(modules: Sequence[ModuleIR], target: str) -> tuple[ModuleIR, U
 
 def explain(sources: Sequence[SourceFile], package: str, target: str) -> str:
     """The plan loomgen sees for ``MODULE:CLASS`` and the code it generates for it."""
+    from loomgen.ir import ModuleIR
+    from loomgen.render import render_module
+
     modules, diagnostics = analyse_sources(sources)
     found = find_use_case(modules, target)
     if found is None:

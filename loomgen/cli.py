@@ -163,10 +163,21 @@ def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]
     """Discover and generate in memory; print every diagnostic; stop on errors.
 
     Generation runs even when discovery reported errors, so that one run
-    shows every problem; nothing is written when any of them is fatal.
+    shows every problem; nothing is written when any of them is fatal. The
+    build cache (``cache_dir`` of the config, unless ``--no-cache``) serves
+    unchanged modules; build, check and diff give the same answer without it.
     """
     sources, found = discover(config.sources, root=config.root, exclude=[config.output])
-    result = _build.generate(sources, package=config.output.name)
+    cache = (
+        None
+        if args.no_cache
+        else _build.open_cache(config.cache_dir, config.root, config.output.name)
+    )
+    token = _build.active_cache.set(cache)
+    try:
+        result = _build.generate(sources, package=config.output.name)
+    finally:
+        _build.active_cache.reset(token)
     _judge([*found, *result.diagnostics], config)
     return dict(result.files)
 
@@ -250,6 +261,11 @@ def _parser() -> argparse.ArgumentParser:
         help="folder holding pyproject.toml (default: the nearest one above the working folder)",
     )
     options.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    options.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the build cache ([tool.loomgen] cache)",
+    )
     options.add_argument("--debug", action="store_true", help="show tracebacks")
     options.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 

@@ -8,19 +8,73 @@ expression plus the import that makes its root name available.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import total_ordering
 from typing import Any
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT, Shape, shape_fingerprint
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
 class Location:
-    """Where something was declared (1-based line and column)."""
+    """Where something was declared (1-based line and column).
 
-    path: str
-    line: int
-    column: int
+    Either given, or found on first use by ``find``: every step records where
+    it was declared, but only diagnostics and ``loomgen explain`` read
+    positions, and computing a module's positions costs more than parsing it,
+    so a build without problems never computes them. Behaves as the value
+    ``(path, line, column)``: compared, hashed and pickled as such.
+    """
+
+    __slots__ = ("path", "_line", "_column", "_find")
+
+    def __init__(
+        self,
+        path: str,
+        line: int = 1,
+        column: int = 1,
+        *,
+        find: Callable[[], tuple[int, int]] | None = None,
+    ) -> None:
+        self.path = path
+        self._line = line
+        self._column = column
+        self._find = find
+
+    def _position(self) -> tuple[int, int]:
+        if self._find is not None:
+            self._line, self._column = self._find()
+            self._find = None
+        return self._line, self._column
+
+    @property
+    def line(self) -> int:
+        return self._position()[0]
+
+    @property
+    def column(self) -> int:
+        return self._position()[1]
+
+    def _key(self) -> tuple[str, int, int]:
+        return (self.path, *self._position())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: Location) -> bool:
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __reduce__(self) -> tuple[type[Location], tuple[str, int, int]]:
+        return (Location, self._key())
+
+    def __repr__(self) -> str:
+        return f"Location({self.path!r}, {self.line}, {self.column})"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"

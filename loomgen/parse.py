@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -76,52 +77,67 @@ class ModuleScan:
 
     source: SourceFile
     tree: cst.Module
-    positions: dict[cst.CSTNode, CodeRange]
     imports: dict[str, Import] = field(default_factory=dict)
     classes: dict[str, ClassScan] = field(default_factory=dict)
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     assigned: set[str] = field(default_factory=set)
 
+    _positions: dict[cst.CSTNode, CodeRange] | None = None
+
+    @property
+    def positions(self) -> dict[cst.CSTNode, CodeRange]:
+        """Where each node is; computed on first use (a module only read for its
+        definitions, such as a shared domain module, never needs it)."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
+            self._positions = dict(wrapper.resolve(PositionProvider))
+        return self._positions
+
     def location(self, node: cst.CSTNode) -> Location:
+        """Where ``node`` is (computed only if someone reads it)."""
+        return Location(self.source.display, find=lambda: self._position(node))
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
         found = self.positions.get(node)
         if found is None:
-            return Location(self.source.display, 1, 1)
-        return Location(self.source.display, found.start.line, found.start.column + 1)
+            return 1, 1
+        return found.start.line, found.start.column + 1
 
     def code(self, node: cst.CSTNode) -> str:
         return self.tree.code_for_node(node)
 
 
 def scan_module(source: SourceFile, text: str) -> ModuleScan | Diagnostic:
-    """Parse ``text`` and index its imports and top-level definitions."""
+    """Parse ``text`` and index its imports and top-level definitions.
+
+    CPython compiles the text first (nothing runs): it rejects everything the
+    import of the module would reject (duplicate arguments, ``return`` outside
+    a function...) and words syntax errors best. libcst then gives the tree.
+    """
+    try:
+        compile(text, source.display, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return Diagnostic(
+            source.display, error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
+        )
+    except ValueError as error:  # e.g. a NUL byte
+        return Diagnostic(source.display, 1, 1, f"syntax error: {error}")
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        # CPython's own parser words syntax errors best; libcst's is the fallback.
-        try:
-            ast.parse(text, filename=source.display)
-        except SyntaxError as python_error:
-            return Diagnostic(
-                source.display,
-                python_error.lineno or 1,
-                python_error.offset or 1,
-                f"syntax error: {python_error.msg}",
-            )
         return Diagnostic(
             source.display,
             error.editor_line,
             error.editor_column,
             f"syntax error: {error.message}",
         )
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    scan = ModuleScan(source, tree, positions)
+    scan = ModuleScan(source, tree)
     package = _package_of(source)
     for statement in tree.body:
         if isinstance(statement, cst.ClassDef):
-            scan.classes[statement.name.value] = _scan_class(statement)
+            scan.classes[identifier(statement.name)] = _scan_class(statement)
         elif isinstance(statement, cst.FunctionDef):
-            scan.functions[statement.name.value] = statement
+            scan.functions[identifier(statement.name)] = statement
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 _scan_small_statement(scan, small, package)
@@ -168,18 +184,18 @@ def _scan_small_statement(scan: ModuleScan, small: cst.BaseSmallStatement, packa
         )
         for target in targets:
             if isinstance(target, cst.Name):
-                scan.assigned.add(target.value)
-                scan.imports.pop(target.value, None)
+                scan.assigned.add(identifier(target))
+                scan.imports.pop(identifier(target), None)
 
 
 def _bound_names(node: cst.CSTNode) -> Iterator[str]:
     for child in node.children:
         if isinstance(child, (cst.ClassDef, cst.FunctionDef)):
-            yield child.name.value
+            yield identifier(child.name)
         elif isinstance(child, cst.ImportAlias):
             yield _name_of(child.asname.name) if child.asname else _dotted(child.name).split(".")[0]
         elif isinstance(child, cst.AssignTarget) and isinstance(child.target, cst.Name):
-            yield child.target.value
+            yield identifier(child.target)
         else:
             yield from _bound_names(child)
 
@@ -189,32 +205,37 @@ def _scan_class(node: cst.ClassDef) -> ClassScan:
     execute: cst.FunctionDef | None = None
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     for statement in body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == "execute":
+        if isinstance(statement, cst.FunctionDef) and identifier(statement.name) == "execute":
             execute = statement
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Assign):
                     for target in small.targets:
                         if isinstance(target.target, cst.Name):
-                            attributes[target.target.value] = small.value
+                            attributes[identifier(target.target)] = small.value
                 elif isinstance(small, cst.AnnAssign) and small.value is not None:
                     if isinstance(small.target, cst.Name):
-                        attributes[small.target.value] = small.value
+                        attributes[identifier(small.target)] = small.value
     bases = tuple(arg.value for arg in node.bases if arg.keyword is None)
-    return ClassScan(node.name.value, node, bases, attributes, execute)
+    return ClassScan(identifier(node.name), node, bases, attributes, execute)
+
+
+def identifier(name: cst.Name) -> str:
+    """The identifier as Python sees it: NFKC-normalized (``ﬁx`` is ``fix``)."""
+    return unicodedata.normalize("NFKC", name.value)
 
 
 def _dotted(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str:
     if isinstance(node, cst.Name):
-        return node.value
+        return identifier(node)
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
+        return f"{_dotted(node.value)}.{identifier(node.attr)}"
     raise ValueError("not a dotted name")
 
 
 def _name_of(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
-        return node.value
+        return identifier(node)
     raise ValueError("not a name")
 
 
@@ -232,10 +253,19 @@ class Definition:
 
 
 class Resolver:
-    """Resolves names and dotted expressions across every scanned module."""
+    """Resolves names and dotted expressions across every scanned module.
 
-    def __init__(self, scans: Sequence[ModuleScan]) -> None:
-        self.modules = {scan.source.module: scan for scan in scans}
+    ``modules`` maps module names to their scans; it is only ever queried by
+    name (``get``, ``in``, ``[]``), never iterated, so a mapping that parses
+    modules on demand, and records what was asked, works as well as a dict.
+    """
+
+    def __init__(self, modules: Sequence[ModuleScan] | Mapping[str, ModuleScan]) -> None:
+        self.modules: Mapping[str, ModuleScan] = (
+            modules
+            if isinstance(modules, Mapping)
+            else {scan.source.module: scan for scan in modules}
+        )
 
     def define(self, module: str, name: str, depth: int = 0) -> Definition:
         """Follow imports from ``module.name`` to where the object is defined."""
@@ -376,11 +406,16 @@ class _Found:
 class Analyzer:
     """Turns scanned modules into :class:`ModuleIR` values plus diagnostics."""
 
-    def __init__(self, scans: Sequence[ModuleScan]) -> None:
+    def __init__(
+        self, scans: Sequence[ModuleScan], modules: Mapping[str, ModuleScan] | None = None
+    ) -> None:
+        """Analyse the use cases of ``scans``, resolving names across ``modules``
+        (default: ``scans`` themselves)."""
         self.scans = sorted(scans, key=lambda scan: scan.source.module)
-        self.resolver = Resolver(self.scans)
+        self.resolver = Resolver(self.scans if modules is None else modules)
         self.diagnostics: list[Diagnostic] = []
         self._kinds: dict[tuple[str, str], str | None] = {}
+        self._mros: dict[tuple[str, str], list[MroEntry]] = {}
 
     def run(self) -> list[ModuleIR]:
         modules = []
@@ -431,33 +466,64 @@ class Analyzer:
         return kind
 
     def lookup(self, scan: ModuleScan, class_scan: ClassScan, attribute: str) -> _Found | None:
-        """Find ``attribute`` on the class or its scanned bases (left-to-right, depth first)."""
-        seen: set[tuple[str, str]] = set()
+        """Find ``attribute`` the way Python does: along the class's C3 MRO.
 
-        def walk(scan: ModuleScan, class_scan: ClassScan) -> _Found | None:
-            key = (scan.source.module, class_scan.name)
-            if key in seen:
-                return None
-            seen.add(key)
-            if attribute == "execute" and class_scan.execute is not None:
-                return _Found(scan, class_scan, class_scan.execute)
-            if attribute != "execute" and attribute in class_scan.attributes:
-                return _Found(scan, class_scan, class_scan.attributes[attribute])
-            for base in class_scan.bases:
-                parent = self.resolver.class_of(scan, base)
-                if parent is not None:
-                    found = walk(*parent)
-                    if found is not None:
-                        return found
-            return None
+        loom's ``UseCase``/``Job`` define all four attributes loomgen reads
+        (an abstract ``execute``, empty ``computes``/``rules``, ``read_only =
+        False``), so reaching one of them means "the default" (``None``).
+        Bases outside the scanned sources are assumed not to define them.
+        """
+        for entry in self.mro(scan, class_scan):
+            if isinstance(entry, str):
+                if entry in LOOM_BASES:
+                    return None
+                continue
+            owner_scan, owner = entry
+            if attribute == "execute" and owner.execute is not None:
+                return _Found(owner_scan, owner, owner.execute)
+            if attribute != "execute" and attribute in owner.attributes:
+                return _Found(owner_scan, owner, owner.attributes[attribute])
+        return None
 
-        return walk(scan, class_scan)
+    def mro(self, scan: ModuleScan, class_scan: ClassScan, depth: int = 0) -> list[MroEntry]:
+        """The C3 linearization of a scanned class (loom bases as ``"UseCase"``/``"Job"``)."""
+        key = (scan.source.module, class_scan.name)
+        cached = self._mros.get(key)
+        if cached is not None:
+            return cached
+        if depth > 50:
+            raise Unsupported(class_scan.node, "class hierarchy too deep to follow")
+        sequences: list[list[MroEntry]] = []
+        direct: list[MroEntry] = []
+        for base in class_scan.bases:
+            loom = self.resolver.loom_base(scan, base)
+            parent = None if loom is not None else self.resolver.class_of(scan, base)
+            if loom is not None:
+                entry: MroEntry = loom
+                sequences.append([loom])
+            elif parent is not None:
+                entry = parent
+                sequences.append(self.mro(*parent, depth=depth + 1))
+            else:
+                entry = f"external:{_one_line(scan.code(base))}"
+                sequences.append([entry])
+            direct.append(entry)
+        merged = _c3_merge([*sequences, direct])
+        if merged is None:
+            raise Unsupported(class_scan.node, "its bases have no consistent method resolution order")
+        result: list[MroEntry] = [(scan, class_scan), *merged]
+        self._mros[key] = result
+        return result
 
     # One use case -----------------------------------------------------------------
 
     def use_case(self, scan: ModuleScan, class_scan: ClassScan, kind: str) -> UseCaseIR | None:
         subject = f"{scan.source.module}:{class_scan.name}"
-        found = self.lookup(scan, class_scan, "execute")
+        try:
+            found = self.lookup(scan, class_scan, "execute")
+        except Unsupported as problem:
+            self.report(scan, problem, subject)
+            return None
         if found is None:
             return None  # abstract: execute comes from loom's base class
         execute = found.node
@@ -666,6 +732,37 @@ class Analyzer:
         )
 
 
+MroEntry = tuple[ModuleScan, ClassScan] | str
+"""A class in a linearization: a scanned class, or a name for one outside the sources."""
+
+
+def _mro_key(entry: MroEntry) -> tuple[str, str]:
+    if isinstance(entry, str):
+        return ("", entry)
+    return (entry[0].source.module, entry[1].name)
+
+
+def _c3_merge(sequences: list[list[MroEntry]]) -> list[MroEntry] | None:
+    """Python's C3 merge; ``None`` when no consistent order exists."""
+    pending = [list(sequence) for sequence in sequences if sequence]
+    result: list[MroEntry] = []
+    while pending:
+        for sequence in pending:
+            head = _mro_key(sequence[0])
+            if not any(head in map(_mro_key, other[1:]) for other in pending):
+                chosen = sequence[0]
+                break
+        else:
+            return None
+        result.append(chosen)
+        chosen_key = _mro_key(chosen)
+        pending = [
+            [entry for entry in sequence if _mro_key(entry) != chosen_key] for sequence in pending
+        ]
+        pending = [sequence for sequence in pending if sequence]
+    return result
+
+
 def problem_scan(problem: Unsupported, scan: ModuleScan, found: _Found) -> ModuleScan:
     """The module whose tree holds the node a problem points at."""
     return scan if problem.node in scan.positions else found.scan
@@ -679,7 +776,7 @@ def _is_abstract(decorator: cst.Decorator) -> bool:
 
 
 def _param_name(param: cst.Param) -> str:
-    return param.name.value
+    return identifier(param.name)
 
 
 def _param_node(ordered: Sequence[cst.Param], name: str) -> cst.Param:
@@ -747,7 +844,7 @@ class _Where:
     owner: ClassScan
 
     def declaration(self, param: cst.Param) -> str:
-        text = param.name.value
+        text = identifier(param.name)
         if param.annotation is not None:
             text += f": {_one_line(self.scan.code(param.annotation.annotation))}"
         if param.default is not None:
@@ -787,7 +884,7 @@ class _Where:
             if call.args:
                 raise Invalid(call, "Input() takes no arguments")
             return _Arguments(marker, call, Ref("", "", None), {}, None)
-        keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+        keywords = {identifier(arg.keyword): arg.value for arg in call.args if arg.keyword is not None}
         for keyword in keywords:
             if keyword not in allowed:
                 raise Invalid(call, f"{marker}() got an unexpected keyword argument '{keyword}'")
@@ -831,7 +928,7 @@ class _Where:
             except ValueError:
                 owner = ""
             if owner.split(".")[-1] == "OnMissing":
-                member = node.attr.value
+                member = identifier(node.attr)
                 if member not in ON_MISSING:
                     raise Invalid(node, f"OnMissing has no member {member}")
                 return ON_MISSING[member]
@@ -878,6 +975,8 @@ class _Where:
             return ref
         if definition.kind == "external":
             return ref
+        if definition.kind == "function":
+            return None  # a function is not a class: values pass as given
         raise Unsupported(
             node, f"cannot tell statically whether '{ref.expression}' is a class"
         )
@@ -901,7 +1000,27 @@ def _is_none(node: cst.BaseExpression) -> bool:
 
 
 def analyse(scans: Sequence[ModuleScan]) -> tuple[list[ModuleIR], list[Diagnostic]]:
-    """Build the IR of every use case in ``scans``."""
-    analyzer = Analyzer(scans)
-    modules = analyzer.run()
-    return modules, sorted(analyzer.diagnostics)
+    """Build the IR of every use case in ``scans``.
+
+    Each module is analysed on its own (fresh state, names resolved across all
+    of ``scans``), so its result depends only on the modules it looks at: the
+    build cache relies on this.
+    """
+    index = {scan.source.module: scan for scan in scans}
+    modules: list[ModuleIR] = []
+    diagnostics: list[Diagnostic] = []
+    for scan in sorted(scans, key=lambda scan: scan.source.module):
+        found, problems = analyse_module(scan, index)
+        if found is not None:
+            modules.append(found)
+        diagnostics.extend(problems)
+    return modules, sorted(diagnostics)
+
+
+def analyse_module(
+    scan: ModuleScan, modules: Mapping[str, ModuleScan]
+) -> tuple[ModuleIR | None, list[Diagnostic]]:
+    """The IR of the use cases of one module (``None`` if it has none) and its problems."""
+    analyzer = Analyzer([scan], modules)
+    found = analyzer.run()
+    return (found[0] if found else None), sorted(analyzer.diagnostics)

@@ -9,24 +9,56 @@ same IR always renders to the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import keyword
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import black
-from black.mode import TargetVersion
+from typing import TYPE_CHECKING, Any
+
 import jinja2
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loomgen import __version__
 from loomgen.ir import ExistsIR, FunctionIR, Import, LoadIR, ModuleIR, Ref, UseCaseIR
 
-BLACK_MODE = black.Mode(target_versions={TargetVersion.PY311}, line_length=100)
+if TYPE_CHECKING:
+    import black
+
+LINE_LENGTH = 100
+"""Black's line length for generated code (target version: Python 3.11)."""
+
+
+@lru_cache(maxsize=1)
+def black_mode() -> black.Mode:
+    """The black mode of generated code. Black is imported on first use only:
+    a build that formats nothing (everything cached) never loads it."""
+    import black
+    from black.mode import TargetVersion
+
+    return black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BLACK_MODE":  # kept for callers of the eager constant
+        return black_mode()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@lru_cache(maxsize=1)
+def formatter_digest() -> str:
+    """What formatted text depends on besides its input: black's version and mode."""
+    import black
+
+    version = getattr(black, "__version__", "unknown")
+    text = f"black={version};mode={black_mode()!r}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("collections.abc", "Mapping"),
@@ -51,6 +83,7 @@ LOCAL_NAMES = frozenset(
         "runtime",
         "debug",
         "fields_set",
+        "from_payload",
         "repository",
         "value",
         "violations",
@@ -101,6 +134,19 @@ def function_name(qualname: str) -> str:
     return "run_" + "__".join(parts)
 
 
+def _plain_attribute(name: str) -> bool:
+    """Whether ``obj.<name>`` reads the attribute called exactly ``name``.
+
+    Python NFKC-normalizes identifiers in source (``obj.ﬁ`` reads ``fi``) but
+    ``getattr`` takes the string as it is, so only normalized names qualify.
+    """
+    return (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and unicodedata.normalize("NFKC", name) == name
+    )
+
+
 def sanitize_comment(text: str) -> str:
     """Text safe on one comment line: no line breaks or control characters."""
     return "".join(
@@ -139,7 +185,11 @@ class ModuleNames:
     ) -> None:
         self.runtime = tuple(runtime)
         self.bound: dict[Import, str] = {}
-        taken = set(MODULE_NAMES)
+        refs = list(refs)
+        # Builtins the generated code calls, and those it converts to, must
+        # never be shadowed by an imported name.
+        self.builtins = BUILTINS_USED | {ref.root for ref in refs if ref.origin is None}
+        taken = set(MODULE_NAMES) | self.builtins
         origins = sorted({ref.origin for ref in refs if ref.origin is not None})
         for origin in origins:
             preferred = origin.name or origin.module.rpartition(".")[2]
@@ -279,8 +329,11 @@ class UseCaseView:
     rules: tuple[FunctionView, ...]
     execute_comment: str
     is_async: bool
+    coroutine: bool
+    """Whether the executor awaits anything itself (a load or an exists check)."""
     call_arguments: str
     specialized_on: str
+    fingerprint: str
 
 
 def _tuple(items: Iterable[str]) -> str:
@@ -291,7 +344,7 @@ def _tuple(items: Iterable[str]) -> str:
 def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseView:
     """Precompute every name and expression of one executor function."""
     expr = names.expression
-    locals_ = LocalNames(names.taken)
+    locals_ = LocalNames(names.taken | names.builtins)
     name = literal(uc.qualname)
     bound: list[tuple[str, str]] = []  # (parameter name, local), in the interpreter's order
 
@@ -322,7 +375,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
     def lookup(step: LoadIR | ExistsIR) -> tuple[str, str]:
         if step.source_kind == "param":
             return locals_.of(step.source_name), ""
-        if step.source_name.isidentifier() and not keyword.iskeyword(step.source_name):
+        if _plain_attribute(step.source_name):
             return "value", f"{command}.{step.source_name}"
         return "value", f"getattr({command}, {literal(step.source_name)})"
 
@@ -392,8 +445,10 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
             f"{uc.qualname}.execute ({'async' if uc.is_async else 'sync'})"
         ),
         is_async=uc.is_async,
+        coroutine=bool(uc.loads or uc.exists),
         call_arguments=", ".join(f"{key}={local}" for key, local in bound),
         specialized_on=_tuple(expr(ref) for ref in uc.specialized_on()),
+        fingerprint=literal(uc.fingerprint),
     )
 
 
@@ -401,16 +456,19 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
 
 
 def format_code(code: str, where: str) -> str:
+    import black
+
     try:
-        return black.format_str(code, mode=BLACK_MODE)
+        return black.format_str(code, mode=black_mode())
     except Exception as error:  # black raises several types for bad input
         raise RenderError(f"{where}: generated code does not parse: {error}") from error
 
 
 def function_names(module: ModuleIR) -> dict[str, str]:
-    """Executor function name per qualname, unique within the module."""
+    """Executor function name per qualname, unique within the module and never
+    one of the names the module imports."""
     chosen: dict[str, str] = {}
-    taken: set[str] = set()
+    taken: set[str] = set(module_names(module).taken)
     for uc in module.use_cases:
         base = function_name(uc.qualname)
         candidate, counter = base, 2
@@ -422,19 +480,70 @@ def function_names(module: ModuleIR) -> dict[str, str]:
     return chosen
 
 
-def render_module(module: ModuleIR) -> str:
-    """The generated module for one source module (formatted)."""
+def module_names(module: ModuleIR) -> ModuleNames:
+    """The module-level names of a generated module."""
     refs = [ref for uc in module.use_cases for ref in uc.specialized_on()]
-    names = ModuleNames(refs, runtime_imports(module.use_cases))
+    return ModuleNames(refs, runtime_imports(module.use_cases))
+
+
+Formatter = Callable[[Sequence[tuple[str, str]]], list[str]]
+"""``formatter(pieces)`` -> each ``(where, code)`` piece black-formatted, in order."""
+
+
+def module_pieces(module: ModuleIR) -> list[tuple[str, str]]:
+    """The raw (unformatted) pieces of a module's file: ``(where, code)`` pairs.
+
+    The header (imports), one executor function per use case, and the footer
+    (``SPECIALIZED_ON``). Black formats top-level definitions independently and
+    puts exactly two blank lines between them, so formatting each piece alone
+    and joining them with :func:`join_pieces` gives the bytes black gives for
+    the whole module (the golden and cache tests check this), while an edit to
+    one use case only needs that use case's piece reformatted.
+    """
+    names = module_names(module)
     chosen = function_names(module)
     views = [use_case_view(uc, names, chosen[uc.qualname]) for uc in module.use_cases]
-    code = environment().get_template("module.py.jinja").render(
-        source=sanitize_comment(module.path),
-        module=module.module,
-        imports=names.import_lines(),
-        use_cases=views,
-    )
-    return format_code(code, module.path)
+    macros = environment().get_template("module.py.jinja").module
+    pieces = [
+        (
+            module.path,
+            str(
+                macros.header(  # type: ignore[attr-defined]
+                    sanitize_comment(module.path), module.module, names.import_lines()
+                )
+            ),
+        )
+    ]
+    for view in views:
+        pieces.append((f"{module.path}:{view.qualname}", str(macros.executor(view))))  # type: ignore[attr-defined]
+    pieces.append((module.path, str(macros.footer(views))))  # type: ignore[attr-defined]
+    return pieces
+
+
+def join_pieces(formatted: Sequence[str]) -> str:
+    """Join black-formatted top-level pieces the way black spaces them."""
+    return "\n\n".join(formatted)
+
+
+def format_pieces(pieces: Sequence[tuple[str, str]]) -> list[str]:
+    """Format the pieces of one module with a single black run over all of them.
+
+    The formatted module is cut back into pieces at the two blank lines black
+    puts between top-level definitions (no piece contains two blank lines in a
+    row: generated strings never hold a raw line break). If the cut does not
+    give one part per piece, each piece is formatted on its own instead.
+    """
+    if len(pieces) > 1:
+        whole = format_code("\n\n".join(code for _, code in pieces), pieces[0][0])
+        parts = whole.split("\n\n\n")
+        if len(parts) == len(pieces):
+            return [part + "\n" for part in parts[:-1]] + parts[-1:]
+    return [format_code(code, where) for where, code in pieces]
+
+
+def render_module(module: ModuleIR, formatter: Formatter | None = None) -> str:
+    """The generated module for one source module (formatted)."""
+    return join_pieces((formatter or format_pieces)(module_pieces(module)))
 
 
 def output_path(module: ModuleIR) -> str:
@@ -445,24 +554,71 @@ def output_path(module: ModuleIR) -> str:
     return "/".join(parts) + ".py"
 
 
-def render_registry(modules: Sequence[ModuleIR]) -> str:
-    entries = []
-    for module in modules:
-        chosen = function_names(module)
-        for uc in module.use_cases:
-            entries.append(
-                {
-                    "key": literal(uc.key),
-                    "module": literal("." + module.module),
-                    "function": literal(chosen[uc.qualname]),
-                    "fingerprint": literal(uc.fingerprint),
-                }
-            )
-    entries.sort(key=lambda entry: entry["key"])
+RegistryEntry = tuple[str, str, str, str]
+"""``(key, module, function, fingerprint)`` of one registry line."""
+
+
+def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
+    """The registry entries of one module's use cases."""
+    chosen = function_names(module)
+    return [
+        (uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint)
+        for uc in module.use_cases
+    ]
+
+
+def _plain_string(value: str) -> str | None:
+    """``value`` as the double-quoted literal black writes, when no escaping is needed."""
+    if "\"" in value or "\\" in value or not value.isprintable():
+        return None
+    return f'"{value}"'
+
+
+def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
+    """The registry module (``__init__.py``) listing ``entries``, black-formatted.
+
+    Every entry is written exploded, with magic trailing commas, exactly as
+    black leaves it, so the file needs no black run (the registry of a large
+    project is its longest file); black formats it only when some literal
+    would need escaping or a line would be too long.
+    """
+    ordered = sorted(entries)
+    rows = []
+    needs_black = False
+    for entry in ordered:
+        quoted = [_plain_string(value) for value in entry]
+        if any(value is None for value in quoted):
+            needs_black = True
+            quoted = [literal(value) for value in entry]
+        key, module, function, fingerprint = quoted
+        rows.append({"key": key, "module": module, "function": function, "fingerprint": fingerprint})
     code = environment().get_template("registry.py.jinja").render(
-        version=literal(__version__), format=GENERATED_FORMAT, entries=entries
+        version=_plain_string(__version__) or literal(__version__),
+        format=GENERATED_FORMAT,
+        entries=rows,
     )
-    return format_code(code, "__init__.py")
+    limit = LINE_LENGTH
+    if needs_black or any(len(line) > limit for line in code.splitlines()):
+        return format_code(code, "__init__.py")
+    return code
+
+
+def render_registry(modules: Sequence[ModuleIR]) -> str:
+    return render_registry_entries(entry for module in modules for entry in registry_entries(module))
+
+
+def package_inits(paths: Iterable[str]) -> dict[str, str]:
+    """The ``__init__.py`` of every folder above ``paths`` that has none among them."""
+    files = set(paths)
+    package_init = environment().get_template("package.py.jinja")
+    inits: dict[str, str] = {}
+    for path in sorted(files):
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            init = "/".join((*parts[:depth], "__init__.py"))
+            if init not in files and init not in inits:
+                inits[init] = package_init.render(module=".".join(parts[:depth]))
+    return inits
 
 
 def render_package(modules: Sequence[ModuleIR]) -> dict[str, str]:
@@ -470,14 +626,17 @@ def render_package(modules: Sequence[ModuleIR]) -> dict[str, str]:
     files: dict[str, str] = {"__init__.py": render_registry(modules)}
     for module in sorted(modules, key=lambda m: m.module):
         files[output_path(module)] = render_module(module)
-    package_init = environment().get_template("package.py.jinja")
-    for path in sorted(files):
-        parts = path.split("/")[:-1]
-        for depth in range(1, len(parts) + 1):
-            init = "/".join((*parts[:depth], "__init__.py"))
-            if init not in files:
-                files[init] = package_init.render(module=".".join(parts[:depth]))
+    files.update(package_inits(files))
     return dict(sorted(files.items()))
 
 
-__all__ = ["RenderError", "render_module", "render_package", "render_registry"]
+__all__ = [
+    "RenderError",
+    "join_pieces",
+    "module_pieces",
+    "registry_entries",
+    "render_module",
+    "render_package",
+    "render_registry",
+    "render_registry_entries",
+]

@@ -44,7 +44,11 @@ async def run_stock_alert(
         runtime.step("StockAlert", "Bind", "product_id")
 
     # cmd: StockAlertCmd = Input()
-    cmd, fields_set = build_command("StockAlert", "cmd", StockAlertCmd, payload)
+    from_payload = getattr(StockAlertCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("StockAlert", "cmd", StockAlertCmd, payload)
     if debug:
         runtime.step("StockAlert", "Input", "cmd")
 
@@ -81,9 +85,12 @@ async def run_stock_alert(
     return use_case.execute(product_id=product_id, cmd=cmd, product=product)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
-    "StockAlert": (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+    "StockAlert": (
+        "aebdbc33415ab0ae19d0ef2add45bb10",
+        (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
+    ),
 }

@@ -70,7 +70,11 @@ async def run_register_user(
     debug = runtime.debug
 
     # cmd: RegisterUserCmd = Input()
-    cmd, fields_set = build_command("RegisterUser", "cmd", RegisterUserCmd, payload)
+    from_payload = getattr(RegisterUserCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("RegisterUser", "cmd", RegisterUserCmd, payload)
     if debug:
         runtime.step("RegisterUser", "Input", "cmd")
 
@@ -134,7 +138,11 @@ async def run_add_product(
     debug = runtime.debug
 
     # cmd: AddProductCmd = Input()
-    cmd, fields_set = build_command("AddProduct", "cmd", AddProductCmd, payload)
+    from_payload = getattr(AddProductCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("AddProduct", "cmd", AddProductCmd, payload)
     if debug:
         runtime.step("AddProduct", "Input", "cmd")
 
@@ -370,7 +378,11 @@ async def run_reserve_stock(
         runtime.step("ReserveStock", "Bind", "product_id")
 
     # cmd: ReserveStockCmd = Input()
-    cmd, fields_set = build_command("ReserveStock", "cmd", ReserveStockCmd, payload)
+    from_payload = getattr(ReserveStockCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("ReserveStock", "cmd", ReserveStockCmd, payload)
     if debug:
         runtime.step("ReserveStock", "Input", "cmd")
 
@@ -440,7 +452,11 @@ async def run_place_order(
         runtime.step("PlaceOrder", "Bind", "user_id")
 
     # cmd: PlaceOrderCmd = Input()
-    cmd, fields_set = build_command("PlaceOrder", "cmd", PlaceOrderCmd, payload)
+    from_payload = getattr(PlaceOrderCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("PlaceOrder", "cmd", PlaceOrderCmd, payload)
     if debug:
         runtime.step("PlaceOrder", "Input", "cmd")
 
@@ -611,7 +627,7 @@ async def run_cancel_order(
     )
 
 
-async def run_restock_products(
+def run_restock_products(
     use_case: RestockProducts,
     params: Mapping[str, Any],
     payload: Any,
@@ -619,11 +635,15 @@ async def run_restock_products(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``RestockProducts``, step by step."""
+    """Run the pipeline of ``RestockProducts``, step by step; the runtime awaits the result."""
     debug = runtime.debug
 
     # cmd: RestockCmd = Input()
-    cmd, fields_set = build_command("RestockProducts", "cmd", RestockCmd, payload)
+    from_payload = getattr(RestockCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("RestockProducts", "cmd", RestockCmd, payload)
     if debug:
         runtime.step("RestockProducts", "Input", "cmd")
 
@@ -653,62 +673,72 @@ async def run_restock_products(
     # RestockProducts.execute (async)
     if debug:
         runtime.step("RestockProducts", "Execute", "execute")
-    return await use_case.execute(cmd=cmd)
+    return use_case.execute(cmd=cmd)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "RegisterUser": (
-        RegisterUser,
-        RegisterUserCmd,
-        User,
-        normalize_email,
-        default_display_name,
-        email_is_plausible,
-        email_is_free,
+        "463338df9f5412d8bc0bffd575f976e5",
+        (
+            RegisterUser,
+            RegisterUserCmd,
+            User,
+            normalize_email,
+            default_display_name,
+            email_is_plausible,
+            email_is_free,
+        ),
     ),
     "AddProduct": (
-        AddProduct,
-        AddProductCmd,
-        Product,
-        normalize_sku,
-        price_is_positive,
-        stock_is_not_negative,
-        sku_is_free,
+        "da37ccfc6ab5c1211324065bd43b25df",
+        (
+            AddProduct,
+            AddProductCmd,
+            Product,
+            normalize_sku,
+            price_is_positive,
+            stock_is_not_negative,
+            sku_is_free,
+        ),
     ),
-    "GetUser": (GetUser, int, User),
-    "FindUserByEmail": (FindUserByEmail, str, User),
-    "BlockUser": (BlockUser, str, User),
-    "OrderHistory": (OrderHistory, int, User),
+    "GetUser": ("562f25874baedd9da50b6e80d1721ba5", (GetUser, int, User)),
+    "FindUserByEmail": ("fe8827f7c23bf4488f89e925d38f3088", (FindUserByEmail, str, User)),
+    "BlockUser": ("d92830b3ea5460fd532cffe72b1a9ba2", (BlockUser, str, User)),
+    "OrderHistory": ("713cdd4cdd29b00107dd0302e5bfbd34", (OrderHistory, int, User)),
     "ReserveStock": (
-        ReserveStock,
-        int,
-        ReserveStockCmd,
-        Product,
-        reservation_is_positive,
-        reservation_fits_stock,
+        "eba8723131e9e921ca78085d9d57d3fe",
+        (
+            ReserveStock,
+            int,
+            ReserveStockCmd,
+            Product,
+            reservation_is_positive,
+            reservation_fits_stock,
+        ),
     ),
     "PlaceOrder": (
-        PlaceOrder,
-        int,
-        PlaceOrderCmd,
-        User,
-        Product,
-        price_order,
-        apply_bulk_discount,
-        total_is_not_sent,
-        quantity_is_positive,
-        customer_may_order,
-        product_is_known,
-        stock_suffices,
+        "4dff172c9ce0edecb39cc66e57f01f92",
+        (
+            PlaceOrder,
+            int,
+            PlaceOrderCmd,
+            User,
+            Product,
+            price_order,
+            apply_bulk_discount,
+            total_is_not_sent,
+            quantity_is_positive,
+            customer_may_order,
+            product_is_known,
+            stock_suffices,
+        ),
     ),
-    "CancelOrder": (CancelOrder, int, int, Order, User),
+    "CancelOrder": ("67b1280a3b2881904a3d8ef91302cacf", (CancelOrder, int, int, Order, User)),
     "RestockProducts": (
-        RestockProducts,
-        RestockCmd,
-        delivery_is_not_empty,
-        delivered_quantities_are_positive,
+        "59ce224865ef554f1eb0227c91621b65",
+        (RestockProducts, RestockCmd, delivery_is_not_empty, delivered_quantities_are_positive),
     ),
 }

@@ -9,6 +9,7 @@ for both, so the two paths can only differ inside the pipeline itself.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter
@@ -30,16 +31,11 @@ from loom.core.engine.metrics import MetricsAdapter
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import ParameterBindingError, StepRuntime, check_params
 from loom.core.errors import RuleViolations
-from loom.core.job.context import (
-    clear_pending_dispatches,
-    close_dispatch_scope,
-    flush_pending_dispatches,
-    has_pending_dispatches,
-    open_dispatch_scope,
-    run_dispatches,
-    take_pending_dispatches,
-)
-from loom.core.logger import LoggerPort, get_logger, is_enabled, level_check
+# The pending-dispatch queue's context variable itself: the hot path reads it
+# directly instead of through the helper functions (one call less each time).
+from loom.core.job.context import _pending as _pending_dispatches
+from loom.core.job.context import run_dispatches
+from loom.core.logger import LoggerPort, StdlibLogger, get_logger, is_enabled, level_check
 from loom.core.tracing import get_trace_id
 from loom.core.uow.abc import UnitOfWork, UnitOfWorkFactory
 from loom.core.uow.context import active_uow
@@ -61,16 +57,26 @@ _INFO = logging.INFO
 
 
 class Prepared:
-    """A use case class made ready to run: its plan and the function to run it."""
+    """A use case class made ready to run: its plan and the function to run it.
 
-    __slots__ = ("plan", "name", "read_only", "run", "generated")
+    ``run`` is called with ``(use_case, params, payload, dependencies,
+    load_overrides, runtime)``. When ``awaits`` is set it returns an awaitable
+    (the interpreter, and generated executors that await a repository or an
+    ``async execute``); otherwise it returns the result itself (a generated
+    executor of a plain ``def execute`` with nothing to await).
+    """
 
-    def __init__(self, plan: ExecutionPlan, run: GeneratedRun, generated: bool) -> None:
+    __slots__ = ("plan", "name", "read_only", "run", "generated", "awaits")
+
+    def __init__(
+        self, plan: ExecutionPlan, run: GeneratedRun, generated: bool, awaits: bool = True
+    ) -> None:
         self.plan = plan
         self.name = plan.use_case_name
         self.read_only = plan.read_only
         self.run = run
         self.generated = generated
+        self.awaits = awaits
 
 
 class RuntimeExecutor:
@@ -109,6 +115,20 @@ class RuntimeExecutor:
         self._generated = GeneratedExecutors(resolve_package(generated_package))
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
+        # For the stdlib adapter, the logging module's own per-logger cache of
+        # level -> enabled answers. It only ever holds answers computed from
+        # the levels, and logging clears it whenever a level changes, so a
+        # cached ``False`` is exact: one dict lookup says INFO is off.
+        self._level_cache: dict[int, bool] | None = None
+        if isinstance(self._logger, StdlibLogger):
+            cache = getattr(self._logger.stdlib, "_cache", None)
+            if isinstance(cache, dict):
+                self._level_cache = cache
+        # The quiet path (no metrics adapter, no unit of work, INFO off) needs
+        # only that cache.
+        self._quiet_levels = (
+            self._level_cache if metrics is None and uow_factory is None else None
+        )
 
     # -- preparation ---------------------------------------------------------
 
@@ -130,7 +150,16 @@ class RuntimeExecutor:
         run: GeneratedRun | None = None
         if self.mode is not ExecutionMode.INTERPRETED:
             run = self._find_generated(plan)
-        prepared = Prepared(plan, run or PlanInterpreter(plan), generated=run is not None)
+        if run is None:
+            prepared = Prepared(plan, PlanInterpreter(plan), generated=False)
+        else:
+            # A generated executor with nothing to await before ``execute`` is a
+            # plain function: it returns ``execute``'s coroutine (awaited here)
+            # or, for a plain ``def execute``, the result itself.
+            awaits = inspect.iscoroutinefunction(run) or inspect.iscoroutinefunction(
+                plan.use_case_type.execute
+            )
+            prepared = Prepared(plan, run, generated=True, awaits=awaits)
         self._prepared[use_case_type] = prepared
         return prepared
 
@@ -224,88 +253,121 @@ class RuntimeExecutor:
         :class:`~loom.core.errors.RuleViolations`, or whatever ``execute``
         raises. A failed call rolls its unit of work back.
         """
-        prepared = self._prepared.get(type(compilable))
-        if prepared is None:
+        try:
+            prepared = self._prepared[type(compilable)]
+        except KeyError:
             prepared = self.prepare(type(compilable))
-        if params is None:
-            params = _NO_PARAMS
-        elif type(params) is not dict:
-            params = check_params(prepared.name, params)
+        if type(params) is not dict:
+            params = _NO_PARAMS if params is None else check_params(prepared.name, params)
+        # Summary logs and metrics events wrap everything, unit of work included,
+        # so a failing commit is reported as a failure. Failure summaries are
+        # logged at WARNING/ERROR, so the clock is read on every call; the INFO
+        # lines and the events cost nothing unless someone listens.
+        start = perf_counter()
+        quiet = self._quiet_levels
+        if quiet is not None and quiet.get(_INFO) is False:
+            # The common production path: nothing observes a success and there
+            # is no unit of work to own. Same steps as below, fewer checks.
+            # The first execution in a context owns the dispatch queue (see below).
+            queue = _pending_dispatches.set([]) if _pending_dispatches.get() is None else None
+            try:
+                result = prepared.run(
+                    compilable, params, payload, dependencies, load_overrides, self._runtime
+                )
+                if prepared.awaits:
+                    result = await result
+            except BaseException as error:
+                if queue is not None:
+                    _pending_dispatches.reset(queue)
+                self._failed(prepared.name, start, error)
+                raise
+            if queue is not None:
+                dispatches = _pending_dispatches.get()
+                _pending_dispatches.reset(queue)
+                if dispatches:
+                    await run_dispatches(dispatches)
+            return result
+
         factory = self._uow_factory
         if factory is not None and (
             read_only or prepared.read_only or active_uow.get() is not None
         ):
             factory = None
-
-        # Summary logs and metrics events wrap everything, unit of work included,
-        # so a failing commit is reported as a failure.
-        start = perf_counter()  # failure summaries (warning level) carry the duration
-        metrics = self._metrics
-        info_check = self._info_check
-        log_info = True if info_check is None else info_check(_INFO)
-        observed = log_info or metrics is not None
+        cache = self._level_cache
+        if cache is not None and cache.get(_INFO) is False:
+            log_info = False
+        else:
+            info_check = self._info_check
+            log_info = True if info_check is None else info_check(_INFO)
+        observed = log_info or self._metrics is not None
         if observed:
             self._started(prepared.name, log_info)
+        queue = None
         try:
             if factory is None:
-                result = await prepared.run(
+                # Without a unit of work of its own, the first execution in a
+                # context (no queue yet: no enclosing execution or transaction)
+                # owns the dispatch queue: with no transaction to wait for, its
+                # dispatches, and those of the calls nested in it, run when it
+                # succeeds and are dropped when it fails.
+                if _pending_dispatches.get() is None:
+                    queue = _pending_dispatches.set([])
+                result = prepared.run(
                     compilable, params, payload, dependencies, load_overrides, self._runtime
                 )
-                if has_pending_dispatches() and active_uow.get() is None:
-                    # No transaction to wait for: dispatches run as soon as the call succeeds.
-                    await flush_pending_dispatches()
+                if prepared.awaits:
+                    result = await result
+                if queue is not None:
+                    dispatches = _pending_dispatches.get()
+                    _pending_dispatches.reset(queue)
+                    queue = None
+                    if dispatches:
+                        await run_dispatches(dispatches)
             else:
-                result = await self._in_unit_of_work(
-                    factory, prepared, compilable, params, payload, dependencies, load_overrides
-                )
+                # Own a unit of work: begin, run, commit, then run the dispatches.
+                # (Written out here rather than in a helper coroutine: one frame less.)
+                uow = factory.create()
+                uow_token = active_uow.set(uow)
+                dispatch_token = _pending_dispatches.set([])
+                try:
+                    try:
+                        await uow.begin()
+                        result = prepared.run(
+                            compilable, params, payload, dependencies, load_overrides, self._runtime
+                        )
+                        if prepared.awaits:
+                            result = await result
+                        await uow.commit()
+                    except BaseException as error:
+                        _pending_dispatches.set(None)
+                        await self._roll_back(prepared.name, uow, error)
+                        raise
+                    dispatches = _pending_dispatches.get()
+                finally:
+                    _pending_dispatches.reset(dispatch_token)
+                    active_uow.reset(uow_token)
+                # Dispatches run once the transaction is over: a use case they execute
+                # opens a unit of work of its own instead of joining the committed one.
+                if dispatches:
+                    await run_dispatches(dispatches)
         except BaseException as error:
-            if factory is None and has_pending_dispatches() and active_uow.get() is None:
-                clear_pending_dispatches()
-            if isinstance(error, RuleViolations):
-                status = STATUS_RULE_FAILURE
-            elif isinstance(error, Exception):
-                status = STATUS_FAILURE
-            else:
-                status = STATUS_CANCELLED
-            self._finished(prepared.name, start, status, error)
+            if queue is not None:
+                _pending_dispatches.reset(queue)
+            self._failed(prepared.name, start, error)
             raise
         if observed:
             self._finished(prepared.name, start, STATUS_SUCCESS, None)
         return result
 
-    async def _in_unit_of_work(
-        self,
-        factory: UnitOfWorkFactory,
-        prepared: Prepared,
-        compilable: Any,
-        params: Mapping[str, Any],
-        payload: Any,
-        dependencies: Mapping[type[Any], Any] | None,
-        load_overrides: Mapping[type[Any], Any] | None,
-    ) -> Any:
-        """Own a unit of work: begin, run, commit, then flush dispatches."""
-        uow = factory.create()
-        uow_token = active_uow.set(uow)
-        dispatch_token = open_dispatch_scope()
-        try:
-            try:
-                await uow.begin()
-                result = await prepared.run(
-                    compilable, params, payload, dependencies, load_overrides, self._runtime
-                )
-                await uow.commit()
-            except BaseException as error:
-                clear_pending_dispatches()
-                await self._roll_back(prepared.name, uow, error)
-                raise
-            dispatches = take_pending_dispatches()
-        finally:
-            close_dispatch_scope(dispatch_token)
-            active_uow.reset(uow_token)
-        # Dispatches run once the transaction is over: a use case they execute
-        # opens a unit of work of its own instead of joining the committed one.
-        await run_dispatches(dispatches)
-        return result
+    def _failed(self, name: str, start: float, error: BaseException) -> None:
+        """Report a failed call with its status."""
+        if isinstance(error, RuleViolations):
+            status = STATUS_RULE_FAILURE
+        elif isinstance(error, Exception):
+            status = STATUS_FAILURE
+        else:
+            status = STATUS_CANCELLED
+        self._finished(name, start, status, error)
 
     async def _roll_back(self, name: str, uow: UnitOfWork, cause: BaseException) -> None:
         """Roll back; a failing rollback is logged, never hides ``cause``."""

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT, plan_fingerprint, specialized_objects
 from loom.core.engine.plan import ExecutionPlan
 
-GeneratedRun = Callable[..., Awaitable[Any]]
+GeneratedRun = Callable[..., Any]
+"""An executor: the interpreter or a generated function; see :class:`~loom.core.engine.executor.Prepared`."""
 
 MODE_VARIABLE = "LOOM_EXECUTION_MODE"
 PACKAGE_VARIABLE = "LOOM_GENERATED"
@@ -78,11 +79,11 @@ class GeneratedExecutors:
         self._refusal: str | None = None
         self._present = False
 
-    def find(self, plan: ExecutionPlan) -> Lookup:
-        """Return the executor for ``plan``, or why there is none usable.
+    def registered(self, plan: ExecutionPlan) -> tuple[str, str, str] | Lookup:
+        """Where the executor for ``plan`` lives, if the registry lists one whose
+        fingerprint is the live plan's: ``(module, function, fingerprint)``; else why not.
 
-        ``stale`` is set when something generated exists but must not run
-        (different shape, different objects, unreadable or refused package).
+        This is the first half of :meth:`find`; it imports only the registry.
         """
         entries = self._load()
         if entries is None:
@@ -93,6 +94,15 @@ class GeneratedExecutors:
         entry = entries.get(key)
         if entry is None:
             return Lookup(None, f"no generated executor for {key} in {self.package}", False)
+        if not (
+            isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
+        ):
+            return Lookup(
+                None,
+                f"generated registry entry for {key} in {self.package} is malformed:"
+                f" {entry!r} (run `loomgen build`)",
+                True,
+            )
         module_name, function_name, fingerprint = entry
         if fingerprint != plan_fingerprint(plan):
             return Lookup(
@@ -101,15 +111,38 @@ class GeneratedExecutors:
                 " since `loomgen build` (fingerprint mismatch)",
                 True,
             )
+        return module_name, function_name, fingerprint
+
+    def find(self, plan: ExecutionPlan) -> Lookup:
+        """Return the executor for ``plan``, or why there is none usable.
+
+        ``stale`` is set when something generated exists but must not run
+        (different shape, different objects, unreadable or refused package).
+        """
+        found = self.registered(plan)
+        if isinstance(found, Lookup):
+            return found
+        module_name, function_name, fingerprint = found
+        use_case = plan.use_case_type
+        key = f"{use_case.__module__}:{use_case.__qualname__}"
         try:
             module = importlib.import_module(module_name, self.package)
             run = getattr(module, function_name)
-            bound = module.SPECIALIZED_ON[use_case.__qualname__]
+            written_for, bound = module.SPECIALIZED_ON[use_case.__qualname__]
         except Exception as error:
             return Lookup(
                 None,
                 f"generated executor for {key} cannot be loaded from"
                 f" {self.package}{module_name}: {type(error).__name__}: {error}",
+                True,
+            )
+        if written_for != fingerprint:
+            # A module older (or newer) than the registry: a build was cut
+            # short, or the folder was assembled by hand.
+            return Lookup(
+                None,
+                f"generated executor for {key} does not match its registry entry"
+                f" ({self.package}{module_name} is from another build): run `loomgen build`",
                 True,
             )
         live = specialized_objects(plan)
@@ -128,7 +161,8 @@ class GeneratedExecutors:
         try:
             registry = importlib.import_module(self.package)
         except ModuleNotFoundError as error:
-            if error.name is not None and self.package.startswith(error.name):
+            missing = error.name or ""
+            if missing == self.package or self.package.startswith(missing + "."):
                 self._refusal = f"generated package {self.package!r} is not importable"
                 return None
             self._present = True

@@ -66,13 +66,14 @@ def converts(annotation: Any) -> bool:
     """Whether values of a parameter annotated ``annotation`` are converted.
 
     Only concrete classes convert: ``int``, ``str``, ``UUID``, ``Decimal``,
-    a model class... Not ``Any``, ``object``, protocols, unions, generics or
-    strings: values for those pass as given.
+    a model class... Not ``Any``, ``object``, ``None``, protocols, unions,
+    generics or strings: values for those pass as given.
     """
     return (
         isinstance(annotation, type)
         and annotation is not Any
         and annotation is not object
+        and annotation is not type(None)
         and not getattr(annotation, "_is_protocol", False)
     )
 

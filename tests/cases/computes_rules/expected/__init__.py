@@ -8,17 +8,17 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "billing.usecases:Charge": (
         ".billing.usecases",
         "run_charge",
-        "ae87f8e432456d4cde9de3911c77f30d",
+        "de4f36485caa810abeeeaed2b42f5e84",
     ),
     "billing.usecases:RulesWithoutInput": (
         ".billing.usecases",
         "run_rules_without_input",
-        "c10e0930f8756d77c5c8e48ad8170d72",
+        "6e48685f704c52c54adfbd7ffecbf9fa",
     ),
 }

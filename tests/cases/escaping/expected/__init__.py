@@ -8,12 +8,12 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "café.usecases:ÄndereBestellung": (
         ".café.usecases",
         "run_ändere_bestellung",
-        "a5f75e435b3b6968a7645e18892ad8e4",
+        "9830351e17f7fe740e66a363790fe427",
     ),
 }

@@ -8,23 +8,27 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "crm.base.usecases:ContactUseCase": (
         ".crm.base.usecases",
         "run_contact_use_case",
-        "0e85b6b3167b28dbbeae046c38a27ed6",
+        "6a798b2d620917222e5e2670003776fb",
     ),
-    "crm.usecases:Audit": (".crm.usecases", "run_audit", "144b6a87be90e58060b976ae1e829b9b"),
+    "crm.usecases:Audit": (
+        ".crm.usecases",
+        "run_audit",
+        "f9f1d77fe069db2fac57fd935ae0b93e",
+    ),
     "crm.usecases:PreviewRename": (
         ".crm.usecases",
         "run_preview_rename",
-        "5ae2683eb67840fce7206e787f9cfb7a",
+        "77a6fd5549da967ce37ace2befab3a7b",
     ),
     "crm.usecases:RenameContact": (
         ".crm.usecases",
         "run_rename_contact",
-        "7d184b3ac13a62185eb4c4881a6c6c84",
+        "fe013d3a4e12a6ded893614c900c3998",
     ),
 }

@@ -8,10 +8,22 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
-    "ops.jobs:Reindex": (".ops.jobs", "run_reindex", "569c1421f54731a5c188914396fb68ce"),
-    "ops.jobs:Stats": (".ops.jobs", "run_stats", "5e07f7536638fc4ece09a752f47c18a1"),
-    "ops.jobs:SyncUseCase": (".ops.jobs", "run_sync_use_case", "962e5ff4ce2474a7fa4971e5ad1414a1"),
+    "ops.jobs:Reindex": (
+        ".ops.jobs",
+        "run_reindex",
+        "cc57010466f02a0394be8c8a8c619a8e",
+    ),
+    "ops.jobs:Stats": (
+        ".ops.jobs",
+        "run_stats",
+        "9a555a2577d09d04617cdd12dd873a35",
+    ),
+    "ops.jobs:SyncUseCase": (
+        ".ops.jobs",
+        "run_sync_use_case",
+        "182b0bb2e270637c611169d4bd1165cb",
+    ),
 }

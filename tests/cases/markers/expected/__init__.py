@@ -8,8 +8,12 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
-    "shop.usecases:Invite": (".shop.usecases", "run_invite", "e5202e31974804013be172702f87b4b1"),
+    "shop.usecases:Invite": (
+        ".shop.usecases",
+        "run_invite",
+        "4e703199057ad95e9b5b2f13e0c7661f",
+    ),
 }

@@ -8,8 +8,12 @@ the runtime first needs one of their executors.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 1
+LOOMGEN_FORMAT = 3
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
-    "legacy.usecases:Fine": (".legacy.usecases", "run_fine", "cd691f413afa292933a14bde9e5baecb"),
+    "legacy.usecases:Fine": (
+        ".legacy.usecases",
+        "run_fine",
+        "4ef030534cec89ec6f978a9a12f466da",
+    ),
 }

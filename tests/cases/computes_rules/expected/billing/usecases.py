@@ -22,7 +22,7 @@ from billing.usecases import (
 )
 
 
-async def run_charge(
+def run_charge(
     use_case: Charge,
     params: Mapping[str, Any],
     payload: Any,
@@ -30,7 +30,7 @@ async def run_charge(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Charge``, step by step."""
+    """Run the pipeline of ``Charge``, step by step; the runtime awaits the result."""
     debug = runtime.debug
 
     # customer_id: str
@@ -54,7 +54,11 @@ async def run_charge(
         runtime.step("Charge", "Bind", "limit_cents")
 
     # cmd: ChargeCommand = Input()
-    cmd, fields_set = build_command("Charge", "cmd", ChargeCommand, payload)
+    from_payload = getattr(ChargeCommand, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("Charge", "cmd", ChargeCommand, payload)
     if debug:
         runtime.step("Charge", "Input", "cmd")
 
@@ -109,10 +113,10 @@ async def run_charge(
     # Charge.execute (async)
     if debug:
         runtime.step("Charge", "Execute", "execute")
-    return await use_case.execute(customer_id=customer_id, limit_cents=limit_cents, cmd=cmd)
+    return use_case.execute(customer_id=customer_id, limit_cents=limit_cents, cmd=cmd)
 
 
-async def run_rules_without_input(
+def run_rules_without_input(
     use_case: RulesWithoutInput,
     params: Mapping[str, Any],
     payload: Any,
@@ -120,7 +124,7 @@ async def run_rules_without_input(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``RulesWithoutInput``, step by step."""
+    """Run the pipeline of ``RulesWithoutInput``, step by step; the runtime awaits the result."""
     debug = runtime.debug
 
     # customer_id: str
@@ -136,23 +140,29 @@ async def run_rules_without_input(
     # RulesWithoutInput.execute (async)
     if debug:
         runtime.step("RulesWithoutInput", "Execute", "execute")
-    return await use_case.execute(customer_id=customer_id)
+    return use_case.execute(customer_id=customer_id)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Charge": (
-        Charge,
-        str,
-        int,
-        ChargeCommand,
-        normalize_currency,
-        stamp_customer,
-        positive_amount,
-        within_limit,
-        any_arguments,
+        "de4f36485caa810abeeeaed2b42f5e84",
+        (
+            Charge,
+            str,
+            int,
+            ChargeCommand,
+            normalize_currency,
+            stamp_customer,
+            positive_amount,
+            within_limit,
+            any_arguments,
+        ),
     ),
-    "RulesWithoutInput": (RulesWithoutInput, str, positive_amount),
+    "RulesWithoutInput": (
+        "6e48685f704c52c54adfbd7ffecbf9fa",
+        (RulesWithoutInput, str, positive_amount),
+    ),
 }

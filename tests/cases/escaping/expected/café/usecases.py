@@ -83,7 +83,11 @@ async def run_ändere_bestellung(
         runtime.step("ÄndereBestellung", "Bind", "größe")
 
     # cmd: Größe = Input()
-    cmd, fields_set = build_command("ÄndereBestellung", "cmd", Größe, payload)
+    from_payload = getattr(Größe, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("ÄndereBestellung", "cmd", Größe, payload)
     if debug:
         runtime.step("ÄndereBestellung", "Input", "cmd")
 
@@ -160,22 +164,25 @@ async def run_ändere_bestellung(
     )
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "ÄndereBestellung": (
-        ÄndereBestellung,
-        str,
-        int,
-        int,
-        str,
-        str,
-        Größe,
-        Bestellung,
-        User,
-        other.User,
-        Bestellung,
-        build_command_2,
+        "9830351e17f7fe740e66a363790fe427",
+        (
+            ÄndereBestellung,
+            str,
+            int,
+            int,
+            str,
+            str,
+            Größe,
+            Bestellung,
+            User,
+            other.User,
+            Bestellung,
+            build_command_2,
+        ),
     ),
 }

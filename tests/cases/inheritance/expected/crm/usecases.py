@@ -43,7 +43,11 @@ async def run_rename_contact(
         runtime.step("RenameContact", "Bind", "contact_id")
 
     # cmd: RenameCommand = Input()
-    cmd, fields_set = build_command("RenameContact", "cmd", RenameCommand, payload)
+    from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("RenameContact", "cmd", RenameCommand, payload)
     if debug:
         runtime.step("RenameContact", "Input", "cmd")
 
@@ -107,7 +111,11 @@ async def run_preview_rename(
         runtime.step("PreviewRename", "Bind", "contact_id")
 
     # cmd: RenameCommand = Input()
-    cmd, fields_set = build_command("PreviewRename", "cmd", RenameCommand, payload)
+    from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("PreviewRename", "cmd", RenameCommand, payload)
     if debug:
         runtime.step("PreviewRename", "Input", "cmd")
 
@@ -189,11 +197,17 @@ async def run_audit(
     return await use_case.execute(person_id=person_id, person=person)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
-    "RenameContact": (RenameContact, int, RenameCommand, Contact, strip_name, no_digits),
-    "PreviewRename": (PreviewRename, int, RenameCommand, Contact, strip_name, no_digits),
-    "Audit": (Audit, int, Audit.Entity),
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+    "RenameContact": (
+        "fe013d3a4e12a6ded893614c900c3998",
+        (RenameContact, int, RenameCommand, Contact, strip_name, no_digits),
+    ),
+    "PreviewRename": (
+        "77a6fd5549da967ce37ace2befab3a7b",
+        (PreviewRename, int, RenameCommand, Contact, strip_name, no_digits),
+    ),
+    "Audit": ("f9f1d77fe069db2fac57fd935ae0b93e", (Audit, int, Audit.Entity)),
 }

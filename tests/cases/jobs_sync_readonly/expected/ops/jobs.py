@@ -13,7 +13,7 @@ from ops.jobs import Reindex, Stats, SyncUseCase
 from uuid import UUID
 
 
-async def run_reindex(
+def run_reindex(
     use_case: Reindex,
     params: Mapping[str, Any],
     payload: Any,
@@ -21,7 +21,7 @@ async def run_reindex(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Reindex``, step by step."""
+    """Run the pipeline of ``Reindex``, step by step (nothing to await)."""
     debug = runtime.debug
 
     # batch: int
@@ -66,7 +66,7 @@ async def run_reindex(
     return use_case.execute(batch=batch, tenant=tenant, label=label, extra=extra)
 
 
-async def run_stats(
+def run_stats(
     use_case: Stats,
     params: Mapping[str, Any],
     payload: Any,
@@ -74,7 +74,7 @@ async def run_stats(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Stats``, step by step."""
+    """Run the pipeline of ``Stats``, step by step; the runtime awaits the result."""
     debug = runtime.debug
 
     # since: "int"
@@ -98,10 +98,10 @@ async def run_stats(
     # Stats.execute (async)
     if debug:
         runtime.step("Stats", "Execute", "execute")
-    return await use_case.execute(since=since, until=until)
+    return use_case.execute(since=since, until=until)
 
 
-async def run_sync_use_case(
+def run_sync_use_case(
     use_case: SyncUseCase,
     params: Mapping[str, Any],
     payload: Any,
@@ -109,7 +109,7 @@ async def run_sync_use_case(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``SyncUseCase``, step by step."""
+    """Run the pipeline of ``SyncUseCase``, step by step (nothing to await)."""
     debug = runtime.debug
 
     # name: str
@@ -164,11 +164,11 @@ async def run_sync_use_case(
     return use_case.execute(name=name, count=count, flag=flag, raw=raw, untyped=untyped)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
-    "Reindex": (Reindex, int, UUID),
-    "Stats": (Stats, int),
-    "SyncUseCase": (SyncUseCase, str, float, bool),
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+    "Reindex": ("cc57010466f02a0394be8c8a8c619a8e", (Reindex, int, UUID)),
+    "Stats": ("9a555a2577d09d04617cdd12dd873a35", (Stats, int)),
+    "SyncUseCase": ("182b0bb2e270637c611169d4bd1165cb", (SyncUseCase, str, float, bool)),
 }

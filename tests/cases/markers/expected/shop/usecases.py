@@ -52,7 +52,11 @@ async def run_invite(
         runtime.step("Invite", "Bind", "team_id")
 
     # cmd: InviteCommand = Input()
-    cmd, fields_set = build_command("Invite", "cmd", InviteCommand, payload)
+    from_payload = getattr(InviteCommand, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("Invite", "cmd", InviteCommand, payload)
     if debug:
         runtime.step("Invite", "Input", "cmd")
 
@@ -166,22 +170,25 @@ async def run_invite(
     )
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Invite": (
-        Invite,
-        int,
-        int,
-        InviteCommand,
-        Account,
-        Team,
-        Account,
-        Account,
-        Team,
-        Team,
-        Account,
-        Account,
+        "4e703199057ad95e9b5b2f13e0c7661f",
+        (
+            Invite,
+            int,
+            int,
+            InviteCommand,
+            Account,
+            Team,
+            Account,
+            Account,
+            Team,
+            Team,
+            Account,
+            Account,
+        ),
     ),
 }

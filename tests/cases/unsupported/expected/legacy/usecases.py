@@ -12,7 +12,7 @@ from loom.core.engine.steps import StepRuntime, convert_parameter, missing_param
 from legacy.usecases import Fine
 
 
-async def run_fine(
+def run_fine(
     use_case: Fine,
     params: Mapping[str, Any],
     payload: Any,
@@ -20,7 +20,7 @@ async def run_fine(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Fine``, step by step."""
+    """Run the pipeline of ``Fine``, step by step; the runtime awaits the result."""
     debug = runtime.debug
 
     # name: str
@@ -36,12 +36,12 @@ async def run_fine(
     # Fine.execute (async)
     if debug:
         runtime.step("Fine", "Execute", "execute")
-    return await use_case.execute(name=name)
+    return use_case.execute(name=name)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
-    "Fine": (Fine, str),
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+    "Fine": ("4ef030534cec89ec6f978a9a12f466da", (Fine, str)),
 }

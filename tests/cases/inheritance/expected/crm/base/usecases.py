@@ -42,7 +42,11 @@ async def run_contact_use_case(
         runtime.step("ContactUseCase", "Bind", "contact_id")
 
     # cmd: RenameCommand = Input()
-    cmd, fields_set = build_command("ContactUseCase", "cmd", RenameCommand, payload)
+    from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("ContactUseCase", "cmd", RenameCommand, payload)
     if debug:
         runtime.step("ContactUseCase", "Input", "cmd")
 
@@ -70,9 +74,12 @@ async def run_contact_use_case(
     return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
 
 
-# The objects each executor was written for, in the order of
-# loom.core.engine.fingerprint.specialized_objects: the runtime checks them
-# against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[object, ...]] = {
-    "ContactUseCase": (ContactUseCase, int, RenameCommand, Contact, strip_name),
+# What each executor was written for: the plan's fingerprint and the objects
+# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
+# The runtime checks both against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+    "ContactUseCase": (
+        "6a798b2d620917222e5e2670003776fb",
+        (ContactUseCase, int, RenameCommand, Contact, strip_name),
+    ),
 }

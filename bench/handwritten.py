@@ -1,0 +1,183 @@
+"""The hand-written baseline: each shape's pipeline written out by hand.
+
+What a careful developer would write without loom, doing the same work as
+the executor: read and convert the params, build the command with the same
+``from_payload``, call the same in-memory repositories, apply the same
+computes and rules (collecting every violation), call the same ``execute``.
+Each is an ``async def`` awaited exactly like ``RuntimeExecutor.execute``.
+There is no logging or metrics code: with logging at its default level and
+no metrics adapter, the executor should add (almost) nothing for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.usecases.domain import (
+    AssignTeamCmd,
+    InMemoryUnitOfWorkFactory,
+    Product,
+    RenameUserCmd,
+    ReportCmd,
+    Team,
+    User,
+)
+from bench.usecases.jobs import PrintReport
+from bench.usecases.lookups import AssignTeam
+from bench.usecases.nested import PlaceOrder
+from bench.usecases.params import ShowPage
+from bench.usecases.pipeline import NormalizeProfile
+from bench.usecases.steps import (
+    email_has_at,
+    lower_email,
+    name_not_blank,
+    strip_name,
+    team_must_exist,
+    team_name_lower,
+    title_not_blank,
+)
+from bench.usecases.together import AssignOwnedTeam, RenameUser
+from loom.core.errors import NotFound, RuleViolation, RuleViolations
+
+
+async def show_page(use_case: ShowPage, params: dict[str, Any]) -> int:
+    return await use_case.execute(
+        user_id=int(params["user_id"]), page=int(params["page"]), sort=str(params["sort"])
+    )
+
+
+async def normalize_profile(use_case: NormalizeProfile, payload: dict[str, Any]) -> Any:
+    cmd, fields_set = RenameUserCmd.from_payload(payload)
+    cmd = strip_name(cmd, fields_set)
+    cmd = lower_email(cmd, fields_set)
+    violations = []
+    try:
+        name_not_blank(cmd, fields_set)
+    except RuleViolation as violation:
+        violations.append(violation)
+    try:
+        email_has_at(cmd, fields_set)
+    except RuleViolation as violation:
+        violations.append(violation)
+    if violations:
+        raise RuleViolations(violations)
+    return await use_case.execute(cmd=cmd)
+
+
+async def assign_team(
+    use_case: AssignTeam,
+    params: dict[str, Any],
+    payload: dict[str, Any],
+    repositories: dict[type[Any], Any],
+) -> bool:
+    user_id = int(params["user_id"])
+    cmd, fields_set = AssignTeamCmd.from_payload(payload)
+    users = repositories[User]
+    user = await users.get_by_id(user_id, profile="default")
+    if user is None:
+        raise NotFound("User", id=user_id)
+    owner = await users.get_by("email", cmd.owner_email, profile="default")
+    if owner is None:
+        raise NotFound("User", id=cmd.owner_email)
+    team_exists = bool(await repositories[Team].exists_by("name", cmd.team_name))
+    return await use_case.execute(
+        user_id=user_id, cmd=cmd, user=user, owner=owner, team_exists=team_exists
+    )
+
+
+async def rename_user(
+    use_case: RenameUser,
+    params: dict[str, Any],
+    payload: dict[str, Any],
+    repositories: dict[type[Any], Any],
+) -> str:
+    user_id = int(params["user_id"])
+    cmd, fields_set = RenameUserCmd.from_payload(payload)
+    user = await repositories[User].get_by_id(user_id, profile="default")
+    if user is None:
+        raise NotFound("User", id=user_id)
+    cmd = strip_name(cmd, fields_set)
+    cmd = lower_email(cmd, fields_set)
+    violations = []
+    try:
+        name_not_blank(cmd, fields_set)
+    except RuleViolation as violation:
+        violations.append(violation)
+    try:
+        email_has_at(cmd, fields_set)
+    except RuleViolation as violation:
+        violations.append(violation)
+    if violations:
+        raise RuleViolations(violations)
+    return await use_case.execute(user_id=user_id, cmd=cmd, user=user)
+
+
+async def assign_owned_team(
+    use_case: AssignOwnedTeam,
+    params: dict[str, Any],
+    payload: dict[str, Any],
+    repositories: dict[type[Any], Any],
+) -> int:
+    user_id = int(params["user_id"])
+    cmd, fields_set = AssignTeamCmd.from_payload(payload)
+    users = repositories[User]
+    user = await users.get_by_id(user_id, profile="default")
+    if user is None:
+        raise NotFound("User", id=user_id)
+    owner = await users.get_by("email", cmd.owner_email, profile="default")
+    if owner is None:
+        raise NotFound("User", id=cmd.owner_email)
+    team_exists = bool(await repositories[Team].exists_by("name", cmd.team_name))
+    cmd = team_name_lower(cmd, fields_set)
+    context = {
+        "user_id": user_id,
+        "cmd": cmd,
+        "user": user,
+        "owner": owner,
+        "team_exists": team_exists,
+    }
+    try:
+        team_must_exist(cmd, fields_set, context)
+    except RuleViolation as violation:
+        raise RuleViolations([violation]) from None
+    return await use_case.execute(
+        user_id=user_id, cmd=cmd, user=user, owner=owner, team_exists=team_exists
+    )
+
+
+async def reserve_stock(params: dict[str, Any], repositories: dict[type[Any], Any]) -> int:
+    """The inner use case of the nested shape (no transaction of its own)."""
+    product_id = int(params["product_id"])
+    quantity = int(params["quantity"])
+    product: Product | None = await repositories[Product].get_by_id(product_id, profile="default")
+    if product is None:
+        raise NotFound("Product", id=product_id)
+    return product.stock - quantity
+
+
+async def place_order(
+    use_case: PlaceOrder, params: dict[str, Any], uow_factory: InMemoryUnitOfWorkFactory
+) -> int:
+    """The outer use case: owns the transaction; ``use_case.run_inner`` is
+    :func:`reserve_stock` bound to the repositories."""
+    uow = uow_factory.create()
+    await uow.begin()
+    try:
+        result: int = await use_case.execute(
+            product_id=int(params["product_id"]), quantity=int(params["quantity"])
+        )
+        await uow.commit()
+    except BaseException:
+        await uow.rollback()
+        raise
+    return result
+
+
+async def print_report(job: PrintReport, params: dict[str, Any], payload: dict[str, Any]) -> int:
+    batch = int(params["batch"])
+    cmd, fields_set = ReportCmd.from_payload(payload)
+    try:
+        title_not_blank(cmd, fields_set)
+    except RuleViolation as violation:
+        raise RuleViolations([violation]) from None
+    return job.execute(batch=batch, cmd=cmd)

@@ -1,0 +1,1 @@
+"""Robustness tests: staleness, crash safety, runtime faults, load (issue 5)."""

@@ -1,0 +1,98 @@
+"""Pending dispatches of a use case that runs another one, with and without a unit of work.
+
+``Transfer`` queues a dispatch, runs ``Audit`` nested (which queues its own
+and may fail; ``Transfer`` may swallow that failure), then may fail itself.
+Whatever the outcome of the nested call, ``Transfer``'s dispatch must run
+exactly when ``Transfer`` succeeds, and only after it has finished; this
+must hold with a unit of work (dispatches wait for the commit) and without
+one (dispatches run when the top-level call succeeds), in both modes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loom.core.engine import RuntimeExecutor, UseCaseCompiler
+from loom.core.job.context import pending_dispatch_count
+from tests.robustness import load_usecases
+from tests.robustness.load_usecases import Account, Audit, Services, Transfer
+from tests.robustness.tmp_project import build_generated
+from tests.support import RecordingLogger, RecordingUnitOfWorkFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Accounts:
+    async def get_by_id(self, value: Any, *, profile: str) -> Account | None:
+        return Account(value, f"owner-{value}")
+
+    async def exists_by(self, field: str, value: Any) -> bool:
+        return True
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    output = tmp_path_factory.mktemp("nesting") / "loom_nesting_generated"
+    yield from build_generated([Path(load_usecases.__file__)], output, ROOT)
+
+
+CASES = {
+    # fail_at: (Transfer succeeds?, events that must be seen, in order, before dispatches)
+    "": True,
+    "transfer": False,
+    "audit": False,
+    "audit-swallowed": True,
+}
+
+
+@pytest.mark.parametrize("mode", ["interpreted", "generated"])
+@pytest.mark.parametrize("uow", [True, False], ids=["unit-of-work", "no-unit-of-work"])
+@pytest.mark.parametrize("fail_at", list(CASES), ids=[f or "success" for f in CASES])
+async def test_the_outer_dispatch_runs_once_the_outer_call_succeeded(
+    package: str, mode: str, uow: bool, fail_at: str
+) -> None:
+    """Regression (bug, no unit of work only) in the executor's no-factory path.
+
+    ``RuntimeExecutor.execute`` without a unit of work flushes the pending
+    dispatches when *any* call succeeds with no unit of work active, and
+    drops them when any call fails: the nested ``Audit`` shares the outer
+    call's queue, so its success runs ``Transfer``'s dispatch in the middle
+    of ``Transfer`` (even when ``Transfer`` then fails), and its failure,
+    swallowed by ``Transfer``, discards ``Transfer``'s dispatch although
+    ``Transfer`` succeeds. Only the call that opened the queue (the top-level
+    one) should flush or drop it, as the unit-of-work path does.
+    """
+    executor = RuntimeExecutor(
+        UseCaseCompiler(logger=RecordingLogger()),
+        uow_factory=RecordingUnitOfWorkFactory() if uow else None,
+        logger=RecordingLogger(),
+        repo_resolver={Account: Accounts()}.get,
+        execution_mode=mode,
+        generated_package=package,
+    )
+    assert executor.uses_generated(Transfer) is (mode == "generated")
+    assert executor.uses_generated(Audit) is (mode == "generated")
+    services = Services(executor)
+    succeeds = CASES[fail_at]
+    try:
+        await executor.execute(
+            Transfer(services), params={"account_id": 3}, payload={"amount": 5, "fail_at": fail_at}
+        )
+    except (ValueError, RuntimeError):
+        assert not succeeds
+    else:
+        assert succeeds
+    events = services.probe.events
+    assert pending_dispatch_count() == 0
+    assert events[:2] == ["transfer:start", "audit"], events
+    if succeeds:
+        end = events.index("transfer:end")
+        assert events.count("dispatch:transfer") == 1, events
+        assert events.index("dispatch:transfer") > end, events
+    else:
+        assert "dispatch:transfer" not in events, events
+        assert "dispatch:audit" not in events, events
