@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,17 @@ def discover(
 
 
 def is_importable_name(name: str) -> bool:
-    """Whether ``name`` can be one part of a dotted module name."""
-    return name.isidentifier() and not keyword.iskeyword(name)
+    """Whether ``name`` can be one part of a dotted module name.
+
+    Python NFKC-normalizes the names in an import statement before looking
+    for files, so a file or folder whose name is not normalized (``ª.py``)
+    can never be imported under that name.
+    """
+    return (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and unicodedata.normalize("NFKC", name) == name
+    )
 
 
 class _Discovery:

@@ -305,9 +305,6 @@ def test_explain_is_wired(
     assert "expected MODULE:CLASS" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    not (REPO / "examples" / "shop" / "usecases.py").exists(), reason="needs examples/shop"
-)
 def test_explain_real_use_case(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--project", str(REPO), "examples.shop.usecases:RegisterUser"]) == 0
     out = capsys.readouterr().out
