@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from typing import Any
 
 _pending: ContextVar[list[Callable[[], Any]] | None] = ContextVar(
@@ -62,21 +62,6 @@ async def run_dispatches(dispatches: list[Callable[[], Any]]) -> None:
 def clear_pending_dispatches() -> None:
     """Drop every queued dispatch without running it."""
     _pending.set(None)
-
-
-def open_dispatch_scope() -> Token[list[Callable[[], Any]] | None]:
-    """Give the current context a fresh, empty queue (used by the executor)."""
-    return _pending.set([])
-
-
-def close_dispatch_scope(token: Token[list[Callable[[], Any]] | None]) -> None:
-    """Restore the queue that was current before :func:`open_dispatch_scope`."""
-    _pending.reset(token)
-
-
-def has_pending_dispatches() -> bool:
-    """Whether anything is queued in the current context (one context lookup)."""
-    return bool(_pending.get())
 
 
 def pending_dispatch_count() -> int:
