@@ -292,32 +292,58 @@ async def test_dispatches_of_a_nested_call_are_discarded_when_the_outer_call_fai
     assert factory.journal == ["begin", "execute inner", "commit", "rollback"]
 
 
-async def test_without_a_unit_of_work_dispatches_run_when_the_call_succeeds(
+async def test_without_a_unit_of_work_dispatches_wait_for_the_caller(
     make_executor: MakeExecutor,
 ) -> None:
-    from loom.core.job.context import pending_dispatch_count
+    """No transaction to wait for: the executor neither runs nor drops them."""
+    from loom.core.job.context import flush_pending_dispatches, pending_dispatch_count
 
     executor = make_executor()
     journal: list[str] = []
 
     await executor.execute(Dispatching(journal), params={"label": "a"})
+    assert journal == ["execute a"]
+    assert pending_dispatch_count() == 2
 
+    await flush_pending_dispatches()
     assert journal == ["execute a", "dispatch a", "async dispatch a"]
     assert pending_dispatch_count() == 0
 
 
-async def test_without_a_unit_of_work_dispatches_are_dropped_when_the_call_fails(
+async def test_without_a_unit_of_work_a_failed_call_leaves_its_dispatches_to_the_caller(
     make_executor: MakeExecutor,
 ) -> None:
-    from loom.core.job.context import pending_dispatch_count
+    from loom.core.job.context import (
+        clear_pending_dispatches,
+        flush_pending_dispatches,
+        pending_dispatch_count,
+    )
 
     executor = make_executor()
     journal: list[str] = []
 
     with pytest.raises(ValueError):
         await executor.execute(Dispatching(journal, fail=True), params={"label": "a"})
+    assert pending_dispatch_count() == 2
+    clear_pending_dispatches()
     await executor.execute(Dispatching(journal), params={"label": "b"})
+    await flush_pending_dispatches()
 
     assert journal == ["execute a", "execute b", "dispatch b", "async dispatch b"]
     assert pending_dispatch_count() == 0
 
+
+async def test_a_read_only_call_inside_a_factory_executor_leaves_dispatches_queued(
+    make_executor: MakeExecutor, factory: RecordingUnitOfWorkFactory
+) -> None:
+    from loom.core.job.context import clear_pending_dispatches, pending_dispatch_count
+
+    executor = make_executor(uow_factory=factory)
+    journal: list[str] = []
+
+    await executor.execute(Dispatching(journal), params={"label": "a"}, read_only=True)
+
+    assert factory.journal == []
+    assert journal == ["execute a"]
+    assert pending_dispatch_count() == 2
+    clear_pending_dispatches()

@@ -2,10 +2,11 @@
 
 ``Transfer`` queues a dispatch, runs ``Audit`` nested (which queues its own
 and may fail; ``Transfer`` may swallow that failure), then may fail itself.
-Whatever the outcome of the nested call, ``Transfer``'s dispatch must run
-exactly when ``Transfer`` succeeds, and only after it has finished; this
-must hold with a unit of work (dispatches wait for the commit) and without
-one (dispatches run when the top-level call succeeds), in both modes.
+With a unit of work, whatever the outcome of the nested call,
+``Transfer``'s dispatch must run exactly when ``Transfer`` succeeds, and only
+after it has finished (after the commit). Without one, the executor leaves
+the queue alone: every dispatch queued stays queued, in order, for the caller
+to flush or clear. Both must hold in both modes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from typing import Any
 import pytest
 
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
-from loom.core.job.context import pending_dispatch_count
+from loom.core.job.context import (
+    clear_pending_dispatches,
+    flush_pending_dispatches,
+    pending_dispatch_count,
+)
 from tests.robustness import load_usecases
 from tests.robustness.load_usecases import Account, Audit, Services, Transfer
 from tests.robustness.tmp_project import build_generated
@@ -57,14 +62,12 @@ async def test_the_outer_dispatch_runs_once_the_outer_call_succeeded(
 ) -> None:
     """Regression (bug, no unit of work only) in the executor's no-factory path.
 
-    ``RuntimeExecutor.execute`` without a unit of work flushes the pending
-    dispatches when *any* call succeeds with no unit of work active, and
-    drops them when any call fails: the nested ``Audit`` shares the outer
-    call's queue, so its success runs ``Transfer``'s dispatch in the middle
-    of ``Transfer`` (even when ``Transfer`` then fails), and its failure,
-    swallowed by ``Transfer``, discards ``Transfer``'s dispatch although
-    ``Transfer`` succeeds. Only the call that opened the queue (the top-level
-    one) should flush or drop it, as the unit-of-work path does.
+    An earlier executor without a unit of work flushed the pending dispatches
+    when *any* call succeeded and dropped them when any call failed: the
+    nested ``Audit`` shares the outer call's queue, so its success ran
+    ``Transfer``'s dispatch in the middle of ``Transfer``, and its failure,
+    swallowed by ``Transfer``, discarded ``Transfer``'s dispatch. Only the
+    owner of the queue (a unit of work, or the caller) may flush or drop it.
     """
     executor = RuntimeExecutor(
         UseCaseCompiler(logger=RecordingLogger()),
@@ -87,8 +90,22 @@ async def test_the_outer_dispatch_runs_once_the_outer_call_succeeded(
     else:
         assert succeeds
     events = services.probe.events
-    assert pending_dispatch_count() == 0
     assert events[:2] == ["transfer:start", "audit"], events
+    if not uow:
+        # Nothing ran; both dispatches wait, in the order they were queued.
+        assert not [e for e in events if e.startswith("dispatch:")], events
+        assert pending_dispatch_count() == 2
+        if succeeds:
+            await flush_pending_dispatches()
+            assert [e for e in events if e.startswith("dispatch:")] == [
+                "dispatch:transfer",
+                "dispatch:audit",
+            ]
+        else:
+            clear_pending_dispatches()
+        assert pending_dispatch_count() == 0
+        return
+    assert pending_dispatch_count() == 0
     if succeeds:
         end = events.index("transfer:end")
         assert events.count("dispatch:transfer") == 1, events

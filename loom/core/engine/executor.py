@@ -31,8 +31,9 @@ from loom.core.engine.metrics import MetricsAdapter
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import ParameterBindingError, StepRuntime, check_params
 from loom.core.errors import RuleViolations
-# The pending-dispatch queue's context variable itself: the hot path reads it
-# directly instead of through the helper functions (one call less each time).
+# The pending-dispatch queue's context variable itself: a unit of work owned by
+# the executor installs a fresh queue for its transaction and restores the
+# previous one afterwards, which needs the variable's token.
 from loom.core.job.context import _pending as _pending_dispatches
 from loom.core.job.context import run_dispatches
 from loom.core.logger import LoggerPort, StdlibLogger, get_logger, is_enabled, level_check
@@ -115,20 +116,16 @@ class RuntimeExecutor:
         self._generated = GeneratedExecutors(resolve_package(generated_package))
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
-        # For the stdlib adapter, the logging module's own per-logger cache of
-        # level -> enabled answers. It only ever holds answers computed from
-        # the levels, and logging clears it whenever a level changes, so a
-        # cached ``False`` is exact: one dict lookup says INFO is off.
-        self._level_cache: dict[int, bool] | None = None
-        if isinstance(self._logger, StdlibLogger):
+        # With the stdlib adapter and no metrics adapter, one dict lookup tells
+        # that nothing observes a call: the logging module's own per-logger
+        # cache of level -> enabled answers. It only ever holds answers computed
+        # from the levels, and logging clears it whenever a level changes, so a
+        # cached ``False`` for INFO is exact.
+        self._quiet_levels: dict[int, bool] | None = None
+        if metrics is None and isinstance(self._logger, StdlibLogger):
             cache = getattr(self._logger.stdlib, "_cache", None)
             if isinstance(cache, dict):
-                self._level_cache = cache
-        # The quiet path (no metrics adapter, no unit of work, INFO off) needs
-        # only that cache.
-        self._quiet_levels = (
-            self._level_cache if metrics is None and uow_factory is None else None
-        )
+                self._quiet_levels = cache
 
     # -- preparation ---------------------------------------------------------
 
@@ -261,102 +258,75 @@ class RuntimeExecutor:
             params = _NO_PARAMS if params is None else check_params(prepared.name, params)
         # Summary logs and metrics events wrap everything, unit of work included,
         # so a failing commit is reported as a failure. Failure summaries are
-        # logged at WARNING/ERROR, so the clock is read on every call; the INFO
-        # lines and the events cost nothing unless someone listens.
+        # logged at WARNING/ERROR with their duration, so the clock is read on
+        # every call; the INFO lines and the events cost nothing unless observed.
         start = perf_counter()
         quiet = self._quiet_levels
-        if quiet is not None and quiet.get(_INFO) is False:
-            # The common production path: nothing observes a success and there
-            # is no unit of work to own. Same steps as below, fewer checks.
-            # The first execution in a context owns the dispatch queue (see below).
-            queue = _pending_dispatches.set([]) if _pending_dispatches.get() is None else None
-            try:
-                result = prepared.run(
-                    compilable, params, payload, dependencies, load_overrides, self._runtime
-                )
-                if prepared.awaits:
-                    result = await result
-            except BaseException as error:
-                if queue is not None:
-                    _pending_dispatches.reset(queue)
-                self._failed(prepared.name, start, error)
-                raise
-            if queue is not None:
-                dispatches = _pending_dispatches.get()
-                _pending_dispatches.reset(queue)
-                if dispatches:
-                    await run_dispatches(dispatches)
-            return result
-
-        factory = self._uow_factory
-        if factory is not None and (
-            read_only or prepared.read_only or active_uow.get() is not None
-        ):
-            factory = None
-        cache = self._level_cache
-        if cache is not None and cache.get(_INFO) is False:
-            log_info = False
-        else:
-            info_check = self._info_check
-            log_info = True if info_check is None else info_check(_INFO)
-        observed = log_info or self._metrics is not None
-        if observed:
-            self._started(prepared.name, log_info)
-        queue = None
+        observed = (quiet is None or quiet.get(_INFO) is not False) and self._started(
+            prepared.name
+        )
         try:
-            if factory is None:
-                # Without a unit of work of its own, the first execution in a
-                # context (no queue yet: no enclosing execution or transaction)
-                # owns the dispatch queue: with no transaction to wait for, its
-                # dispatches, and those of the calls nested in it, run when it
-                # succeeds and are dropped when it fails.
-                if _pending_dispatches.get() is None:
-                    queue = _pending_dispatches.set([])
+            factory = self._uow_factory
+            if (
+                factory is None
+                or read_only
+                or prepared.read_only
+                or active_uow.get() is not None
+            ):
+                # No unit of work of its own (none configured, read-only, or
+                # joining the caller's): the pipeline alone. Dispatches queued
+                # here stay queued for whoever owns the queue.
                 result = prepared.run(
                     compilable, params, payload, dependencies, load_overrides, self._runtime
                 )
                 if prepared.awaits:
                     result = await result
-                if queue is not None:
-                    dispatches = _pending_dispatches.get()
-                    _pending_dispatches.reset(queue)
-                    queue = None
-                    if dispatches:
-                        await run_dispatches(dispatches)
             else:
-                # Own a unit of work: begin, run, commit, then run the dispatches.
-                # (Written out here rather than in a helper coroutine: one frame less.)
-                uow = factory.create()
-                uow_token = active_uow.set(uow)
-                dispatch_token = _pending_dispatches.set([])
-                try:
-                    try:
-                        await uow.begin()
-                        result = prepared.run(
-                            compilable, params, payload, dependencies, load_overrides, self._runtime
-                        )
-                        if prepared.awaits:
-                            result = await result
-                        await uow.commit()
-                    except BaseException as error:
-                        _pending_dispatches.set(None)
-                        await self._roll_back(prepared.name, uow, error)
-                        raise
-                    dispatches = _pending_dispatches.get()
-                finally:
-                    _pending_dispatches.reset(dispatch_token)
-                    active_uow.reset(uow_token)
-                # Dispatches run once the transaction is over: a use case they execute
-                # opens a unit of work of its own instead of joining the committed one.
-                if dispatches:
-                    await run_dispatches(dispatches)
+                result = await self._run_in_unit_of_work(
+                    prepared, factory, compilable, params, payload, dependencies, load_overrides
+                )
         except BaseException as error:
-            if queue is not None:
-                _pending_dispatches.reset(queue)
             self._failed(prepared.name, start, error)
             raise
         if observed:
             self._finished(prepared.name, start, STATUS_SUCCESS, None)
+        return result
+
+    async def _run_in_unit_of_work(
+        self,
+        prepared: Prepared,
+        factory: UnitOfWorkFactory,
+        compilable: Any,
+        params: Mapping[str, Any],
+        payload: Mapping[str, Any] | None,
+        dependencies: Mapping[type[Any], Any] | None,
+        load_overrides: Mapping[type[Any], Any] | None,
+    ) -> Any:
+        """Own a unit of work: begin, run, commit, then run the dispatches queued meanwhile."""
+        uow = factory.create()
+        uow_token = active_uow.set(uow)
+        dispatch_token = _pending_dispatches.set([])
+        try:
+            try:
+                await uow.begin()
+                result = prepared.run(
+                    compilable, params, payload, dependencies, load_overrides, self._runtime
+                )
+                if prepared.awaits:
+                    result = await result
+                await uow.commit()
+            except BaseException as error:
+                _pending_dispatches.set(None)
+                await self._roll_back(prepared.name, uow, error)
+                raise
+            dispatches = _pending_dispatches.get()
+        finally:
+            _pending_dispatches.reset(dispatch_token)
+            active_uow.reset(uow_token)
+        # Dispatches run once the transaction is over: a use case they execute
+        # opens a unit of work of its own instead of joining the committed one.
+        if dispatches:
+            await run_dispatches(dispatches)
         return result
 
     def _failed(self, name: str, start: float, error: BaseException) -> None:
@@ -381,14 +351,21 @@ class RuntimeExecutor:
                 error=repr(error),
             )
 
-    def _started(self, name: str, log_info: bool) -> None:
+    def _started(self, name: str) -> bool:
+        """Log and report the start of a call; whether anything observes it at all."""
+        info_check = self._info_check
+        log_info = True if info_check is None else info_check(_INFO)
+        metrics = self._metrics
+        if not log_info and metrics is None:
+            return False
         trace_id = get_trace_id()
         if log_info:
             self._logger.info(f"[EXEC] {name}", usecase=name, trace_id=trace_id)
-        if self._metrics is not None:
-            self._metrics.on_event(
+        if metrics is not None:
+            metrics.on_event(
                 RuntimeEvent(kind=EventKind.EXEC_START, use_case_name=name, trace_id=trace_id)
             )
+        return True
 
     def _finished(
         self, name: str, start: float, status: str, error: BaseException | None

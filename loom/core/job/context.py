@@ -1,17 +1,21 @@
 """Dispatches that must wait until the current transaction has committed.
 
 A use case that wants to enqueue a job or publish a message calls
-:func:`add_pending_dispatch`; the executor runs the queued callables only after
-its unit of work commits, and drops them when it rolls back, so nothing is
-announced about data that was never persisted. An execution that runs without
-a unit of work (read-only, or no factory configured) and is not nested in one
-has no transaction to wait for: its dispatches run as soon as it succeeds and
-are dropped when it fails.
+:func:`add_pending_dispatch`; the executor that owns the unit of work runs the
+queued callables only after it commits, and drops them when it rolls back, so
+nothing is announced about data that was never persisted.
 
 The queue lives in a context variable. The executor that opens a unit of work
 installs a fresh list for the duration of the transaction; nested executions
 and tasks spawned inside it share that list, while concurrent top-level
 executions each have their own.
+
+An execution without a unit of work of its own (read-only, no factory
+configured, or nested in a caller's) leaves the queue alone: it has no
+transaction to wait for, so the dispatches it queues wait for whoever owns the
+queue: the enclosing unit of work, or the caller, who runs them with
+:func:`flush_pending_dispatches` or drops them with
+:func:`clear_pending_dispatches`.
 """
 
 from __future__ import annotations
