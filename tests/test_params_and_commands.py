@@ -313,3 +313,55 @@ def test_commands_are_pydantic_models() -> None:
     from pydantic import BaseModel
 
     assert issubclass(Command, BaseModel)
+
+
+def test_from_payload_honours_an_overridden_model_validate_in_subclasses_too() -> None:
+    class Doubled(Command):
+        value: int
+
+        @classmethod
+        def model_validate(cls, obj: Any, **options: Any) -> Doubled:
+            return super().model_validate({"value": obj["value"] * 2}, **options)
+
+    class Child(Doubled):
+        pass
+
+    assert Doubled.from_payload({"value": 2}) == (Doubled(value=4), frozenset({"value"}))
+    assert Child.from_payload({"value": 3}) == (Child(value=6), frozenset({"value"}))
+
+
+class OuterWithForwardReference(Command):
+    inner: LaterDefined
+
+
+class LaterDefined(Command):
+    size: int = 1
+
+
+def test_from_payload_resolves_forward_references_on_first_use() -> None:
+    cmd, fields_set = OuterWithForwardReference.from_payload({"inner": {}})
+
+    assert cmd.inner == LaterDefined()
+    assert fields_set == frozenset({"inner"})
+    assert cmd.inner.model_fields_set == frozenset()
+
+
+def test_from_payload_validates_exactly_like_model_validate() -> None:
+    payloads: list[Any] = [
+        {"displayName": "Ann", "age": "3"},
+        {"display_name": "Ann"},
+        {"displayName": "Ann", "unknown": 1},
+        {"age": "x"},
+        {},
+    ]
+    for payload in payloads:
+        try:
+            expected: Any = UpdateProfile.model_validate(payload)
+        except ValidationError as error:
+            with pytest.raises(ValidationError) as raised:
+                UpdateProfile.from_payload(payload)
+            assert raised.value.errors() == error.errors()
+        else:
+            cmd, fields_set = UpdateProfile.from_payload(payload)
+            assert cmd == expected
+            assert fields_set == expected.model_fields_set
