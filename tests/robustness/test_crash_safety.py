@@ -438,6 +438,9 @@ def test_a_build_killed_at_random_moments_leaves_old_or_new_files(crashes: Crash
         process.send_signal(signal.SIGKILL)
         code = process.wait(timeout=60)
         outcomes["killed" if code == -signal.SIGKILL else "finished"] += 1
+        # The first build ran with cold caches; later ones are faster. A build
+        # that beat its kill says the estimate is too long: aim earlier.
+        duration *= 1.02 if code == -signal.SIGKILL else 0.85
         killed = Killed(f"SIGKILL after {delay:.3f}s", name, output, fresh=False)
         left = {rel: data for rel, data in tree(output).items() if not rel.endswith("-tmp")}
         outcomes["old" if left == crashes.old else "new" if left == crashes.new else "partial"] += 1
