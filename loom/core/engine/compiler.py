@@ -127,27 +127,14 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
                     f"{where}: only one Input() is allowed, '{input_binding.name}' already is one"
                 )
             input_binding = InputBinding(param_name, annotation)
-        elif isinstance(marker, LoadByIdMarker):
-            loads.append(
-                LoadStep(
-                    param_name,
-                    marker.entity_type,
-                    source_kind=SourceKind.PARAM,
-                    source_name=marker.by,
-                    lookup_kind=LookupKind.BY_ID,
-                    against="id",
-                    profile=marker.profile,
-                    on_missing=marker.on_missing,
-                )
-            )
-        elif isinstance(marker, LoadMarker):
+        elif isinstance(marker, (LoadByIdMarker, LoadMarker)):
             loads.append(
                 LoadStep(
                     param_name,
                     marker.entity_type,
                     source_kind=marker.source_kind,
                     source_name=marker.source_name,
-                    lookup_kind=LookupKind.BY_FIELD,
+                    lookup_kind=marker.lookup_kind,
                     against=marker.against,
                     profile=marker.profile,
                     on_missing=marker.on_missing,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class OnMissing(StrEnum):
@@ -52,6 +52,15 @@ class LoadByIdMarker:
     profile: str = "default"
     on_missing: OnMissing = OnMissing.RAISE
 
+    # The lookup in the terms of :class:`LoadMarker`: the id, read from a param.
+    lookup_kind: ClassVar[LookupKind] = LookupKind.BY_ID
+    source_kind: ClassVar[SourceKind] = SourceKind.PARAM
+    against: ClassVar[str] = "id"
+
+    @property
+    def source_name(self) -> str:
+        return self.by
+
 
 @dataclass(frozen=True, slots=True)
 class LoadMarker:
@@ -63,6 +72,8 @@ class LoadMarker:
     against: str
     profile: str = "default"
     on_missing: OnMissing = OnMissing.RAISE
+
+    lookup_kind: ClassVar[LookupKind] = LookupKind.BY_FIELD
 
 
 @dataclass(frozen=True, slots=True)
