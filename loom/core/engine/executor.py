@@ -84,7 +84,10 @@ class RuntimeExecutor:
     """Execute use cases and jobs from their compiled plans.
 
     ``uow_factory`` wraps every top-level, non-read-only call in a unit of
-    work; calls made while one is active join it. ``metrics`` receives
+    work; calls made while one is active join it. The pending dispatches
+    queued inside a unit of work run after its commit and are dropped on
+    rollback; a call without a unit of work of its own leaves them queued
+    (see :mod:`loom.core.job.context`). ``metrics`` receives
     ``EXEC_START`` then ``EXEC_DONE`` or ``EXEC_ERROR``. ``repo_resolver``
     finds repositories not passed in ``dependencies``. ``debug_execution``
     logs every pipeline step.
