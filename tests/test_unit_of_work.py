@@ -347,3 +347,68 @@ async def test_a_read_only_call_inside_a_factory_executor_leaves_dispatches_queu
     assert journal == ["execute a"]
     assert pending_dispatch_count() == 2
     clear_pending_dispatches()
+
+
+async def test_without_a_unit_of_work_a_call_adds_to_the_queue_it_finds(
+    make_executor: MakeExecutor,
+) -> None:
+    """The caller queued first; everything waits, in order, for its flush."""
+    from loom.core.job.context import (
+        add_pending_dispatch,
+        flush_pending_dispatches,
+        pending_dispatch_count,
+    )
+
+    executor = make_executor()
+    journal: list[str] = []
+    add_pending_dispatch(lambda: journal.append("caller's dispatch"))
+
+    await executor.execute(Dispatching(journal), params={"label": "a"})
+    assert journal == ["execute a"]
+    assert pending_dispatch_count() == 3
+
+    await flush_pending_dispatches()
+    assert journal == ["execute a", "caller's dispatch", "dispatch a", "async dispatch a"]
+
+
+async def test_without_a_unit_of_work_nested_calls_queue_for_the_caller_too(
+    make_executor: MakeExecutor,
+) -> None:
+    from loom.core.job.context import flush_pending_dispatches, pending_dispatch_count
+
+    executor = make_executor()
+    journal: list[str] = []
+
+    outcome = await executor.execute(
+        RunNested(executor, Dispatching(journal), params={"label": "inner"})
+    )
+
+    assert outcome.inner_result == "inner"
+    assert journal == ["execute inner"]
+    assert pending_dispatch_count() == 2
+    await flush_pending_dispatches()
+    assert journal == ["execute inner", "dispatch inner", "async dispatch inner"]
+
+
+async def test_a_unit_of_work_runs_only_what_was_queued_inside_it(
+    make_executor: MakeExecutor, factory: RecordingUnitOfWorkFactory
+) -> None:
+    """What a read-only call left queued stays queued across a later transaction."""
+    from loom.core.job.context import clear_pending_dispatches, pending_dispatch_count
+
+    executor = make_executor(uow_factory=factory)
+    journal: list[str] = []
+
+    await executor.execute(Dispatching(journal), params={"label": "read"}, read_only=True)
+    await executor.execute(Dispatching(factory.journal), params={"label": "write"})
+
+    assert journal == ["execute read"]
+    assert factory.journal == [
+        "begin",
+        "execute write",
+        "commit",
+        "dispatch write",
+        "async dispatch write",
+    ]
+    assert pending_dispatch_count() == 2
+    clear_pending_dispatches()
