@@ -10,6 +10,12 @@ import pytest
 
 from loom.core.engine import EventKind, RuntimeExecutor
 from loom.core.errors import NotFound, RuleViolations
+from loom.core.job.context import (
+    add_pending_dispatch,
+    clear_pending_dispatches,
+    flush_pending_dispatches,
+    pending_dispatch_count,
+)
 from loom.core.uow import get_active_uow
 from tests.support import InMemoryRepository, RecordingMetrics, RecordingUnitOfWorkFactory
 from tests.usecases.computes_rules import Register
@@ -76,7 +82,11 @@ async def test_a_failing_call_rolls_back_and_reraises(
     [
         (Register, {"payload": {"email": "a@x", "name": "", "age": 1}}, RuleViolations),
         (EchoParams, {"params": {"name": "a"}}, ValueError),
-        (GetUser, {"params": {"user_id": 1}, "dependencies": {User: InMemoryRepository()}}, NotFound),
+        (
+            GetUser,
+            {"params": {"user_id": 1}, "dependencies": {User: InMemoryRepository()}},
+            NotFound,
+        ),
     ],
     ids=["rules", "params", "load"],
 )
@@ -296,7 +306,6 @@ async def test_without_a_unit_of_work_dispatches_wait_for_the_caller(
     make_executor: MakeExecutor,
 ) -> None:
     """No transaction to wait for: the executor neither runs nor drops them."""
-    from loom.core.job.context import flush_pending_dispatches, pending_dispatch_count
 
     executor = make_executor()
     journal: list[str] = []
@@ -313,12 +322,6 @@ async def test_without_a_unit_of_work_dispatches_wait_for_the_caller(
 async def test_without_a_unit_of_work_a_failed_call_leaves_its_dispatches_to_the_caller(
     make_executor: MakeExecutor,
 ) -> None:
-    from loom.core.job.context import (
-        clear_pending_dispatches,
-        flush_pending_dispatches,
-        pending_dispatch_count,
-    )
-
     executor = make_executor()
     journal: list[str] = []
 
@@ -333,31 +336,10 @@ async def test_without_a_unit_of_work_a_failed_call_leaves_its_dispatches_to_the
     assert pending_dispatch_count() == 0
 
 
-async def test_a_read_only_call_inside_a_factory_executor_leaves_dispatches_queued(
-    make_executor: MakeExecutor, factory: RecordingUnitOfWorkFactory
-) -> None:
-    from loom.core.job.context import clear_pending_dispatches, pending_dispatch_count
-
-    executor = make_executor(uow_factory=factory)
-    journal: list[str] = []
-
-    await executor.execute(Dispatching(journal), params={"label": "a"}, read_only=True)
-
-    assert factory.journal == []
-    assert journal == ["execute a"]
-    assert pending_dispatch_count() == 2
-    clear_pending_dispatches()
-
-
 async def test_without_a_unit_of_work_a_call_adds_to_the_queue_it_finds(
     make_executor: MakeExecutor,
 ) -> None:
     """The caller queued first; everything waits, in order, for its flush."""
-    from loom.core.job.context import (
-        add_pending_dispatch,
-        flush_pending_dispatches,
-        pending_dispatch_count,
-    )
 
     executor = make_executor()
     journal: list[str] = []
@@ -374,8 +356,6 @@ async def test_without_a_unit_of_work_a_call_adds_to_the_queue_it_finds(
 async def test_without_a_unit_of_work_nested_calls_queue_for_the_caller_too(
     make_executor: MakeExecutor,
 ) -> None:
-    from loom.core.job.context import flush_pending_dispatches, pending_dispatch_count
-
     executor = make_executor()
     journal: list[str] = []
 
@@ -393,13 +373,14 @@ async def test_without_a_unit_of_work_nested_calls_queue_for_the_caller_too(
 async def test_a_unit_of_work_runs_only_what_was_queued_inside_it(
     make_executor: MakeExecutor, factory: RecordingUnitOfWorkFactory
 ) -> None:
-    """What a read-only call left queued stays queued across a later transaction."""
-    from loom.core.job.context import clear_pending_dispatches, pending_dispatch_count
+    """A read-only call opens none and leaves its dispatches queued, across a later one."""
 
     executor = make_executor(uow_factory=factory)
     journal: list[str] = []
 
     await executor.execute(Dispatching(journal), params={"label": "read"}, read_only=True)
+    assert factory.journal == []
+    assert pending_dispatch_count() == 2
     await executor.execute(Dispatching(factory.journal), params={"label": "write"})
 
     assert journal == ["execute read"]
