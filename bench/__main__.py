@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"\n  cold build {figures.cold:.1f} s; black alone {figures.black:.1f} s"
             f" ({figures.black_reformatted} of {figures.black_files} files); ratio {cold_ratio:.2f}x"
+            f" (medians of {buildspeed.COLD_REPEATS}, measured in alternation)"
             f"\n  (CPU time, which other jobs on the machine do not inflate: loomgen"
             f" {figures.cold_cpu:.1f} s, black {figures.black_cpu:.1f} s, ratio {cpu_ratio:.2f}x)"
         )
