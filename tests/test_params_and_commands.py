@@ -90,9 +90,7 @@ async def test_values_already_of_the_annotated_class_are_kept(
 ) -> None:
     ref = UUID(UUID_TEXT)
 
-    result = await executor.execute(
-        ConvertParams(), params={"count": 3, "ref": ref, "ratio": 1.5}
-    )
+    result = await executor.execute(ConvertParams(), params={"count": 3, "ref": ref, "ratio": 1.5})
 
     assert result["ref"] is ref
     assert result == {"count": 3, "ref": ref, "ratio": 1.5}
@@ -365,3 +363,30 @@ def test_from_payload_validates_exactly_like_model_validate() -> None:
             cmd, fields_set = UpdateProfile.from_payload(payload)
             assert cmd == expected
             assert fields_set == expected.model_fields_set
+
+
+def test_a_from_payload_of_its_own_wins_over_an_overridden_model_validate() -> None:
+    class Base(Command):
+        value: int = 0
+
+        @classmethod
+        def model_validate(cls, obj: Any, **options: Any) -> Base:
+            return super().model_validate(obj, **options)
+
+    class Custom(Base):
+        @classmethod
+        def from_payload(cls, payload: dict[str, Any]) -> tuple[Custom, frozenset[str]]:
+            return cls(value=-1), frozenset({"custom"})
+
+    assert Custom.from_payload({"value": 1}) == (Custom(value=-1), frozenset({"custom"}))
+
+
+def test_a_static_model_validate_override_is_honoured() -> None:
+    class Static(Command):
+        value: int
+
+        @staticmethod
+        def model_validate(obj: Any, **options: Any) -> Static:
+            return Static.model_construct(value=obj["value"] + 1, _fields_set={"value"})
+
+    assert Static.from_payload({"value": 1}) == (Static(value=2), frozenset({"value"}))

@@ -34,10 +34,10 @@ class Command(BaseModel):
         never aliases) that the payload carried. Raises pydantic's
         ``ValidationError`` when the payload does not fit.
 
-        Validation is exactly ``model_validate(payload)``; unless a subclass
-        overrides ``model_validate``, the model's validator is called
-        directly, which spares ``model_validate``'s keyword handling on
-        every request.
+        Validation is exactly ``model_validate(payload)``. Unless the class
+        overrides ``model_validate`` in its body (or inherits such an
+        override), the model's validator is called directly, which spares
+        ``model_validate``'s keyword handling on every request.
         """
         command: Self = cls.__pydantic_validator__.validate_python(payload)
         return command, frozenset(command.__pydantic_fields_set__)
@@ -45,9 +45,16 @@ class Command(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        if cls.model_validate.__func__ is not _BASE_MODEL_VALIDATE:  # type: ignore[attr-defined]
-            # A subclass that customizes model_validate gets it called.
+        customized = getattr(cls.model_validate, "__func__", None) is not _BASE_MODEL_VALIDATE
+        inherited = getattr(cls.from_payload, "__func__", None) is _COMMAND_FROM_PAYLOAD
+        if customized and inherited:
+            # A class that customizes model_validate (and keeps this from_payload)
+            # gets its model_validate called. Seen when the class is created: a
+            # model_validate attached later, by a class decorator say, is not.
             cls.from_payload = classmethod(_from_payload_via_model_validate)  # type: ignore[method-assign, assignment]
+
+
+_COMMAND_FROM_PAYLOAD = Command.from_payload.__func__  # type: ignore[attr-defined]
 
 
 def _from_payload_via_model_validate(
