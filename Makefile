@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-fast typecheck generate check-generated demo bench golden clean
+.PHONY: install test test-fast typecheck format-check generate check-generated demo bench golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test-fast: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy loom loomgen examples generated
+
+## The hand-written packages are black-formatted like the generated one.
+format-check: $(STAMP)
+	$(BIN)/black --check --quiet loom loomgen
 
 ## Regenerate the example app's executors into generated/.
 generate: $(STAMP)

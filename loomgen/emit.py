@@ -92,7 +92,9 @@ def write_package(output: Path, files: Mapping[str, str]) -> Changes:
     # their fingerprints, so it is written after every module it points to:
     # a build killed half-way never leaves a registry vouching for old code.
     pending = (*changes.created, *changes.updated)
-    ordered = [rel for rel in pending if rel != REGISTRY] + [rel for rel in pending if rel == REGISTRY]
+    ordered = [rel for rel in pending if rel != REGISTRY] + [
+        rel for rel in pending if rel == REGISTRY
+    ]
     written_folders: set[Path] = set()
     for rel in ordered:
         target = output / rel

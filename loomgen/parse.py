@@ -377,7 +377,9 @@ class Resolver:
                     return True
         return False
 
-    def class_of(self, scan: ModuleScan, node: cst.BaseExpression) -> tuple[ModuleScan, ClassScan] | None:
+    def class_of(
+        self, scan: ModuleScan, node: cst.BaseExpression
+    ) -> tuple[ModuleScan, ClassScan] | None:
         """The scanned class a base expression names, if any."""
         if isinstance(node, cst.Subscript):
             node = node.value
@@ -510,7 +512,9 @@ class Analyzer:
             direct.append(entry)
         merged = _c3_merge([*sequences, direct])
         if merged is None:
-            raise Unsupported(class_scan.node, "its bases have no consistent method resolution order")
+            raise Unsupported(
+                class_scan.node, "its bases have no consistent method resolution order"
+            )
         result: list[MroEntry] = [(scan, class_scan), *merged]
         self._mros[key] = result
         return result
@@ -538,7 +542,9 @@ class Analyzer:
             self.report(problem_scan(problem, scan, found), problem, subject)
             return None
 
-    def _build(self, scan: ModuleScan, class_scan: ClassScan, kind: str, found: _Found) -> UseCaseIR:
+    def _build(
+        self, scan: ModuleScan, class_scan: ClassScan, kind: str, found: _Found
+    ) -> UseCaseIR:
         execute = found.node
         assert isinstance(execute, cst.FunctionDef)
         execute_scan, owner = found.scan, found.owner
@@ -651,7 +657,9 @@ class Analyzer:
         return UseCaseIR(
             module=scan.source.module,
             qualname=class_scan.name,
-            use_case=Ref(class_scan.name, class_scan.name, Import(scan.source.module, class_scan.name)),
+            use_case=Ref(
+                class_scan.name, class_scan.name, Import(scan.source.module, class_scan.name)
+            ),
             kind=kind,
             is_async=execute.asynchronous is not None,
             read_only=self._read_only(scan, class_scan),
@@ -717,8 +725,10 @@ class Analyzer:
         keyword_only_required = any(p.default is None for p in parameters.kwonly_params)
 
         def binds(count: int) -> bool:
-            return not keyword_only_required and required <= count and (
-                len(positional) >= count or star
+            return (
+                not keyword_only_required
+                and required <= count
+                and (len(positional) >= count or star)
             )
 
         if binds(3):
@@ -791,7 +801,9 @@ def _one_line(code: str) -> str:
     text = _SPACES.sub(" ", code.strip())
     text = re.sub(r"\(\s+", "(", text)
     text = re.sub(r",?\s+\)", ")", text)
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 @dataclass
@@ -884,7 +896,9 @@ class _Where:
             if call.args:
                 raise Invalid(call, "Input() takes no arguments")
             return _Arguments(marker, call, Ref("", "", None), {}, None)
-        keywords = {identifier(arg.keyword): arg.value for arg in call.args if arg.keyword is not None}
+        keywords = {
+            identifier(arg.keyword): arg.value for arg in call.args if arg.keyword is not None
+        }
         for keyword in keywords:
             if keyword not in allowed:
                 raise Invalid(call, f"{marker}() got an unexpected keyword argument '{keyword}'")
@@ -977,9 +991,7 @@ class _Where:
             return ref
         if definition.kind == "function":
             return None  # a function is not a class: values pass as given
-        raise Unsupported(
-            node, f"cannot tell statically whether '{ref.expression}' is a class"
-        )
+        raise Unsupported(node, f"cannot tell statically whether '{ref.expression}' is a class")
 
     def command_type(self, param: cst.Param) -> Ref:
         if param.annotation is None:

@@ -60,6 +60,7 @@ def formatter_digest() -> str:
     text = f"black={version};mode={black_mode()!r}"
     return hashlib.sha256(text.encode()).hexdigest()
 
+
 RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("collections.abc", "Mapping"),
     ("loom.core.engine.steps", "StepRuntime"),
@@ -421,7 +422,9 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
     def functions(steps: Sequence[FunctionIR]) -> tuple[FunctionView, ...]:
         return tuple(
             FunctionView(
-                sanitize_comment(step.declaration + (" (with context)" if step.accepts_context else "")),
+                sanitize_comment(
+                    step.declaration + (" (with context)" if step.accepts_context else "")
+                ),
                 expr(step.function),
                 context if step.accepts_context else "",
             )
@@ -569,7 +572,7 @@ def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
 
 def _plain_string(value: str) -> str | None:
     """``value`` as the double-quoted literal black writes, when no escaping is needed."""
-    if "\"" in value or "\\" in value or not value.isprintable():
+    if '"' in value or "\\" in value or not value.isprintable():
         return None
     return f'"{value}"'
 
@@ -591,11 +594,17 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
             needs_black = True
             quoted = [literal(value) for value in entry]
         key, module, function, fingerprint = quoted
-        rows.append({"key": key, "module": module, "function": function, "fingerprint": fingerprint})
-    code = environment().get_template("registry.py.jinja").render(
-        version=_plain_string(__version__) or literal(__version__),
-        format=GENERATED_FORMAT,
-        entries=rows,
+        rows.append(
+            {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
+        )
+    code = (
+        environment()
+        .get_template("registry.py.jinja")
+        .render(
+            version=_plain_string(__version__) or literal(__version__),
+            format=GENERATED_FORMAT,
+            entries=rows,
+        )
     )
     limit = LINE_LENGTH
     if needs_black or any(len(line) > limit for line in code.splitlines()):
@@ -604,7 +613,9 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
 
 
 def render_registry(modules: Sequence[ModuleIR]) -> str:
-    return render_registry_entries(entry for module in modules for entry in registry_entries(module))
+    return render_registry_entries(
+        entry for module in modules for entry in registry_entries(module)
+    )
 
 
 def package_inits(paths: Iterable[str]) -> dict[str, str]:

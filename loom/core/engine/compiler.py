@@ -212,7 +212,11 @@ def _check_source(
     marker = _marker_name(step)
     if step.source_kind is SourceKind.PARAM:
         if step.source_name not in plain:
-            argument = "by" if isinstance(step, LoadStep) and step.lookup_kind is LookupKind.BY_ID else "from_param"
+            argument = (
+                "by"
+                if isinstance(step, LoadStep) and step.lookup_kind is LookupKind.BY_ID
+                else "from_param"
+            )
             raise CompilationError(
                 f"{where}: {marker}({argument}={step.source_name!r}) names no plain parameter"
                 f" of execute (plain parameters: {', '.join(sorted(plain)) or 'none'})"

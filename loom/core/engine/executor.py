@@ -31,6 +31,7 @@ from loom.core.engine.metrics import MetricsAdapter
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import ParameterBindingError, StepRuntime, check_params
 from loom.core.errors import RuleViolations
+
 # The pending-dispatch queue's context variable itself: a unit of work owned by
 # the executor installs a fresh queue for its transaction and restores the
 # previous one afterwards, which needs the variable's token.
@@ -54,7 +55,6 @@ STATUS_CANCELLED = "cancelled"
 
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 _INFO = logging.INFO
-
 
 
 class Prepared:
@@ -265,17 +265,10 @@ class RuntimeExecutor:
         # every call; the INFO lines and the events cost nothing unless observed.
         start = perf_counter()
         quiet = self._quiet_levels
-        observed = (quiet is None or quiet.get(_INFO) is not False) and self._started(
-            prepared.name
-        )
+        observed = (quiet is None or quiet.get(_INFO) is not False) and self._started(prepared.name)
         try:
             factory = self._uow_factory
-            if (
-                factory is None
-                or read_only
-                or prepared.read_only
-                or active_uow.get() is not None
-            ):
+            if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
                 # No unit of work of its own (none configured, read-only, or
                 # joining the caller's): the pipeline alone. Dispatches queued
                 # here stay queued for whoever owns the queue.
@@ -370,9 +363,7 @@ class RuntimeExecutor:
             )
         return True
 
-    def _finished(
-        self, name: str, start: float, status: str, error: BaseException | None
-    ) -> None:
+    def _finished(self, name: str, start: float, status: str, error: BaseException | None) -> None:
         duration_ms = (perf_counter() - start) * 1000.0
         trace_id = get_trace_id()
         logger = self._logger
