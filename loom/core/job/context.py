@@ -16,6 +16,11 @@ transaction to wait for, so the dispatches it queues wait for whoever owns the
 queue: the enclosing unit of work, or the caller, who runs them with
 :func:`flush_pending_dispatches` or drops them with
 :func:`clear_pending_dispatches`.
+
+Without a unit of work, the queue is created by the first
+:func:`add_pending_dispatch` of a context. A task spawned before that (by
+``asyncio.gather``, say) gets a queue of its own, which only code running in
+that task can flush: with no unit of work, flush in the task that queued.
 """
 
 from __future__ import annotations
