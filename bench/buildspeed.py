@@ -62,8 +62,10 @@ def run(args: list[str], *, cwd: Path = PROJECT, env: dict[str, str] | None = No
 
 
 LAST_CPU = [0.0]
-COLD_REPEATS = 3
 """CPU seconds (user + system, all processes) of the last :func:`run_output`."""
+
+COLD_REPEATS = 3
+"""How many cold builds and black-alone runs :func:`measure` alternates (medians kept)."""
 
 
 def children_cpu() -> float:
