@@ -42,7 +42,7 @@ from loomgen.discover import SourceFile, discover
 
 if TYPE_CHECKING:
     from loomgen.ir import ModuleIR, UseCaseIR
-    from loomgen.parse import ModuleScan
+    from loomgen.scan import ModuleScan
 
 PARALLEL_THRESHOLD = 16
 """Fewer modules than this to build are built in-process (a pool costs more)."""
@@ -76,7 +76,7 @@ class BuildResult:
 
 def read_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleScan], list[Diagnostic]]:
     """Parse every source file; unreadable or invalid files become diagnostics."""
-    from loomgen.parse import scan_module
+    from loomgen.scan import scan_module
 
     scans: list[ModuleScan] = []
     problems: list[Diagnostic] = []
@@ -124,7 +124,7 @@ class SourceIndex:
             entry = self.texts.get(module)
             if entry is None:
                 return None
-            from loomgen.parse import scan_module
+            from loomgen.scan import scan_module
 
             found = scan_module(entry[0], entry[1])
             self._scans[module] = found
@@ -250,6 +250,9 @@ def render_one(found: ModuleIR, pieces: Mapping[str, str]) -> Rendered:
         render_module,
     )
 
+    if not found.use_cases:
+        # Every use case is left to the interpreter: registry entries, no file.
+        return None, None, registry_entries(found), {}, None, None
     used: dict[str, str] = {}
 
     def formatter(raw: Sequence[tuple[str, str]]) -> list[str]:

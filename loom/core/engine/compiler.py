@@ -13,6 +13,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from loom.core.engine import messages
 from loom.core.engine.events import EventKind, RuntimeEvent
 from loom.core.engine.metrics import MetricsAdapter
 from loom.core.engine.plan import (
@@ -105,7 +106,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         signature = inspect.signature(execute)
     except (TypeError, ValueError) as error:
         raise CompilationError(f"{name}.execute: cannot read its signature ({error})") from None
-    hints = _type_hints(execute)
+    hints = _type_hints(execute, _defining_class(use_case_type))
 
     params: list[ParamBinding] = []
     input_binding: InputBinding | None = None
@@ -114,9 +115,8 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
     for index, (param_name, parameter) in enumerate(signature.parameters.items()):
         if parameter.kind in _SKIPPED_KINDS or (index == 0 and param_name == "self"):
             continue
-        where = f"{name}.execute: parameter '{param_name}'"
         if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
-            raise CompilationError(f"{where} is positional-only; the executor passes by name")
+            raise CompilationError(messages.positional_only(name, param_name))
         annotation = hints.get(param_name, parameter.annotation)
         if annotation is inspect.Parameter.empty:
             annotation = Any
@@ -124,7 +124,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         if isinstance(marker, InputMarker):
             if input_binding is not None:
                 raise CompilationError(
-                    f"{where}: only one Input() is allowed, '{input_binding.name}' already is one"
+                    messages.second_input(name, param_name, input_binding.name)
                 )
             input_binding = InputBinding(param_name, annotation)
         elif isinstance(marker, (LoadByIdMarker, LoadMarker)):
@@ -179,25 +179,40 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
     )
 
 
-def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved annotations of ``fn``; unresolvable ones stay as written.
+def _defining_class(use_case_type: type[Any]) -> type[Any]:
+    """The class in whose body ``execute`` was written."""
+    for klass in use_case_type.__mro__:
+        if "execute" in vars(klass):
+            return klass
+    return use_case_type
 
-    ``typing.get_type_hints`` gives up on all annotations when one fails (a
-    ``TYPE_CHECKING``-only import, say), so each string annotation is then
-    resolved on its own, the way ``get_type_hints`` would have.
+
+def _type_hints(fn: Callable[..., Any], owner: type[Any]) -> dict[str, Any]:
+    """Resolved annotations of ``fn``, as written in the body of ``owner``.
+
+    String annotations (``from __future__ import annotations``) are evaluated
+    where Python would have evaluated them without it: in the class body
+    (``cmd: Cmd`` where ``Cmd = SomeCommand`` is a class attribute), then in
+    the module. ``Annotated[T, ...]`` is ``T``. ``typing.get_type_hints``
+    gives up on all annotations when one fails (a ``TYPE_CHECKING``-only
+    import, say), so each is then resolved on its own and an unresolvable one
+    stays as written.
     """
+    namespace = dict(vars(owner))
     try:
-        return typing.get_type_hints(fn)
+        return typing.get_type_hints(fn, localns=namespace)
     except Exception:
         pass
-    namespace = dict(getattr(fn, "__globals__", {}))
+    globals_ = dict(getattr(fn, "__globals__", {}))
     hints: dict[str, Any] = {}
     for name, annotation in getattr(fn, "__annotations__", {}).items():
         if isinstance(annotation, str):
             try:
-                annotation = eval(annotation, namespace)  # noqa: S307 - as typing does
+                annotation = eval(annotation, globals_, namespace)  # noqa: S307 - as typing does
             except Exception:
                 pass
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
         hints[name] = annotation
     return hints
 
@@ -208,23 +223,17 @@ def _check_source(
     plain: set[str],
     input_binding: InputBinding | None,
 ) -> None:
-    where = f"{name}.execute: parameter '{step.name}'"
+    where = messages.parameter(name, step.name)
     marker = _marker_name(step)
     if step.source_kind is SourceKind.PARAM:
         if step.source_name not in plain:
-            argument = (
-                "by"
-                if isinstance(step, LoadStep) and step.lookup_kind is LookupKind.BY_ID
-                else "from_param"
-            )
             raise CompilationError(
-                f"{where}: {marker}({argument}={step.source_name!r}) names no plain parameter"
-                f" of execute (plain parameters: {', '.join(sorted(plain)) or 'none'})"
+                messages.unknown_source_param(name, step.name, marker, step.source_name, plain)
             )
         return
     if input_binding is None:
         raise CompilationError(
-            f"{where}: {marker}(from_command={step.source_name!r}) needs an Input() parameter"
+            messages.command_source_without_input(name, step.name, marker, step.source_name)
         )
     fields = getattr(input_binding.command_type, "model_fields", None)
     if isinstance(fields, dict) and step.source_name not in fields:
@@ -286,8 +295,7 @@ def _accepts_context(name: str, attribute: str, index: int, fn: Any) -> bool:
         signature.bind(None, None)
     except TypeError:
         raise CompilationError(
-            f"{name}.{attribute}[{index}] ({step_label(fn)}) must accept"
-            " (command, fields_set) or (command, fields_set, context)"
+            messages.bad_step_signature(f"{name}.{attribute}[{index}]", step_label(fn))
         ) from None
     return False
 

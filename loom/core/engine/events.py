@@ -15,8 +15,11 @@ class EventKind(StrEnum):
     EXEC_DONE = "exec_done"
     EXEC_ERROR = "exec_error"
     GENERATED_FALLBACK = "generated_fallback"
-    """A generated executor exists but does not match the live plan; the
-    interpreter runs instead (``status`` says why)."""
+    """The interpreter runs a use case although generated code was asked for
+    or exists: ``status`` is ``"stale"`` (generated code no longer matches),
+    ``"interpreted"`` (the build left it to the interpreter, or no build can
+    see it) or ``"unavailable"`` (the generated package cannot be imported);
+    ``reason`` says exactly why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +33,4 @@ class RuntimeEvent:
     status: str | None = None
     error: BaseException | None = None
     trace_id: str | None = None
+    reason: str | None = None

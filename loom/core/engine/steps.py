@@ -160,11 +160,14 @@ def on_missing_entity(entity_type: type[Any], value: Any, policy: OnMissing) -> 
     raise not_found(entity_type, value)
 
 
-def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool:
-    """What an exists check yields when nothing matched: ``False``, or ``NotFound``."""
-    if policy is OnMissing.RAISE:
-        raise not_found(entity_type, value)
-    return False
+def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool | None:
+    """What an exists check yields when nothing matched: ``False``, ``None``
+    (``RETURN_NONE``), or ``NotFound`` (``RAISE``)."""
+    if policy is OnMissing.RETURN_FALSE:
+        return False
+    if policy is OnMissing.RETURN_NONE:
+        return None
+    raise not_found(entity_type, value)
 
 
 def _type_name(value: Any) -> str:
