@@ -530,6 +530,21 @@ def build_package(
     return BuildResult(result.files, diagnostics, result.modules)
 
 
+def coverage_summary(files: Mapping[str, str]) -> str:
+    """``N use cases compiled, M left to the interpreter``, read from the registry."""
+    import ast
+
+    counts = {"EXECUTORS": 0, "INTERPRETED": 0}
+    registry = files.get("__init__.py", "")
+    for node in ast.parse(registry).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.target.id in counts and isinstance(node.value, ast.Dict):
+                counts[node.target.id] = len(node.value.keys)
+    compiled, interpreted = counts["EXECUTORS"], counts["INTERPRETED"]
+    noun = "use case" if compiled == 1 else "use cases"
+    return f"{compiled} {noun} compiled, {interpreted} left to the interpreter"
+
+
 # -- explain ---------------------------------------------------------------------------
 
 
@@ -559,6 +574,11 @@ def explain(sources: Sequence[SourceFile], package: str, target: str) -> str:
 
     modules, diagnostics = analyse_sources(sources)
     found = find_use_case(modules, target)
+    module_name, _, qualname = target.partition(":")
+    for candidate in modules:
+        for skipped in candidate.interpreted:
+            if candidate.module == module_name and skipped.qualname == qualname:
+                return f"{target}: left to the interpreter: {skipped.reason}"
     if found is None:
         related = [str(d) for d in diagnostics if target.partition(":")[2] in d.message]
         hint = ("\n" + "\n".join(related)) if related else ""
