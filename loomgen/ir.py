@@ -206,8 +206,7 @@ class UseCaseIR:
                 for s in self.loads
             ],
             exists=[
-                (s.name, s.source_kind, s.source_name, s.against, s.on_missing)
-                for s in self.exists
+                (s.name, s.source_kind, s.source_name, s.against, s.on_missing) for s in self.exists
             ],
             computes=[step.accepts_context for step in self.computes],
             rules=[step.accepts_context for step in self.rules],

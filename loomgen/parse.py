@@ -126,8 +126,10 @@ class Analyzer:
             found = self.hierarchy.lookup(scan, class_scan, "execute")
         except Unsupported as problem:
             self.report(scan, problem, subject)
-            return None if isinstance(problem, Invalid) else InterpretedIR(
-                class_scan.qualname, problem.message
+            return (
+                None
+                if isinstance(problem, Invalid)
+                else InterpretedIR(class_scan.qualname, problem.message)
             )
         if found is None:
             return None  # abstract: execute comes from loom's base class
@@ -381,7 +383,9 @@ def _accepts_context(node: cst.CSTNode, parameters: cst.Parameters, label: str, 
     keyword_only_required = any(p.default is None for p in parameters.kwonly_params)
 
     def binds(count: int) -> bool:
-        return not keyword_only_required and required <= count and (len(positional) >= count or star)
+        return (
+            not keyword_only_required and required <= count and (len(positional) >= count or star)
+        )
 
     if binds(3):
         return True
@@ -528,8 +532,13 @@ class _Where:
             value = node.evaluated_value
             if isinstance(value, str) and value in ON_MISSING.values():
                 return value
-            raise Invalid(written, f"on_missing={one_line(self.scan.code(written))} is not an OnMissing")
-        if isinstance(node, cst.Attribute) and self.resolver.loom_name(scan, node.value) == "OnMissing":
+            raise Invalid(
+                written, f"on_missing={one_line(self.scan.code(written))} is not an OnMissing"
+            )
+        if (
+            isinstance(node, cst.Attribute)
+            and self.resolver.loom_name(scan, node.value) == "OnMissing"
+        ):
             member = identifier(node.attr)
             if member not in ON_MISSING:
                 raise Invalid(written, f"OnMissing has no member {member}")

@@ -34,7 +34,6 @@ class Invalid(Unsupported):
     """A structural mistake the runtime compiler rejects too."""
 
 
-
 # -- scanning one module ---------------------------------------------------------
 
 
@@ -257,4 +256,3 @@ def one_line(code: str) -> str:
     return "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
     )
-

@@ -123,9 +123,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         marker = parameter.default
         if isinstance(marker, InputMarker):
             if input_binding is not None:
-                raise CompilationError(
-                    messages.second_input(name, param_name, input_binding.name)
-                )
+                raise CompilationError(messages.second_input(name, param_name, input_binding.name))
             input_binding = InputBinding(param_name, annotation)
         elif isinstance(marker, (LoadByIdMarker, LoadMarker)):
             loads.append(

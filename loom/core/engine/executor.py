@@ -185,6 +185,10 @@ class RuntimeExecutor:
         for use_case_type in use_case_types:
             self.prepare(use_case_type)
 
+    def prepared_classes(self) -> Mapping[type[Any], Prepared]:
+        """Every class prepared so far, and how it runs (a read-only view)."""
+        return MappingProxyType(self._prepared)
+
     def uses_generated(self, use_case_type: type[Any]) -> bool:
         """Whether calls of ``use_case_type`` run generated code."""
         return self.prepare(use_case_type).generated

@@ -44,9 +44,7 @@ def command_source_without_input(use_case: str, name: str, marker: str, source: 
 
 def bad_step_signature(label: str, what: str) -> str:
     """``label`` is ``computes[0]`` or ``UseCase.rules[1]``; ``what`` names the callable."""
-    return (
-        f"{label} ({what}) must accept (command, fields_set) or (command, fields_set, context)"
-    )
+    return f"{label} ({what}) must accept (command, fields_set) or (command, fields_set, context)"
 
 
 def one_source(marker: str) -> str:
