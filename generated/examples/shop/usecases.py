@@ -132,12 +132,12 @@ async def run_add_product(
     else:
         cmd, fields_set = build_command("AddProduct", "cmd", AddProductCmd, payload)
 
-    # sku_taken: bool = Exists(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
+    # sku_taken: bool | None = Exists(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
     repository = dependencies.get(Product) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("AddProduct", Product, dependencies, runtime)
     value = cmd.sku
-    sku_taken = bool(await repository.exists_by("sku", value))
+    sku_taken: bool | None = bool(await repository.exists_by("sku", value))
     if not sku_taken:
         sku_taken = on_missing_check(Product, value, OnMissing.RETURN_NONE)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from loom.core.engine.plan import step_label
 from loom.core.errors import NotFound, RuleViolation
@@ -158,6 +158,22 @@ def on_missing_entity(entity_type: type[Any], value: Any, policy: OnMissing) -> 
     if policy is OnMissing.RETURN_FALSE:
         return False
     raise not_found(entity_type, value)
+
+
+@overload
+def on_missing_check(
+    entity_type: type[Any], value: Any, policy: Literal[OnMissing.RETURN_NONE]
+) -> None: ...
+
+
+@overload
+def on_missing_check(
+    entity_type: type[Any], value: Any, policy: Literal[OnMissing.RAISE, OnMissing.RETURN_FALSE]
+) -> bool: ...
+
+
+@overload
+def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool | None: ...
 
 
 def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool | None:

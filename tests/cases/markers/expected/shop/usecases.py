@@ -133,7 +133,7 @@ async def run_invite(
     repository = dependencies.get(Account) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("Invite", Account, dependencies, runtime)
-    quiet_check = bool(await repository.exists_by("id", team_id))
+    quiet_check: bool | None = bool(await repository.exists_by("id", team_id))
     if not quiet_check:
         quiet_check = on_missing_check(Account, team_id, OnMissing.RETURN_NONE)
 
