@@ -177,7 +177,15 @@ class Analyzer:
             location = where.scan.location(param)
             marker = where.marker(param.default) if param.default is not None else None
             if marker is None:
-                params.append(ParamIR(name, where.conversion_target(param), declaration, location))
+                params.append(
+                    ParamIR(
+                        name,
+                        where.conversion_target(param),
+                        declaration,
+                        location,
+                        has_default=param.default is not None,
+                    )
+                )
                 continue
             call, marker_name = marker
             arguments = where.arguments(call, marker_name)

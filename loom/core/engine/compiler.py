@@ -150,7 +150,10 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
                 )
             )
         else:
-            params.append(ParamBinding(param_name, annotation))
+            has_default = marker is not inspect.Parameter.empty
+            params.append(
+                ParamBinding(param_name, annotation, has_default, marker if has_default else None)
+            )
 
     plain = {binding.name for binding in params}
     steps: list[LoadStep | ExistsStep] = [*loads, *exists]

@@ -9,18 +9,18 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "forms.usecases:Admin.Purge": (
         ".forms.usecases",
         "run_admin__purge",
-        "019f9c178e3b675a1e3c5a50d7104493",
+        "767d1d8cfb4a0287dbbeb3ace17566be",
     ),
     "forms.usecases:Invite": (
         ".forms.usecases",
         "run_invite",
-        "652aaa4d177d0e4beb88e8a0536c4019",
+        "4968e3b690b70767d60e8c0f0dcc291f",
     ),
 }
 

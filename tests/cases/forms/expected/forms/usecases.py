@@ -47,7 +47,7 @@ async def run_invite(
         account_id = params["account_id"]
     except KeyError:
         raise missing_parameter("Invite", "account_id") from None
-    if not isinstance(account_id, int):
+    if type(account_id) is not int:
         account_id = convert_parameter("Invite", "account_id", int, account_id)
 
     # note: Annotated[str, "free text"]
@@ -55,7 +55,7 @@ async def run_invite(
         note = params["note"]
     except KeyError:
         raise missing_parameter("Invite", "note") from None
-    if not isinstance(note, str):
+    if type(note) is not str:
         note = convert_parameter("Invite", "note", str, note)
 
     # title: typing.Text
@@ -63,7 +63,7 @@ async def run_invite(
         title = params["title"]
     except KeyError:
         raise missing_parameter("Invite", "title") from None
-    if not isinstance(title, str):
+    if type(title) is not str:
         title = convert_parameter("Invite", "title", str, title)
 
     # cmd: Cmd = Payload()
@@ -131,7 +131,7 @@ def run_admin__purge(
         _Purge__limit = params["_Purge__limit"]
     except KeyError:
         raise missing_parameter("Admin.Purge", "_Purge__limit") from None
-    if not isinstance(_Purge__limit, int):
+    if type(_Purge__limit) is not int:
         _Purge__limit = convert_parameter("Admin.Purge", "_Purge__limit", int, _Purge__limit)
 
     # Admin.Purge.execute (sync)
@@ -143,7 +143,7 @@ def run_admin__purge(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Invite": (
-        "652aaa4d177d0e4beb88e8a0536c4019",
+        "4968e3b690b70767d60e8c0f0dcc291f",
         (
             Invite,
             int,
@@ -157,5 +157,5 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             rules_quota_ok,
         ),
     ),
-    "Admin.Purge": ("019f9c178e3b675a1e3c5a50d7104493", (Admin_Purge, int)),
+    "Admin.Purge": ("767d1d8cfb4a0287dbbeb3ace17566be", (Admin_Purge, int)),
 }
