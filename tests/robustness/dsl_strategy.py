@@ -14,7 +14,8 @@ by the interpreter, or built by loomgen and compared with it
 use_cases=ex.use_cases)``).
 
 The module's ``via`` functions call back into :func:`compute_via` and
-:func:`rule_via` here: they record their arguments in :data:`DSL_TRACE` and
+:func:`rule_via` here: they record their arguments in :data:`DSL_TRACE` (the
+harness's ``TRACE``) and
 return a value that depends only on their declared outcome and arguments.
 Some declarations are module constants, some are written inline in the lists.
 """
@@ -28,10 +29,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from loom.core.errors import RuleViolation
-from tests.robustness.harness import Request
+from tests.robustness.harness import TRACE, Request
 
-DSL_TRACE: list[tuple[str, str]] = []
-"""``(declaration name, repr(arguments))`` for every ``via`` call, in order."""
+DSL_TRACE: list[tuple[Any, ...]] = TRACE
+"""``("via", declaration name, repr(arguments))`` for every ``via`` call, in order.
+
+The harness's own journal, so ``check_sources`` compares these calls between
+the two modes like everything else the sources' functions see.
+"""
 
 RULE_OUTCOMES = ("none", "false", "truthy", "zero", "str", "empty_str", "true", "violation")
 """What a rule evaluator returns: ``str``/``empty_str``/``true``/``violation`` fail."""
@@ -55,7 +60,7 @@ def _number(value: Any) -> int:
 
 def compute_via(name: str, args: tuple[Any, ...]) -> int:
     """The body of every compute ``via``: record, return a number made of the arguments."""
-    DSL_TRACE.append((name, repr(args)))
+    DSL_TRACE.append(("via", name, repr(args)))
     return (sum(_number(arg) * (index + 2) for index, arg in enumerate(args)) + len(name)) % 97
 
 
@@ -68,7 +73,7 @@ def rule_outcome(name: str, mode: str, args: tuple[Any, ...]) -> str:
 
 def rule_via(name: str, mode: str, args: tuple[Any, ...]) -> Any:
     """The body of every rule evaluator: record, return what ``mode`` says."""
-    DSL_TRACE.append((name, repr(args)))
+    DSL_TRACE.append(("via", name, repr(args)))
     outcome = rule_outcome(name, mode, args)
     if outcome == "none":
         return None

@@ -10,7 +10,6 @@ from loom.core.use_case.field_ref import (
     FieldExpr,
     FieldRef,
     Predicate,
-    callable_label,
     check_param_names,
     check_refs,
     compile_problem,
