@@ -6,6 +6,7 @@ import dataclasses
 from typing import Annotated, Any
 
 import pytest
+from pydantic import Field
 
 from loom.core.command import Command
 from loom.core.engine import CompilationError, UseCaseCompiler
@@ -141,6 +142,18 @@ def test_presence_of_a_patch_field_reads_the_pipeline_fields_set() -> None:
     command, _ = build({"name": "a"})
 
     assert is_present(F(Cmd).name, command, frozenset()) is False
+
+
+def test_a_patch_field_with_an_alias_is_present_by_its_python_name() -> None:
+    class Aliased(Command):
+        display: Annotated[str | None, PATCH, Field(alias="displayName")] = None
+
+    ref = F(Aliased).display
+    command, fields_set = Aliased.from_payload({"displayName": None})
+
+    assert ref.patch == (True,)
+    assert is_present(ref, command, fields_set)
+    assert not is_present(ref, *Aliased.from_payload({}))
 
 
 def test_predicates_combine_presence() -> None:

@@ -200,6 +200,7 @@ async def test_a_rule_violation_is_logged_under_the_declaration(
         ({"name": "a", "price": None}, [("note", "a note is needed with a price")]),
         ({"price": 3, "note": "why"}, [("name", "name is required")]),
         ({"name": "a", "price": 3, "note": "why"}, []),
+        ({"price": 3, "note": " "}, [("name", "name is required"), ("note", "must not be blank")]),
     ],
 )
 async def test_require_present(

@@ -118,7 +118,6 @@ BUDGET = (
     .from_params("owner")
     .when_present(F(UpdateProduct).price)
 )
-REQUIRED = Rule.require_present(F(UpdateProduct).name)
 NOTE_OR_PRICE = Rule.require_present(
     F(UpdateProduct).note, field="note", message="a note is needed with a price"
 ).when_present(F(UpdateProduct).price)
@@ -146,10 +145,17 @@ class UpdateProductUseCase(UseCase[Any, UpdateProduct]):
         return cmd
 
 
-class RenameProductUseCase(UseCase[Any, UpdateProduct]):
-    """The name is required; a price needs a note."""
+def note_not_blank(cmd: UpdateProduct, fields_set: frozenset[str]) -> None:
+    """A plain rule function next to DSL declarations."""
+    OBSERVED.append(("note_not_blank", cmd.note))
+    if cmd.note is not None and not cmd.note.strip():
+        raise RuleViolation("note", "must not be blank")
 
-    rules = [REQUIRED, NOTE_OR_PRICE]
+
+class RenameProductUseCase(UseCase[Any, UpdateProduct]):
+    """The name is required (declared inline in the list); a price needs a note."""
+
+    rules = [Rule.require_present(F(UpdateProduct).name), NOTE_OR_PRICE, note_not_blank]
 
     async def execute(self, cmd: UpdateProduct = Input()) -> UpdateProduct:
         return cmd
