@@ -284,7 +284,9 @@ def _check_declarations(
             problem = check(parameters, command_type) if callable(check) else None
             if problem:
                 raise CompilationError(
-                    f"{name}.{attribute}[{index}] ({step_label(step.fn)}): {problem}"
+                    messages.declaration_problem(
+                        f"{name}.{attribute}[{index}]", step_label(step.fn), problem
+                    )
                 )
 
 

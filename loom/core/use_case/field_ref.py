@@ -292,16 +292,17 @@ def compile_problem(
     ``parameters`` are the names of ``execute``'s parameters (what the context
     holds) and ``command_type`` the ``Input()`` command class, if any.
     """
+    # Imported here: loom.core.engine imports this package.
+    from loom.core.engine import messages
+
     for name in param_names:
         if name not in parameters:
-            listed = ", ".join(sorted(parameters)) or "none"
-            return f"from_params({name!r}) names no parameter of execute (parameters: {listed})"
+            return messages.unknown_context_param(name, parameters)
     if isinstance(command_type, type):
         for ref in refs:
             if not issubclass(command_type, ref.root):
-                return (
-                    f"{ref!r} is a path on {ref.root.__qualname__},"
-                    f" but the command is {command_type.__qualname__}"
+                return messages.foreign_path(
+                    repr(ref), ref.root.__qualname__, command_type.__qualname__
                 )
     return None
 
