@@ -73,6 +73,17 @@ def test_a_path_records_root_names_and_patch_flags() -> None:
     assert repr(ref) == "F(Cmd).inner.tag"
 
 
+def test_a_reference_built_from_root_and_path_works_out_its_patch_flags() -> None:
+    assert FieldRef(Cmd, ("inner", "tag")) == F(Cmd).inner.tag
+    assert FieldRef(root=Cmd, path=("name",)).patch == (True,)
+    with pytest.raises(ValueError, match="cannot be empty"):
+        FieldRef(Cmd, ())
+    with pytest.raises(ValueError, match="patch flags"):
+        FieldRef(Cmd, ("name",), (True, False))
+    with pytest.raises(AttributeError):
+        FieldRef(Cmd, ("nope",))
+
+
 def test_equal_paths_are_equal_and_item_access_reaches_any_name() -> None:
     assert F(Cmd).inner.size == F(Cmd)["inner"]["size"]
     assert F(Cmd).inner != F(Other).name

@@ -116,11 +116,23 @@ class FieldRef:
     one flag per name: whether presence of that step is read from a fields
     set (see the module docstring). Attribute access extends the path; use
     ``ref["name"]`` for a field called like one of these attributes.
+    ``FieldRef(root, path)`` (as in loom-kernel) works out ``patch`` itself.
     """
 
     root: type[Any]
     path: tuple[str, ...]
-    patch: tuple[bool, ...]
+    patch: tuple[bool, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.path:
+            raise ValueError("a FieldRef path cannot be empty")
+        if not self.patch:
+            flags: tuple[bool, ...] = ()
+            for index, name in enumerate(self.path):
+                flags = _child(self.root, self.path[:index], flags, name).patch
+            object.__setattr__(self, "patch", flags)
+        elif len(self.patch) != len(self.path):
+            raise ValueError(f"FieldRef: {len(self.path)} names but {len(self.patch)} patch flags")
 
     def __getattr__(self, name: str) -> FieldRef:
         if name.startswith("_"):
