@@ -162,6 +162,12 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
 
     computes = _steps(name, "computes", getattr(use_case_type, "computes", ()), ComputeStep)
     rules = _steps(name, "rules", getattr(use_case_type, "rules", ()), RuleStep)
+    _check_declarations(
+        name,
+        {"computes": computes, "rules": rules},
+        frozenset(b.name for b in (*params, *loads, *exists, input_binding) if b is not None),
+        input_binding.command_type if input_binding is not None else None,
+    )
     if input_binding is None and (computes or rules) and logger is not None:
         logger.warning(
             "[BOOT] computes and rules run only with an Input() parameter; they are ignored",
@@ -265,6 +271,26 @@ def _steps(
             raise CompilationError(f"{name}.{attribute}[{index}] is not callable: {fn!r}")
         steps.append(step_type(fn, accepts_context=_accepts_context(name, attribute, index, fn)))
     return tuple(steps)
+
+
+def _check_declarations(
+    name: str,
+    steps: dict[str, tuple[Any, ...]],
+    parameters: frozenset[str],
+    command_type: Any,
+) -> None:
+    """Ask each compute and rule that can tell (DSL specs have ``__loom_check__``)
+    whether it fits this use case: its ``from_params`` names, its field paths."""
+    for attribute, attribute_steps in steps.items():
+        for index, step in enumerate(attribute_steps):
+            check = getattr(step.fn, "__loom_check__", None)
+            problem = check(parameters, command_type) if callable(check) else None
+            if problem:
+                raise CompilationError(
+                    messages.declaration_problem(
+                        f"{name}.{attribute}[{index}]", step_label(step.fn), problem
+                    )
+                )
 
 
 def _accepts_context(name: str, attribute: str, index: int, fn: Any) -> bool:

@@ -49,3 +49,19 @@ def bad_step_signature(label: str, what: str) -> str:
 
 def one_source(marker: str) -> str:
     return f"{marker}() takes exactly one of from_param= or from_command="
+
+
+def declaration_problem(label: str, what: str, problem: str) -> str:
+    """A DSL compute or rule that does not fit its use case (``label``, ``what``: as above)."""
+    return f"{label} ({what}): {problem}"
+
+
+def unknown_context_param(name: str, parameters: Iterable[str]) -> str:
+    """``from_params(name)`` where ``execute`` has no parameter ``name``."""
+    listed = ", ".join(sorted(parameters)) or "none"
+    return f"from_params({name!r}) names no parameter of execute (parameters: {listed})"
+
+
+def foreign_path(path: str, root: str, command: str) -> str:
+    """A field path starting from a class the use case's command is not a subclass of."""
+    return f"{path} is a path on {root}, but the command is {command}"
