@@ -118,23 +118,37 @@ def loom_executor_mode(
     mode: str = request.param
     monkeypatch.setenv(MODE_VARIABLE, mode)
     if mode == "generated":
-        monkeypatch.setenv(PACKAGE_VARIABLE, session_build(request.config).package)
+        try:
+            package = session_build(request.config).package
+        except pytest.UsageError as error:
+            pytest.fail(str(error), pytrace=False)
+        monkeypatch.setenv(PACKAGE_VARIABLE, package)
     yield mode
 
 
 # -- the build -------------------------------------------------------------------------
 
 
-_BUILD = pytest.StashKey["GeneratedBuild"]()
+_BUILD = pytest.StashKey["GeneratedBuild | pytest.UsageError"]()
 
 
 def session_build(config: pytest.Config) -> GeneratedBuild:
-    """The session's build of the configured sources, made on first use."""
+    """The session's build of the configured sources, made on first use.
+
+    A build that failed is not tried again: every later call raises the same
+    :class:`pytest.UsageError`.
+    """
     build = config.stash.get(_BUILD, None)
     if build is None:
-        build = GeneratedBuild.make(config)
+        try:
+            build = GeneratedBuild.make(config)
+        except pytest.UsageError as error:
+            build = error
         config.stash[_BUILD] = build
-        config.add_cleanup(build.close)
+        if isinstance(build, GeneratedBuild):
+            config.add_cleanup(build.close)
+    if isinstance(build, pytest.UsageError):
+        raise pytest.UsageError(*build.args)
     return build
 
 
@@ -160,7 +174,7 @@ class GeneratedBuild:
         try:
             settings = load_config(project)
         except ConfigError as error:
-            raise pytest.UsageError(f"{_WHAT}: --loom-mode=generated: {error}") from None
+            raise pytest.UsageError(f"{_WHAT}: generated mode: {error}") from None
         folder = Path(tempfile.mkdtemp(prefix="loom-generated-"))
         output = folder / settings.output.name
         try:
@@ -174,7 +188,13 @@ class GeneratedBuild:
         except (EmitError, OSError) as error:
             shutil.rmtree(folder, ignore_errors=True)
             raise pytest.UsageError(
-                f"{_WHAT}: --loom-mode=generated: cannot write the generated package: {error}"
+                f"{_WHAT}: generated mode: cannot write the generated package: {error}"
+            ) from None
+        except ImportError as error:  # libcst, jinja2 or black: the ``gen`` extra
+            shutil.rmtree(folder, ignore_errors=True)
+            raise pytest.UsageError(
+                f"{_WHAT}: generated mode needs loomgen's build dependencies"
+                f" (install it with the gen extra): {error}"
             ) from None
         errors = result.errors(strict=settings.strict)
         if errors:
@@ -183,7 +203,7 @@ class GeneratedBuild:
             strict = " (strict: warnings count)" if settings.strict else ""
             lines = "\n".join(f"  {problem}" for problem in errors)
             raise pytest.UsageError(
-                f"{_WHAT}: --loom-mode=generated: loomgen build of {settings.root}"
+                f"{_WHAT}: generated mode: loomgen build of {settings.root}"
                 f" failed with {len(errors)} {what}{strict}:\n{lines}"
             )
         warnings = [str(d) for d in result.diagnostics if d.severity is Severity.WARNING]
@@ -206,7 +226,7 @@ class GeneratedBuild:
         where = Path(package.__file__ or "").parent
         if where != self.folder / name:
             raise pytest.UsageError(
-                f"{_WHAT}: --loom-mode=generated: {name!r} was imported from {where},"
+                f"{_WHAT}: generated mode: {name!r} was imported from {where},"
                 f" not from the fresh build in {self.folder}"
             )
         executors = getattr(package, "EXECUTORS", {})

@@ -214,12 +214,7 @@ def test_generated_mode_uses_the_fresh_build_over_a_stale_committed_package(
     )
 
 
-def test_a_failed_build_stops_the_session_with_the_diagnostics(
-    pytester: pytest.Pytester,
-) -> None:
-    make_project(
-        pytester,
-        app=APP + """
+TWO_INPUTS = """
 
 from loom.core.command import Command
 from loom.core.use_case import Input
@@ -232,13 +227,18 @@ class Cmd(Command):
 class TwoInputs(UseCase[int, int]):
     async def execute(self, first: Cmd = Input(), second: Cmd = Input()) -> int:
         return 0
-""",
-    )
+"""
+
+
+def test_a_failed_build_stops_the_session_with_the_diagnostics(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester, app=APP + TWO_INPUTS)
     result = pytester.runpytest("--loom-mode=generated")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
-            "ERROR: loom: --loom-mode=generated: loomgen build of * failed with 1 error:",
+            "ERROR: loom: generated mode: loomgen build of * failed with 1 error:",
             "  shopapp/usecases.py:*: error: *",
         ]
     )
@@ -252,9 +252,74 @@ def test_configuration_errors_are_usage_errors(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest("--loom-mode=generated")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert (
-        "ERROR: loom: --loom-mode=generated: pyproject.toml: [tool.loomgen]:"
+        "ERROR: loom: generated mode: pyproject.toml: [tool.loomgen]:"
         " key 'sources' is missing" in result.stderr.str()
     )
+
+
+def test_executors_made_while_conftests_are_imported_are_pointed_at_the_build(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(
+        pytester,
+        suite="""
+from conftest import EXECUTOR
+from shopapp.usecases import Double
+
+
+async def test_conftest_executor() -> None:
+    assert await EXECUTOR.execute(Double(), params={"n": 4}) == 8
+    assert EXECUTOR.mode == "generated"
+    assert EXECUTOR.uses_generated(Double)
+""",
+    )
+    (pytester.path / "tests" / "conftest.py").write_text(
+        "from loom.core.engine import RuntimeExecutor, UseCaseCompiler\n\n"
+        "EXECUTOR = RuntimeExecutor(UseCaseCompiler())\n"
+    )
+    result = pytester.runpytest("--loom-mode=generated")
+    result.assert_outcomes(passed=1)
+
+
+DECORATED = """
+
+def traced(method):
+    return method
+
+
+class Traced(UseCase[int, int]):
+    @traced
+    async def execute(self, n: int) -> int:
+        return n
+"""
+
+
+def test_build_warnings_are_counted_in_the_header_and_listed_with_verbose(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester, app=APP + DECORATED, suite=MODULE_LEVEL_SUITE)
+    result = pytester.runpytest("--loom-mode=generated")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["loom: --loom-mode=generated: 2 generated executors in * (1 build warning)"]
+    )
+    result.stdout.no_fnmatch_line("  shopapp/usecases.py:*: warning: *")
+    result = pytester.runpytest("--loom-mode=generated", "-v")
+    result.stdout.fnmatch_lines(
+        [
+            "loom: --loom-mode=generated: 2 generated executors in * (1 build warning)",
+            "  shopapp/usecases.py:*: warning: *execute() is decorated*",
+        ]
+    )
+
+
+def test_fixture_fails_its_generated_tests_when_the_build_fails(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester, suite=FIXTURE_SUITE, app=APP + TWO_INPUTS)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*loom: generated mode: loomgen build of * failed with 1 error:*"])
 
 
 # -- the other modes, the ini value ------------------------------------------------------
