@@ -208,7 +208,11 @@ class GeneratedBuild:
             )
         warnings = [str(d) for d in result.diagnostics if d.severity is Severity.WARNING]
         build = cls(output.name, folder, 0, warnings)
-        build.executors = len(build._import())
+        try:
+            build.executors = len(build._import())
+        except BaseException:
+            build.close()
+            raise
         return build
 
     def _import(self) -> dict[str, object]:
@@ -222,7 +226,13 @@ class GeneratedBuild:
             self._shadowed[module] = sys.modules.pop(module)
         sys.path.insert(0, str(self.folder))
         importlib.invalidate_caches()
-        package = importlib.import_module(name)
+        try:
+            package = importlib.import_module(name)
+        except Exception as error:
+            raise pytest.UsageError(
+                f"{_WHAT}: generated mode: the fresh build of {name!r} does not import:"
+                f" {type(error).__name__}: {error}"
+            ) from None
         where = Path(package.__file__ or "").parent
         if where != self.folder / name:
             raise pytest.UsageError(
