@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
-from loom.core.engine.generated import ExecutionMode
+from loom.core.engine.generated import LOCALS_REASON, ExecutionMode
 
 if TYPE_CHECKING:
     from loom.core.engine.generated import GeneratedExecutors
@@ -32,9 +32,8 @@ if TYPE_CHECKING:
 INTERPRETED_MODE = "interpreted mode"
 """Reason recorded when the executor was told never to use generated code."""
 
-DEFINED_IN_FUNCTION = "defined inside a function"
-"""Reason recorded for a class defined in a function body (loomgen compiles
-module-level classes only)."""
+DEFINED_IN_FUNCTION = LOCALS_REASON
+"""Reason recorded for a class defined in a function body (no build sees it)."""
 
 
 class Decision(NamedTuple):
