@@ -78,8 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         if args.debug:
             raise
-        where = f"{error.filename}: " if error.filename else ""
-        _error(f"{where}{error.strerror or error}")
+        _error(_describe(error))
         return EXIT_ERROR
     except KeyboardInterrupt:
         if args.debug:
@@ -105,15 +104,14 @@ def _build_command(args: argparse.Namespace) -> int:
     except OSError as error:
         if args.debug:
             raise
-        where = f"{error.filename}: " if error.filename else ""
-        _error(f"{where}{error.strerror or error}; {shown} was left as it was")
+        _error(f"{_describe(error)}; {shown} was left as it was")
         return EXIT_ERROR
     except NotOwnedError as error:
         for item in error.files:
             _error(f"{shown}/{item.path}: {item.reason}; loomgen will not overwrite it")
         _error(
             f"{_count(len(error.files), 'file')} in the way; {shown} was left untouched: "
-            + _TAKE_OVER_ADVICE.format(shown=shown)
+            + _TAKE_OVER_ADVICE.format(shown=shown, them="it" if len(error.files) == 1 else "them")
         )
         return EXIT_ERROR
     for item in changes.blocked:
@@ -146,7 +144,7 @@ def _check_command(args: argparse.Namespace) -> int:
         if changes.blocked:
             _out(
                 "`loomgen build` will not overwrite files loomgen does not own: "
-                + _TAKE_OVER_ADVICE.format(shown=shown)
+                + _TAKE_OVER_ADVICE.format(shown=shown, them="them")
             )
         else:
             _out("run `loomgen build` to update it")
@@ -173,8 +171,14 @@ def _diff_command(args: argparse.Namespace) -> int:
 
 def _clean_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    changes = clean_package(config.output)
     shown = _show(config.output)
+    try:
+        changes = clean_package(config.output)
+    except OSError as error:
+        if args.debug:
+            raise
+        _error(f"{_describe(error)}; {shown} was left as it was")
+        return EXIT_ERROR
     _report_kept(shown, changes.kept)
     if not args.quiet:
         _out(f"loomgen: {shown}: {len(changes.deleted)} deleted, {len(changes.kept)} kept")
@@ -259,8 +263,8 @@ def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:
 
 
 _TAKE_OVER_ADVICE = (
-    "move them out of {shown} (or set another `output` in [tool.loomgen]), "
-    "or run `loomgen build --force` to overwrite them"
+    "move {them} out of {shown} (or set another `output` in [tool.loomgen]), "
+    "or run `loomgen build --force` to overwrite {them}"
 )
 
 
@@ -274,6 +278,11 @@ def _report_kept(shown: str, kept: Sequence[Unowned]) -> None:
         else:
             advice = "left alone"
         _warn(f"{shown}/{item.path}: {item.reason}; {advice}")
+
+
+def _describe(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
 
 
 def _count(number: int, noun: str) -> str:

@@ -592,8 +592,8 @@ def _recover(output: Path) -> None:
     killed run had replaced or removed it before writing its manifest);
     otherwise the run got as far as its manifest, and the backup is dropped.
     """
-    if not output.is_dir():
-        return
+    if output.is_symlink() or not output.is_dir():
+        return  # refused later, with a reason, by the planning
     owned: dict[str, str] | None = None
     for folder, subfolders, names in os.walk(output):
         subfolders[:] = [name for name in subfolders if name != _CACHE_FOLDER]
@@ -601,6 +601,8 @@ def _recover(output: Path) -> None:
             if not (name.startswith(".") and name.endswith(_BACKUP_SUFFIX)):
                 continue
             backup = Path(folder, name)
+            if backup.is_symlink() or not backup.is_file():
+                continue  # loomgen's backups are plain files
             target = backup.with_name(name[1 : -len(_BACKUP_SUFFIX)].rpartition(".")[0])
             if owned is None:
                 owned = _read_manifest(output)
