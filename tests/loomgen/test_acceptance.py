@@ -530,7 +530,7 @@ def test_a_non_editable_install_builds_and_runs(tmp_path: Path) -> None:
         check=True,
         timeout=600,
     )
-    (wheel,) = wheels.glob("loom-*.whl")
+    (wheel,) = wheels.glob("loomgen-*.whl")  # the distribution is loomgen
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     templates = {n for n in names if n.startswith("loomgen/templates/") and n.endswith(".jinja")}
