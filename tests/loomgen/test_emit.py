@@ -570,7 +570,6 @@ def test_a_killed_write_then_the_old_sources_again(
     before = snapshot(output)
     with monkeypatch.context() as patch:
         patch.setattr(emit._Transaction, "rollback", lambda self: None)
-        patch.setattr(emit, "manifest_text", lambda files: "killed before the manifest")
         real_replace = os.replace
 
         def replace(source: Any, target: Any) -> None:
