@@ -9,63 +9,63 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.jobs:StockAlert": (
         ".examples.shop.jobs",
         "run_stock_alert",
-        "149cab93bdef4a6aad39134e848cee3b",
+        "153a072593dccb156e9526fe82992791",
     ),
     "examples.shop.usecases:AddProduct": (
         ".examples.shop.usecases",
         "run_add_product",
-        "d0e3418355c37bfd262f15c8dd6a5024",
+        "8f54a8e1ca2110817e99e31d09da2580",
     ),
     "examples.shop.usecases:BlockUser": (
         ".examples.shop.usecases",
         "run_block_user",
-        "d9792f6e03d8d8e67a98f8be51d5ecbd",
+        "4605b8ad1a7a6710a1e1839fd28f4417",
     ),
     "examples.shop.usecases:CancelOrder": (
         ".examples.shop.usecases",
         "run_cancel_order",
-        "eff1b9244742577c6c549ec3f0c6ab42",
+        "7a3ba001aa16d6dea93efd23ac2827d4",
     ),
     "examples.shop.usecases:FindUserByEmail": (
         ".examples.shop.usecases",
         "run_find_user_by_email",
-        "7dd058f496f02a83e64ecfcedd3eaa55",
+        "14072314f910738c5ea4295a92859dd8",
     ),
     "examples.shop.usecases:GetUser": (
         ".examples.shop.usecases",
         "run_get_user",
-        "ea90bae88022ad382c0eebaa985c58e5",
+        "a3f4edb2da52640736076ad5536aef5e",
     ),
     "examples.shop.usecases:OrderHistory": (
         ".examples.shop.usecases",
         "run_order_history",
-        "d1c89f9b76a0d8416d1623bdb921ecdc",
+        "cd679224346a437474e6236fdce28774",
     ),
     "examples.shop.usecases:PlaceOrder": (
         ".examples.shop.usecases",
         "run_place_order",
-        "6792abfd537fa9869f9b39effe72dbb5",
+        "1df0fe26fced8947257dc8735c40eb8a",
     ),
     "examples.shop.usecases:RegisterUser": (
         ".examples.shop.usecases",
         "run_register_user",
-        "aecf2a740604d4da0119e4e017dff820",
+        "bcca6e72d43bd166b16618fd401a84e4",
     ),
     "examples.shop.usecases:ReserveStock": (
         ".examples.shop.usecases",
         "run_reserve_stock",
-        "43bcc81353211fcdcf9b988c4980b04d",
+        "615b39f5760c6b586b362c8d35aaf3cc",
     ),
     "examples.shop.usecases:RestockProducts": (
         ".examples.shop.usecases",
         "run_restock_products",
-        "68491b9cb92ba370864a7c68b0bc615e",
+        "900adcc6c23222bc117ad9b9ef9eb09b",
     ),
 }
 

@@ -153,13 +153,48 @@ class ExistsIR:
 
 
 @dataclass(frozen=True, slots=True)
+class PresenceIR:
+    """``when_present`` logic: a field (``op == ""``) or ``&``/``|`` of two."""
+
+    op: str  # "", "and" or "or"
+    field: str = ""
+    patch: bool = False
+    left: PresenceIR | None = None
+    right: PresenceIR | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DslIR:
+    """A ``Compute``/``Rule`` declaration read from source, compiled inline.
+
+    Only single-field paths are compiled inline; ``description`` is the
+    structure the runtime checks the live spec against (canonical JSON, as
+    :func:`loom.core.use_case.declaration.describe` writes it).
+    """
+
+    kind: str  # "compute", "check", "forbid" or "require_present"
+    target: str  # the field a compute sets or require_present requires ("" otherwise)
+    target_patch: bool
+    sources: tuple[str, ...]
+    whole: bool  # the evaluator gets the command (compute) or (command, fields_set) (rule)
+    via: Ref | None
+    params: tuple[str, ...]
+    predicate: PresenceIR | None
+    field: str | None  # a violation's field; None: the command class's name
+    message: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionIR:
-    """A compute or rule function and whether it takes the context argument."""
+    """A compute or rule function and whether it takes the context argument;
+    ``inline`` when it is a DSL declaration compiled into plain code."""
 
     function: Ref
     accepts_context: bool
     declaration: str
     location: Location
+    inline: DslIR | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,10 @@ import libcst as cst
 
 from loom.core.engine import messages
 from loomgen.diagnostics import Diagnostic, Severity
+from loomgen.dsl import DslReader
 from loomgen.hierarchy import Found, Hierarchy
 from loomgen.ir import (
+    DslIR,
     ExistsIR,
     FunctionIR,
     Import,
@@ -72,6 +74,7 @@ class Analyzer:
         self.scans = sorted(scans, key=lambda scan: scan.source.module)
         self.resolver = Resolver(self.scans if modules is None else modules)
         self.hierarchy = Hierarchy(self.resolver)
+        self.dsl = DslReader(self.resolver, self.hierarchy)
         self.diagnostics: list[Diagnostic] = []
 
     def run(self) -> list[ModuleIR]:
@@ -264,8 +267,14 @@ class Analyzer:
                         class_scan.qualname, step.name, marker_label, step.source_name
                     ),
                 )
-        computes = self._functions(scan, class_scan, "computes")
-        rules = self._functions(scan, class_scan, "rules")
+        bound = frozenset(
+            [p.name for p in params]
+            + ([input_ir.name] if input_ir is not None else [])
+            + [step.name for step in loads]
+            + [step.name for step in exists]
+        )
+        computes = self._functions(scan, class_scan, "computes", bound)
+        rules = self._functions(scan, class_scan, "rules", bound)
         return UseCaseIR(
             module=scan.source.module,
             qualname=class_scan.qualname,
@@ -295,7 +304,7 @@ class Analyzer:
         raise Unsupported(node, "read_only must be True or False (or a constant holding one)")
 
     def _functions(
-        self, scan: ModuleScan, class_scan: ClassScan, attribute: str
+        self, scan: ModuleScan, class_scan: ClassScan, attribute: str, bound: frozenset[str]
     ) -> tuple[FunctionIR, ...]:
         found = self.hierarchy.lookup(scan, class_scan, attribute)
         if found is None:
@@ -310,15 +319,36 @@ class Analyzer:
             value = element.value
             label = f"{attribute}[{index}]"
             ref, accepts_context = self._function(scan, class_scan, found, value, label)
-            steps.append(
-                FunctionIR(
-                    ref,
-                    accepts_context,
-                    f"{label}: {one_line(found.scan.code(value))}",
-                    found.scan.location(value),
-                )
-            )
+            declaration = f"{label}: {one_line(found.scan.code(value))}"
+            inline = self._inline(found.scan, value, bound)
+            if inline is not None:
+                declared, dsl = inline
+                declaration = f"{label}: {declared}"
+                steps.append(FunctionIR(ref, True, declaration, found.scan.location(value), dsl))
+                continue
+            steps.append(FunctionIR(ref, accepts_context, declaration, found.scan.location(value)))
         return tuple(steps)
+
+    def _inline(
+        self, scan: ModuleScan, value: cst.BaseExpression, bound: frozenset[str]
+    ) -> tuple[str, DslIR] | None:
+        """A DSL declaration written in the list, or held by the constant ``value``
+        names, read for inline compilation: ``(the declaration quoted, its IR)``."""
+        if isinstance(value, cst.Call):
+            dsl = self.dsl.read(scan, value, bound)
+            return None if dsl is None else (one_line(scan.code(value)), dsl)
+        holder_scan, holder = self.resolver.constant(scan, value)
+        if isinstance(value, cst.Attribute):  # module.CONSTANT
+            definition = self.resolver.definition_of(self.resolver.reference(scan, value))
+            if definition.kind == "assigned" and definition.scan is not None:
+                holder_scan = definition.scan
+                holder = definition.scan.constants.get(definition.name, value)
+        if holder is value or not isinstance(holder, cst.Call):
+            return None
+        dsl = self.dsl.read(holder_scan, holder, bound)
+        if dsl is None:
+            return None
+        return f"{one_line(scan.code(value))} = {one_line(holder_scan.code(holder))}", dsl
 
     def _function(
         self,

@@ -27,7 +27,17 @@ import jinja2
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loom.core.use_case.markers import OnMissing
 from loomgen import __version__
-from loomgen.ir import ExistsIR, FunctionIR, Import, LoadIR, ModuleIR, Ref, UseCaseIR
+from loomgen.ir import (
+    DslIR,
+    ExistsIR,
+    FunctionIR,
+    Import,
+    LoadIR,
+    ModuleIR,
+    PresenceIR,
+    Ref,
+    UseCaseIR,
+)
 
 if TYPE_CHECKING:
     import black
@@ -75,6 +85,7 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.errors", "RuleViolation"),
     ("loom.core.errors", "RuleViolations"),
     ("loom.core.use_case.markers", "OnMissing"),
+    ("loom.core.use_case.rule", "rule_outcome"),
     ("typing", "Any"),
 )
 MODULE_NAMES = frozenset({name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON"})
@@ -186,6 +197,8 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
             needed.add("build_command")
             if uc.rules:
                 needed.update(("RuleViolation", "RuleViolations"))
+            if any(r.inline is not None and r.inline.kind in ("check", "forbid") for r in uc.rules):
+                needed.add("rule_outcome")
         if uc.loads or uc.exists:
             needed.add("find_repository")
         if uc.loads:
@@ -363,6 +376,22 @@ class FunctionView:
     comment: str
     function: str
     context: str
+    dsl: DslView | None = None
+
+
+@dataclass(frozen=True)
+class DslView:
+    """A DSL declaration's plain code: every expression precomputed."""
+
+    kind: str
+    condition: str
+    """When the declaration applies (``when_present``): an expression, or ``""``."""
+    value: str
+    """compute: the new field value; check/forbid: the evaluator call."""
+    target: str
+    """compute: the field's literal; require_present: the "absent" test."""
+    field: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -385,7 +414,67 @@ class UseCaseView:
     """Whether the executor awaits anything itself (a load or an exists check)."""
     call_arguments: str
     specialized_on: str
+    inlined: str
     fingerprint: str
+
+
+def presence(predicate: PresenceIR, command: str) -> str:
+    """``when_present`` as an expression: a patch field is present when the
+    payload carried it, any other when it is not ``None``."""
+    if not predicate.op:
+        if predicate.patch:
+            return f"{literal(predicate.field)} in fields_set"
+        return f"{command}.{predicate.field} is not None"
+    assert predicate.left is not None and predicate.right is not None
+    parts = [presence(predicate.left, command), presence(predicate.right, command)]
+    wrapped = [
+        f"({part})" if side.op else part
+        for part, side in zip(parts, (predicate.left, predicate.right), strict=True)
+    ]
+    return f" {predicate.op} ".join(wrapped)
+
+
+def dsl_view(
+    dsl: DslIR, command: str, locals_of: dict[str, str], expr: Callable[[Ref], str]
+) -> DslView:
+    """The expressions of one inlined declaration."""
+    condition = "" if dsl.predicate is None else presence(dsl.predicate, command)
+    if dsl.kind == "require_present":
+        absent = (
+            f"{literal(dsl.target)} not in fields_set"
+            if dsl.target_patch
+            else f"{command}.{dsl.target} is None"
+        )
+        assert dsl.field is not None
+        return DslView(dsl.kind, condition, "", absent, literal(dsl.field), literal(dsl.message))
+    if dsl.whole:
+        arguments = [command] if dsl.kind == "compute" else [command, "fields_set"]
+    else:
+        arguments = [f"{command}.{name}" for name in dsl.sources]
+    arguments += [locals_of[name] for name in dsl.params]
+    if dsl.via is None:
+        value = arguments[0]
+    else:
+        value = f"{expr(dsl.via)}({', '.join(arguments)})"
+    if dsl.kind == "compute":
+        return DslView(dsl.kind, condition, value, literal(dsl.target), "", "")
+    field = literal(dsl.field) if dsl.field is not None else f"type({command}).__name__"
+    return DslView(dsl.kind, condition, value, "", field, literal(dsl.message))
+
+
+def inlined(uc: UseCaseIR, expr: Callable[[Ref], str]) -> str:
+    """``SPECIALIZED_ON``'s third part: per inlined declaration, its index among
+    the specialized objects, the structure it was read as, and the functions
+    the code calls in its place."""
+    first = len(uc.specialized_on()) - len(uc.computes) - len(uc.rules)
+    entries = []
+    for offset, step in enumerate((*uc.computes, *uc.rules)):
+        if step.inline is not None:
+            functions = () if step.inline.via is None else (expr(step.inline.via),)
+            entries.append(
+                _tuple((str(first + offset), literal(step.inline.description), _tuple(functions)))
+            )
+    return _tuple(entries)
 
 
 def _on_missing(policy: str) -> str:
@@ -480,14 +569,18 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
 
     context = "{" + ", ".join(f"{literal(key)}: {local}" for key, local in bound) + "}"
 
+    locals_of = dict(bound)
+
     def functions(steps: Sequence[FunctionIR]) -> tuple[FunctionView, ...]:
         return tuple(
             FunctionView(
                 sanitize_comment(
-                    step.declaration + (" (with context)" if step.accepts_context else "")
+                    step.declaration
+                    + (" (with context)" if step.accepts_context and not step.inline else "")
                 ),
                 expr(step.function),
                 context if step.accepts_context else "",
+                None if step.inline is None else dsl_view(step.inline, command, locals_of, expr),
             )
             for step in steps
         )
@@ -512,6 +605,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
         coroutine=bool(uc.loads or uc.exists),
         call_arguments=", ".join(f"{key}={local}" for key, local in bound),
         specialized_on=_tuple(expr(ref) for ref in uc.specialized_on()),
+        inlined=inlined(uc, expr),
         fingerprint=literal(uc.fingerprint),
     )
 
@@ -547,6 +641,12 @@ def function_names(module: ModuleIR) -> dict[str, str]:
 def module_names(module: ModuleIR) -> ModuleNames:
     """The module-level names of a generated module."""
     refs = [ref for uc in module.use_cases for ref in uc.specialized_on()]
+    refs += [
+        step.inline.via
+        for uc in module.use_cases
+        for step in (*uc.computes, *uc.rules)
+        if step.inline is not None and step.inline.via is not None
+    ]
     defaults = [uc.use_case for uc in module.use_cases if any(p.has_default for p in uc.params)]
     return ModuleNames(refs, runtime_imports(module.use_cases), defaults)
 

@@ -19,7 +19,19 @@ from loomgen.ir import Import, Ref
 from loomgen.scan import ClassScan, ModuleScan, Unsupported, dotted, identifier, one_line
 
 LOOM_NAMES = frozenset(
-    {"UseCase", "Job", "Input", "LoadById", "Load", "Exists", "OnMissing", "Compute", "Rule", "F"}
+    {
+        "UseCase",
+        "Job",
+        "Input",
+        "LoadById",
+        "Load",
+        "Exists",
+        "OnMissing",
+        "Compute",
+        "Rule",
+        "F",
+        "CommandField",
+    }
 )
 """Public loom names loomgen recognizes, however they are imported."""
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})

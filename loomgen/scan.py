@@ -53,6 +53,8 @@ class ClassScan:
     classes: dict[str, ClassScan] = field(default_factory=dict)
     order: dict[str, int] = field(default_factory=dict)
     """Statement index of the first binding of each attribute (and of ``execute``)."""
+    annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    """Annotated class attributes (model fields): name -> annotation."""
 
     def visible_before(self, name: str) -> frozenset[str]:
         """The attributes already bound when the statement binding ``name`` runs:
@@ -224,6 +226,7 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
     name = identifier(node.name)
     qualname = f"{outer}.{name}" if outer else name
     order: dict[str, int] = {}
+    annotations: dict[str, cst.BaseExpression] = {}
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     for index, statement in enumerate(body):
         if isinstance(statement, cst.FunctionDef) and identifier(statement.name) == "execute":
@@ -238,12 +241,13 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
                         if isinstance(target.target, cst.Name):
                             attributes[identifier(target.target)] = small.value
                             order.setdefault(identifier(target.target), index)
-                elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                    if isinstance(small.target, cst.Name):
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    annotations[identifier(small.target)] = small.annotation.annotation
+                    if small.value is not None:
                         attributes[identifier(small.target)] = small.value
                         order.setdefault(identifier(small.target), index)
     bases = tuple(arg.value for arg in node.bases if arg.keyword is None)
-    return ClassScan(name, node, bases, attributes, execute, qualname, nested, order)
+    return ClassScan(name, node, bases, attributes, execute, qualname, nested, order, annotations)
 
 
 def identifier(name: cst.Name) -> str:
@@ -274,6 +278,7 @@ def one_line(code: str) -> str:
     text = _SPACES.sub(" ", code.strip())
     text = re.sub(r"\(\s+", "(", text)
     text = re.sub(r",?\s+\)", ")", text)
+    text = re.sub(r"\s+\.(?=\w)", ".", text)  # a chain of calls split over lines
     return "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
     )

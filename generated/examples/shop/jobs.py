@@ -75,12 +75,14 @@ async def run_stock_alert(
     return use_case.execute(product_id=product_id, cmd=cmd, product=product)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "StockAlert": (
-        "149cab93bdef4a6aad39134e848cee3b",
+        "153a072593dccb156e9526fe82992791",
         (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
+        (),
     ),
 }

@@ -570,12 +570,13 @@ def run_restock_products(
     return use_case.execute(cmd=cmd)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "RegisterUser": (
-        "aecf2a740604d4da0119e4e017dff820",
+        "bcca6e72d43bd166b16618fd401a84e4",
         (
             RegisterUser,
             RegisterUserCmd,
@@ -585,9 +586,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             email_is_plausible,
             email_is_free,
         ),
+        (),
     ),
     "AddProduct": (
-        "d0e3418355c37bfd262f15c8dd6a5024",
+        "8f54a8e1ca2110817e99e31d09da2580",
         (
             AddProduct,
             AddProductCmd,
@@ -597,13 +599,14 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             stock_is_not_negative,
             sku_is_free,
         ),
+        (),
     ),
-    "GetUser": ("ea90bae88022ad382c0eebaa985c58e5", (GetUser, int, User)),
-    "FindUserByEmail": ("7dd058f496f02a83e64ecfcedd3eaa55", (FindUserByEmail, str, User)),
-    "BlockUser": ("d9792f6e03d8d8e67a98f8be51d5ecbd", (BlockUser, str, User)),
-    "OrderHistory": ("d1c89f9b76a0d8416d1623bdb921ecdc", (OrderHistory, int, User)),
+    "GetUser": ("a3f4edb2da52640736076ad5536aef5e", (GetUser, int, User), ()),
+    "FindUserByEmail": ("14072314f910738c5ea4295a92859dd8", (FindUserByEmail, str, User), ()),
+    "BlockUser": ("4605b8ad1a7a6710a1e1839fd28f4417", (BlockUser, str, User), ()),
+    "OrderHistory": ("cd679224346a437474e6236fdce28774", (OrderHistory, int, User), ()),
     "ReserveStock": (
-        "43bcc81353211fcdcf9b988c4980b04d",
+        "615b39f5760c6b586b362c8d35aaf3cc",
         (
             ReserveStock,
             int,
@@ -612,9 +615,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             reservation_is_positive,
             reservation_fits_stock,
         ),
+        (),
     ),
     "PlaceOrder": (
-        "6792abfd537fa9869f9b39effe72dbb5",
+        "1df0fe26fced8947257dc8735c40eb8a",
         (
             PlaceOrder,
             int,
@@ -629,10 +633,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             product_is_known,
             stock_suffices,
         ),
+        (),
     ),
-    "CancelOrder": ("eff1b9244742577c6c549ec3f0c6ab42", (CancelOrder, int, int, Order, User)),
+    "CancelOrder": ("7a3ba001aa16d6dea93efd23ac2827d4", (CancelOrder, int, int, Order, User), ()),
     "RestockProducts": (
-        "68491b9cb92ba370864a7c68b0bc615e",
+        "900adcc6c23222bc117ad9b9ef9eb09b",
         (RestockProducts, RestockCmd, delivery_is_not_empty, delivered_quantities_are_positive),
+        (),
     ),
 }

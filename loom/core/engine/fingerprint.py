@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import converts
 
-GENERATED_FORMAT = 5
+GENERATED_FORMAT = 6
 """Version of the contract between generated code and the runtime.
 
 Bumped whenever generated executors would need to be rewritten; the runtime
@@ -36,6 +36,8 @@ the registry lists the use cases left to the interpreter (``INTERPRETED``),
 executors no longer step-log (``debug_execution`` runs the interpreter) and
 ``Exists(on_missing=RETURN_NONE)`` yields ``None``. Format 5: parameters
 with a default are optional, and conversion is lossless (exact-type fast path).
+Format 6: ``SPECIALIZED_ON`` also lists the DSL declarations compiled inline,
+with the structure they were read as (checked against the live specs).
 """
 
 Shape = dict[str, Any]

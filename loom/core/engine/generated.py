@@ -97,6 +97,26 @@ class Lookup:
 LOCALS_REASON = "defined inside a function, where no build can see it"
 
 
+def _changed_declaration(live: tuple[object, ...], inlined: object) -> str | None:
+    """The first compiled-in DSL declaration that no longer reads as it did at build
+    time (``inlined``: ``(index, description, functions)`` per declaration)."""
+    from loom.core.use_case.declaration import callables, describe
+
+    if not isinstance(inlined, tuple):
+        return "its declarations"
+    for entry in inlined:
+        index, description, functions = entry
+        spec = live[index]
+        now = callables(spec)
+        if (
+            describe(spec) != description
+            or len(now) != len(functions)
+            or any(a is not b for a, b in zip(now, functions, strict=False))
+        ):
+            return getattr(spec, "__name__", repr(spec))
+    return None
+
+
 class GeneratedExecutors:
     """The registry of one generated package, loaded on first use."""
 
@@ -176,7 +196,7 @@ class GeneratedExecutors:
         try:
             module = importlib.import_module(module_name, self.package)
             run = getattr(module, function_name)
-            written_for, bound = module.SPECIALIZED_ON[use_case.__qualname__]
+            written_for, bound, inlined = module.SPECIALIZED_ON[use_case.__qualname__]
         except Exception as error:
             return Lookup(
                 None,
@@ -200,6 +220,14 @@ class GeneratedExecutors:
                 Status.STALE,
                 f"generated executor for {key} is stale: it was built for other objects"
                 " (a compute, rule, entity, command or parameter type changed)",
+            )
+        changed = _changed_declaration(live, inlined)
+        if changed is not None:
+            return Lookup(
+                None,
+                Status.STALE,
+                f"generated executor for {key} is stale: the declaration of {changed} changed"
+                " since `loomgen build`",
             )
         return Lookup(run, Status.FRESH, None)
 

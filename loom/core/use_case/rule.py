@@ -34,6 +34,19 @@ DEFAULT_MESSAGE = "Rule check failed"
 """The message of a violation signalled by ``True`` from a rule without ``message=``."""
 
 
+def rule_outcome(result: Any, field: str, message: str) -> None:
+    """What an evaluator's ``result`` means: a returned :class:`RuleViolation`
+    is raised as it is; a ``str`` is a violation of ``field`` with that text;
+    exactly ``True`` a violation of ``field`` with ``message``; anything else
+    passes. Shared by the specs and by the code loomgen compiles them into."""
+    if isinstance(result, RuleViolation):
+        raise result
+    if isinstance(result, str):
+        raise RuleViolation(field, result)
+    if result is True:
+        raise RuleViolation(field, message)
+
+
 class RuleKind(StrEnum):
     """Which ``Rule`` constructor declared a spec."""
 
@@ -148,13 +161,7 @@ class RuleSpec:
                 args.append(context[name])
             except KeyError:
                 raise missing_context(self.__name__, name, context) from None
-        result = self.evaluator(*args)
-        if isinstance(result, RuleViolation):
-            raise result
-        if isinstance(result, str):
-            raise RuleViolation(self._field_for(command), result)
-        if result is True:
-            raise RuleViolation(self._field_for(command), self.violation_message)
+        rule_outcome(self.evaluator(*args), self._field_for(command), self.violation_message)
 
     def _field_for(self, command: Any) -> str:
         field = self.violation_field
@@ -256,4 +263,5 @@ __all__ = [
     "RuleSpec",
     "RuleViolation",
     "RuleViolations",
+    "rule_outcome",
 ]

@@ -9,18 +9,18 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "billing.usecases:Charge": (
         ".billing.usecases",
         "run_charge",
-        "4bb1718d5608dcac8a555b0472a24489",
+        "e75bc5addbff2321fc8f6f8c325895a8",
     ),
     "billing.usecases:RulesWithoutInput": (
         ".billing.usecases",
         "run_rules_without_input",
-        "9790ab2df150441b999f064b52482c51",
+        "e9046fd0a9fd77681eba744bfa39da37",
     ),
 }
 

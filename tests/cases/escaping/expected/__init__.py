@@ -9,13 +9,13 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "café.usecases:ÄndereBestellung": (
         ".café.usecases",
         "run_ändere_bestellung",
-        "47bce16f59da007feca8fba129404da4",
+        "cbdcf20d71b1e55bfde1a2b85e64e779",
     ),
 }
 

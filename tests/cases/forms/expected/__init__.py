@@ -9,18 +9,18 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "forms.usecases:Admin.Purge": (
         ".forms.usecases",
         "run_admin__purge",
-        "767d1d8cfb4a0287dbbeb3ace17566be",
+        "da643074fb7a6fe0f1f5b9fc3a97bfa5",
     ),
     "forms.usecases:Invite": (
         ".forms.usecases",
         "run_invite",
-        "4968e3b690b70767d60e8c0f0dcc291f",
+        "7ee2f2e01bfaa1d6a855e6b9eca47ffe",
     ),
 }
 

@@ -9,28 +9,28 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "crm.base.usecases:ContactUseCase": (
         ".crm.base.usecases",
         "run_contact_use_case",
-        "59a85358ce0994c80384d2271515e25c",
+        "952028dcb66dc4f116204a6e48a5ec98",
     ),
     "crm.usecases:Audit": (
         ".crm.usecases",
         "run_audit",
-        "1e5a9f03cca893b0e2394e8051e73f91",
+        "f1aa8aec2291fa56610cf19c6206314b",
     ),
     "crm.usecases:PreviewRename": (
         ".crm.usecases",
         "run_preview_rename",
-        "efe8fd8fdba45fd4dba782ae7e9a5337",
+        "a8172d624bfdd529c47183afe4f0d339",
     ),
     "crm.usecases:RenameContact": (
         ".crm.usecases",
         "run_rename_contact",
-        "9cad95472c95c9af247911902a287a51",
+        "d348247761c12b353eedc9a3c6266194",
     ),
 }
 

@@ -9,23 +9,23 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "ops.jobs:Reindex": (
         ".ops.jobs",
         "run_reindex",
-        "532d631d2b8c62c143fd227c7779e9cd",
+        "3b88eedf99f0b4a38b590fd6e13e3fac",
     ),
     "ops.jobs:Stats": (
         ".ops.jobs",
         "run_stats",
-        "7c425041839db52588717119e6f32b60",
+        "207443ca81c90cfdf062fbcda2289567",
     ),
     "ops.jobs:SyncUseCase": (
         ".ops.jobs",
         "run_sync_use_case",
-        "bde01387192002cc3647705516c0410a",
+        "a9df6dfec95e176e127ee1ee7b2124d5",
     ),
 }
 

@@ -9,13 +9,13 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "shop.usecases:Invite": (
         ".shop.usecases",
         "run_invite",
-        "f22b917502a8137b0de17ea09b35a8ef",
+        "16359f602f9d903e01a6c73e5361be0e",
     ),
 }
 

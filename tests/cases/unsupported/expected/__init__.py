@@ -9,23 +9,23 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 5
+LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "legacy.usecases:ComputedProfile": (
         ".legacy.usecases",
         "run_computed_profile",
-        "77aba59eaffbd52681fce68ce8764a3b",
+        "879028eb9e1b37a2283db66911546b05",
     ),
     "legacy.usecases:Fine": (
         ".legacy.usecases",
         "run_fine",
-        "36754c49ee2764d22d2ef5ad05db3ee9",
+        "be136acbbee214bd7d134ffd0ee470b7",
     ),
     "legacy.usecases:LambdaRule": (
         ".legacy.usecases",
         "run_lambda_rule",
-        "f922ad8f63335b3c9e0fcc15195a7ee4",
+        "89624c7f6fd1eb42d145419ef4a085c4",
     ),
 }
 

@@ -119,12 +119,13 @@ def run_rules_without_input(
     return use_case.execute(customer_id=customer_id)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Charge": (
-        "4bb1718d5608dcac8a555b0472a24489",
+        "e75bc5addbff2321fc8f6f8c325895a8",
         (
             Charge,
             str,
@@ -136,9 +137,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             within_limit,
             any_arguments,
         ),
+        (),
     ),
     "RulesWithoutInput": (
-        "9790ab2df150441b999f064b52482c51",
+        "e9046fd0a9fd77681eba744bfa39da37",
         (RulesWithoutInput, str, positive_amount),
+        (),
     ),
 }

@@ -145,12 +145,13 @@ async def run_ändere_bestellung(
     )
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "ÄndereBestellung": (
-        "47bce16f59da007feca8fba129404da4",
+        "cbdcf20d71b1e55bfde1a2b85e64e779",
         (
             ÄndereBestellung,
             str,
@@ -165,5 +166,6 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             Bestellung,
             build_command_2,
         ),
+        (),
     ),
 }

@@ -138,12 +138,13 @@ def run_admin__purge(
     return use_case.execute(_Purge__limit=_Purge__limit)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Invite": (
-        "4968e3b690b70767d60e8c0f0dcc291f",
+        "7ee2f2e01bfaa1d6a855e6b9eca47ffe",
         (
             Invite,
             int,
@@ -156,6 +157,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             Invite_computes_1,
             rules_quota_ok,
         ),
+        (),
     ),
-    "Admin.Purge": ("767d1d8cfb4a0287dbbeb3ace17566be", (Admin_Purge, int)),
+    "Admin.Purge": ("da643074fb7a6fe0f1f5b9fc3a97bfa5", (Admin_Purge, int), ()),
 }

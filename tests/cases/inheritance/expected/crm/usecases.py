@@ -169,17 +169,20 @@ async def run_audit(
     return await use_case.execute(person_id=person_id, person=person)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "RenameContact": (
-        "9cad95472c95c9af247911902a287a51",
+        "d348247761c12b353eedc9a3c6266194",
         (RenameContact, int, RenameCommand, Contact, strip_name, no_digits),
+        (),
     ),
     "PreviewRename": (
-        "efe8fd8fdba45fd4dba782ae7e9a5337",
+        "a8172d624bfdd529c47183afe4f0d339",
         (PreviewRename, int, RenameCommand, Contact, strip_name, no_digits),
+        (),
     ),
-    "Audit": ("1e5a9f03cca893b0e2394e8051e73f91", (Audit, int, Audit_Entity)),
+    "Audit": ("f1aa8aec2291fa56610cf19c6206314b", (Audit, int, Audit_Entity), ()),
 }

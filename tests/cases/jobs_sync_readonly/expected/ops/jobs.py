@@ -142,11 +142,12 @@ def run_sync_use_case(
     return use_case.execute(name=name, count=count, flag=flag, raw=raw, untyped=untyped)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
-    "Reindex": ("532d631d2b8c62c143fd227c7779e9cd", (Reindex, int, UUID)),
-    "Stats": ("7c425041839db52588717119e6f32b60", (Stats, int)),
-    "SyncUseCase": ("bde01387192002cc3647705516c0410a", (SyncUseCase, str, float, bool)),
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
+    "Reindex": ("3b88eedf99f0b4a38b590fd6e13e3fac", (Reindex, int, UUID), ()),
+    "Stats": ("207443ca81c90cfdf062fbcda2289567", (Stats, int), ()),
+    "SyncUseCase": ("a9df6dfec95e176e127ee1ee7b2124d5", (SyncUseCase, str, float, bool), ()),
 }

@@ -153,12 +153,13 @@ async def run_invite(
     )
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Invite": (
-        "f22b917502a8137b0de17ea09b35a8ef",
+        "16359f602f9d903e01a6c73e5361be0e",
         (
             Invite,
             int,
@@ -173,5 +174,6 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             Account,
             Account,
         ),
+        (),
     ),
 }

@@ -113,11 +113,12 @@ def run_lambda_rule(
     return use_case.execute(cmd=cmd)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
-    "Fine": ("36754c49ee2764d22d2ef5ad05db3ee9", (Fine, str)),
-    "ComputedProfile": ("77aba59eaffbd52681fce68ce8764a3b", (ComputedProfile, int, dict)),
-    "LambdaRule": ("f922ad8f63335b3c9e0fcc15195a7ee4", (LambdaRule, Cmd, LambdaRule_rules_0)),
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
+    "Fine": ("be136acbbee214bd7d134ffd0ee470b7", (Fine, str), ()),
+    "ComputedProfile": ("879028eb9e1b37a2283db66911546b05", (ComputedProfile, int, dict), ()),
+    "LambdaRule": ("89624c7f6fd1eb42d145419ef4a085c4", (LambdaRule, Cmd, LambdaRule_rules_0), ()),
 }

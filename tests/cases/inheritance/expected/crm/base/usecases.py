@@ -64,12 +64,14 @@ async def run_contact_use_case(
     return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
 
 
-# What each executor was written for: the plan's fingerprint and the objects
-# it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
-# The runtime checks both against the live plan once, before the first call.
-SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
+# What each executor was written for: the plan's fingerprint, the objects it
+# binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
+# the DSL declarations it compiled inline (index, structure, functions called).
+# The runtime checks all of it against the live plan once, before the first call.
+SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "ContactUseCase": (
-        "59a85358ce0994c80384d2271515e25c",
+        "952028dcb66dc4f116204a6e48a5ec98",
         (ContactUseCase, int, RenameCommand, Contact, strip_name),
+        (),
     ),
 }

@@ -1,0 +1,344 @@
+"""Reading ``Compute``/``Rule`` declarations from source, to compile them inline.
+
+A declaration such as::
+
+    PRICE_RULE = Rule.check(F(CreateProduct).price, via=price_must_be_positive)
+
+means, in full, "call ``price_must_be_positive(cmd.price)`` and turn its
+result into a violation of ``price``". When every part of it can be read
+statically (the chain of DSL calls, single-field ``F(...)`` paths whose
+patch status the command class's annotations tell, string literals or
+constants for ``field=``/``message=``, a named ``via``), :class:`DslReader`
+returns a :class:`~loomgen.ir.DslIR` and the executor gets the plain code;
+otherwise ``None``, and the declaration is called like any compute or rule.
+
+The structure read here is written down as the runtime describes a live
+spec (:mod:`loom.core.use_case.declaration`), and the runtime compares the
+two before running the executor, so a declaration edited since the build
+is never run as it used to read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from loom.core.use_case.declaration import canonical
+from loom.core.use_case.rule import DEFAULT_MESSAGE
+from loomgen.hierarchy import Hierarchy
+from loomgen.ir import DslIR, PresenceIR, Ref
+from loomgen.resolve import Resolver
+from loomgen.scan import ModuleScan, Unsupported, identifier
+
+FACTORIES = {
+    ("Compute", "set"): "compute",
+    ("Rule", "check"): "check",
+    ("Rule", "forbid"): "forbid",
+    ("Rule", "require_present"): "require_present",
+}
+
+
+class NotInline(Exception):
+    """Something in the declaration cannot be read statically."""
+
+
+class DslReader:
+    """Reads DSL declarations as seen from one module."""
+
+    def __init__(self, resolver: Resolver, hierarchy: Hierarchy) -> None:
+        self.resolver = resolver
+        self.hierarchy = hierarchy
+
+    def read(
+        self, scan: ModuleScan, node: cst.BaseExpression, bound: frozenset[str]
+    ) -> DslIR | None:
+        """The declaration ``node`` (written in ``scan``), or ``None`` when some
+        part of it is not static. ``bound`` are the names a ``from_params`` may use."""
+        try:
+            return self._read(scan, node, bound)
+        except (NotInline, Unsupported):
+            return None
+
+    # -- the chain of calls -----------------------------------------------------------
+
+    def _read(self, scan: ModuleScan, node: cst.BaseExpression, bound: frozenset[str]) -> DslIR:
+        calls: list[tuple[str, cst.Call]] = []
+        current: cst.BaseExpression = node
+        while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+            calls.append((identifier(current.func.attr), current))
+            current = current.func.value
+        calls.reverse()
+        if not calls:
+            raise NotInline
+        factory = self.resolver.loom_name(scan, current)
+        kind = FACTORIES.get((factory or "", calls[0][0]))
+        if kind is None:
+            raise NotInline
+        if kind == "compute":
+            return self._compute(scan, calls, bound)
+        return self._rule(scan, kind, calls, bound)
+
+    def _compute(
+        self, scan: ModuleScan, calls: list[tuple[str, cst.Call]], bound: frozenset[str]
+    ) -> DslIR:
+        (_, start), *rest = calls
+        (target,) = self._fields(scan, self._positional(start, 1, 1))
+        if not rest or rest[0][0] != "from_command":
+            raise NotInline
+        sources_call = rest[0][1]
+        sources = self._fields(scan, self._positional(sources_call, 0, None))
+        keywords = self._keywords(sources_call, {"via"})
+        via = self._via(scan, keywords.get("via"))
+        params: tuple[str, ...] = ()
+        predicate: PresenceIR | None = None
+        for method, call in rest[1:]:
+            if method == "from_params" and via is not None:
+                params += self._names(scan, call, bound)
+            elif method == "when_present":
+                predicate = self._presence(scan, self._positional(call, 1, 1)[0])
+            else:
+                raise NotInline
+        if via is None and len(sources) != 1:
+            raise NotInline  # an error at declaration: the runtime reports it
+        structure: dict[str, Any] = {
+            "kind": "compute",
+            "target": _ref(target),
+            "sources": [_ref(source) for source in sources],
+            "include_command": not sources,
+            "via": via is not None,
+            "params": list(params),
+            "predicate": _presence(predicate),
+        }
+        return DslIR(
+            kind="compute",
+            target=target[0],
+            target_patch=target[1],
+            sources=tuple(name for name, _ in sources),
+            whole=not sources,
+            via=via,
+            params=params,
+            predicate=predicate,
+            field=None,
+            message="",
+            description=canonical(structure),
+        )
+
+    def _rule(
+        self,
+        scan: ModuleScan,
+        kind: str,
+        calls: list[tuple[str, cst.Call]],
+        bound: frozenset[str],
+    ) -> DslIR:
+        (_, start), *rest = calls
+        predicate: PresenceIR | None = None
+        if kind == "require_present":
+            (target,) = self._fields(scan, self._positional(start, 1, 1))
+            keywords = self._keywords(start, {"field", "message"})
+            required_field = self._text(scan, keywords.get("field")) or target[0]
+            required = self._text(scan, keywords.get("message")) or f"{target[0]} is required"
+            for method, call in rest:
+                if method != "when_present":
+                    raise NotInline
+                predicate = self._presence(scan, self._positional(call, 1, 1)[0])
+            structure: dict[str, Any] = {
+                "kind": kind,
+                "target": _ref(target),
+                "field": required_field,
+                "message": required,
+                "predicate": _presence(predicate),
+            }
+            return DslIR(
+                kind, target[0], target[1], (), False, None, (), predicate, required_field,
+                required, canonical(structure),
+            )  # fmt: skip
+        if kind == "check":
+            sources = self._fields(scan, self._positional(start, 1, None))
+            keywords = self._keywords(start, {"via", "message"})
+            via = self._via(scan, keywords.get("via"))
+            declared_field: str | None = sources[0][0]
+            whole = False
+        else:
+            (condition,) = self._positional(start, 1, 1)
+            keywords = self._keywords(start, {"message"})
+            via = self._via(scan, condition)
+            sources, declared_field, whole = (), None, True
+        if via is None:
+            raise NotInline
+        message = self._text(scan, keywords.get("message"))
+        params: tuple[str, ...] = ()
+        for method, call in rest:
+            if method == "from_command":
+                sources = self._fields(scan, self._positional(call, 0, None))
+                whole = not sources
+            elif method == "from_params":
+                params += self._names(scan, call, bound)
+            elif method == "when_present":
+                predicate = self._presence(scan, self._positional(call, 1, 1)[0])
+            else:
+                raise NotInline
+        field = declared_field
+        if field is None:
+            if sources:
+                field = sources[0][0]
+            elif params:
+                field = params[0]
+            elif predicate is not None and not predicate.op:
+                field = predicate.field
+        violation_message = message or DEFAULT_MESSAGE
+        structure = {
+            "kind": kind,
+            "sources": [_ref(source) for source in sources],
+            "whole_command": whole,
+            "params": list(params),
+            "predicate": _presence(predicate),
+            "field": field,
+            "message": violation_message,
+        }
+        return DslIR(
+            kind, "", False, tuple(name for name, _ in sources), whole, via, params, predicate,
+            field, violation_message, canonical(structure),
+        )  # fmt: skip
+
+    # -- arguments ----------------------------------------------------------------------
+
+    @staticmethod
+    def _positional(call: cst.Call, least: int, most: int | None) -> list[cst.BaseExpression]:
+        if any(arg.star for arg in call.args):
+            raise NotInline
+        values = [arg.value for arg in call.args if arg.keyword is None]
+        if len(values) < least or (most is not None and len(values) > most):
+            raise NotInline
+        return values
+
+    @staticmethod
+    def _keywords(call: cst.Call, allowed: set[str]) -> dict[str, cst.BaseExpression]:
+        found = {identifier(arg.keyword): arg.value for arg in call.args if arg.keyword is not None}
+        if not set(found) <= allowed:
+            raise NotInline
+        return found
+
+    def _text(self, scan: ModuleScan, node: cst.BaseExpression | None) -> str | None:
+        if node is None:
+            return None
+        _, value = self.resolver.constant(scan, node)
+        if isinstance(value, cst.Name) and value.value == "None":
+            return None
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            text = value.evaluated_value
+            if isinstance(text, str):
+                return text
+        raise NotInline
+
+    def _names(self, scan: ModuleScan, call: cst.Call, bound: frozenset[str]) -> tuple[str, ...]:
+        names = tuple(self._text(scan, node) for node in self._positional(call, 1, None))
+        if not all(name is not None and name in bound for name in names):
+            raise NotInline  # unknown names are a compile error the runtime reports
+        return tuple(name for name in names if name is not None)
+
+    def _via(self, scan: ModuleScan, node: cst.BaseExpression | None) -> Ref | None:
+        if node is None:
+            return None
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            raise NotInline
+        return self.resolver.reference(scan, node)
+
+    # -- field paths ----------------------------------------------------------------------
+
+    def _fields(
+        self, scan: ModuleScan, nodes: list[cst.BaseExpression]
+    ) -> tuple[tuple[str, bool], ...]:
+        return tuple(self._field(scan, node) for node in nodes)
+
+    def _field(self, scan: ModuleScan, node: cst.BaseExpression) -> tuple[str, bool]:
+        """``F(Cmd).name`` -> ``("name", is it a patch field)``; single names only."""
+        if isinstance(node, cst.Attribute):
+            holder, name = node.value, identifier(node.attr)
+        elif isinstance(node, cst.Subscript) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            text = (
+                index.value.evaluated_value
+                if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
+                else None
+            )
+            if not isinstance(text, str):
+                raise NotInline
+            holder, name = node.value, text
+        else:
+            raise NotInline
+        if not (
+            isinstance(holder, cst.Call)
+            and self.resolver.loom_name(scan, holder.func) == "F"
+            and len(holder.args) == 1
+            and holder.args[0].keyword is None
+            and not holder.args[0].star
+        ):
+            raise NotInline  # a nested path, or not F(...)
+        if not name.isidentifier():
+            raise NotInline
+        return name, self._patch(scan, holder.args[0].value, name)
+
+    def _patch(self, scan: ModuleScan, command: cst.BaseExpression, name: str) -> bool:
+        """Whether ``name`` is declared ``Annotated[..., CommandField(patch=True)]``
+        on the command class (or the nearest scanned base declaring it)."""
+        found = self.resolver.definition_of(self.resolver.reference(scan, command))
+        if found.kind != "class" or found.scan is None:
+            raise NotInline
+        for entry in self.hierarchy.mro(found.scan, found.scan.classes[found.name]):
+            if isinstance(entry, str):
+                continue
+            owner_scan, owner = entry
+            annotation = owner.annotations.get(name)
+            if annotation is not None:
+                return self._is_patch(owner_scan, annotation)
+        raise NotInline
+
+    def _is_patch(self, scan: ModuleScan, annotation: cst.BaseExpression) -> bool:
+        if not isinstance(annotation, cst.Subscript):
+            return False
+        for element in annotation.slice[1:]:
+            value = element.slice.value if isinstance(element.slice, cst.Index) else None
+            if (
+                isinstance(value, cst.Call)
+                and self.resolver.loom_name(scan, value.func) == "CommandField"
+            ):
+                flag = next(
+                    (a.value for a in value.args if a.keyword and a.keyword.value == "patch"), None
+                )
+                if flag is None:
+                    return False
+                if isinstance(flag, cst.Name) and flag.value in ("True", "False"):
+                    return flag.value == "True"
+                raise NotInline
+        return False
+
+    def _presence(self, scan: ModuleScan, node: cst.BaseExpression) -> PresenceIR:
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.BitAnd):
+                op = "and"
+            elif isinstance(node.operator, cst.BitOr):
+                op = "or"
+            else:
+                raise NotInline
+            return PresenceIR(
+                op, left=self._presence(scan, node.left), right=self._presence(scan, node.right)
+            )
+        name, patch = self._field(scan, node)
+        return PresenceIR("", name, patch)
+
+
+def _ref(field: tuple[str, bool]) -> dict[str, Any]:
+    return {"path": [field[0]], "patch": [field[1]]}
+
+
+def _presence(predicate: PresenceIR | None) -> dict[str, Any] | None:
+    if predicate is None:
+        return None
+    if not predicate.op:
+        return {"ref": _ref((predicate.field, predicate.patch))}
+    return {
+        "op": predicate.op,
+        "left": _presence(predicate.left),
+        "right": _presence(predicate.right),
+    }
