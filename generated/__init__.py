@@ -20,7 +20,7 @@ EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.usecases:AddProduct": (
         ".examples.shop.usecases",
         "run_add_product",
-        "8f54a8e1ca2110817e99e31d09da2580",
+        "bd10230f018aac41bfd92f891c89a00c",
     ),
     "examples.shop.usecases:BlockUser": (
         ".examples.shop.usecases",
@@ -50,7 +50,7 @@ EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.usecases:PlaceOrder": (
         ".examples.shop.usecases",
         "run_place_order",
-        "1df0fe26fced8947257dc8735c40eb8a",
+        "43135d6c8120e14be8f7a699742e6d80",
     ),
     "examples.shop.usecases:RegisterUser": (
         ".examples.shop.usecases",

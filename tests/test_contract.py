@@ -28,7 +28,15 @@ from tests.golden import CASES
 from tests.support import RecordingLogger, RecordingMetrics
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORTABLE_CASES = ("computes_rules", "escaping", "forms", "inheritance", "jobs_sync_readonly", "markers")
+IMPORTABLE_CASES = (
+    "computes_rules",
+    "dsl",
+    "escaping",
+    "forms",
+    "inheritance",
+    "jobs_sync_readonly",
+    "markers",
+)
 """Golden cases whose sources import (``errors`` holds syntax errors on purpose;
 ``unsupported`` imports a library that does not exist)."""
 PROJECTS = {name: (CASES / name / "source", CASES / name / "source") for name in IMPORTABLE_CASES}

@@ -12,13 +12,15 @@ Coverage at a glance:
 ============================  ==============================================
 ``RegisterUser``              ``Input``, ``Exists(from_command)`` RETURN_FALSE,
                               computes without context, rule with context
-``AddProduct``                ``Exists(from_command)`` RETURN_NONE (None when absent), three rules
+``AddProduct``                ``Exists(from_command)`` RETURN_NONE (None when absent),
+                              a DSL ``Compute``, a DSL ``Rule.check`` and two rule functions
 ``GetUser``                   read-only, ``LoadById`` RAISE
 ``FindUserByEmail``           read-only, ``Load(from_param)`` RETURN_NONE
 ``BlockUser``                 ``Load(from_param)`` RETURN_FALSE
 ``OrderHistory``              read-only query
 ``PlaceOrder``                ``LoadById`` + ``Load(from_command)`` RETURN_NONE,
-                              compute with and without context, five rules,
+                              compute with and without context, five rules (one
+                              a DSL ``Rule.check``),
                               runs ``ReserveStock`` nested, queues an e-mail
 ``ReserveStock``              the nested use case (joins the caller's unit of work)
 ``CancelOrder``               ``Exists(from_param)`` RAISE, Forbidden, Conflict
@@ -45,7 +47,17 @@ from examples.shop.services import ShopServices
 from loom.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from loom.core.job.context import add_pending_dispatch
 from loom.core.tracing import get_trace_id
-from loom.core.use_case import Exists, Input, Load, LoadById, OnMissing, UseCase
+from loom.core.use_case import (
+    Compute,
+    Exists,
+    F,
+    Input,
+    Load,
+    LoadById,
+    OnMissing,
+    Rule,
+    UseCase,
+)
 
 Context = Mapping[str, object]
 """What a compute or rule taking a third argument receives: everything bound so far."""
@@ -70,9 +82,12 @@ def default_display_name(cmd: RegisterUserCmd, fields_set: frozenset[str]) -> Re
     return cmd.model_copy(update={"name": cmd.email.partition("@")[0]})
 
 
-def normalize_sku(cmd: AddProductCmd, fields_set: frozenset[str]) -> AddProductCmd:
-    """SKUs are stored in upper case (lookups ignore case anyway)."""
-    return cmd.model_copy(update={"sku": cmd.sku.upper()})
+def upper_case(text: str) -> str:
+    return text.upper()
+
+
+# SKUs are stored in upper case (lookups ignore case anyway).
+NORMALIZE_SKU = Compute.set(F(AddProductCmd).sku).from_command(F(AddProductCmd).sku, via=upper_case)
 
 
 def price_order(cmd: PlaceOrderCmd, fields_set: frozenset[str], context: Context) -> PlaceOrderCmd:
@@ -105,9 +120,13 @@ def email_is_free(cmd: RegisterUserCmd, fields_set: frozenset[str], context: Con
         raise RuleViolation("email", f"{cmd.email} is already registered")
 
 
-def price_is_positive(cmd: AddProductCmd, fields_set: frozenset[str]) -> None:
-    if cmd.price_cents <= 0:
-        raise RuleViolation("price_cents", "must be positive")
+def not_positive(amount: int) -> bool:
+    return amount <= 0
+
+
+PRICE_IS_POSITIVE = Rule.check(
+    F(AddProductCmd).price_cents, via=not_positive, message="must be positive"
+)
 
 
 def stock_is_not_negative(cmd: AddProductCmd, fields_set: frozenset[str]) -> None:
@@ -125,9 +144,9 @@ def total_is_not_sent(cmd: PlaceOrderCmd, fields_set: frozenset[str]) -> None:
         raise RuleViolation("total_cents", "is worked out by the shop and must not be sent")
 
 
-def quantity_is_positive(cmd: PlaceOrderCmd, fields_set: frozenset[str]) -> None:
-    if cmd.quantity <= 0:
-        raise RuleViolation("quantity", "must be at least 1")
+QUANTITY_IS_POSITIVE = Rule.check(
+    F(PlaceOrderCmd).quantity, via=not_positive, message="must be at least 1"
+)
 
 
 def customer_may_order(cmd: PlaceOrderCmd, fields_set: frozenset[str], context: Context) -> None:
@@ -144,7 +163,7 @@ def product_is_known(cmd: PlaceOrderCmd, fields_set: frozenset[str], context: Co
 def stock_suffices(cmd: PlaceOrderCmd, fields_set: frozenset[str], context: Context) -> None:
     product = context["product"]
     if not isinstance(product, Product) or cmd.quantity <= 0:
-        return  # reported by product_is_known / quantity_is_positive
+        return  # reported by product_is_known / QUANTITY_IS_POSITIVE
     if product.stock == 0:
         raise RuleViolation("sku", f"{product.sku} is sold out")
     if product.stock < cmd.quantity:
@@ -214,8 +233,8 @@ class RegisterUser(UseCase[User, User]):
 class AddProduct(UseCase[Product, Product]):
     """Put a new product on sale."""
 
-    computes = [normalize_sku]
-    rules = [price_is_positive, stock_is_not_negative, sku_is_free]
+    computes = [NORMALIZE_SKU]
+    rules = [PRICE_IS_POSITIVE, stock_is_not_negative, sku_is_free]
 
     def __init__(self, shop: ShopServices) -> None:
         self.shop = shop
@@ -330,7 +349,7 @@ class PlaceOrder(UseCase[Order, Order]):
     computes = [price_order, apply_bulk_discount]
     rules = [
         total_is_not_sent,
-        quantity_is_positive,
+        QUANTITY_IS_POSITIVE,
         customer_may_order,
         product_is_known,
         stock_suffices,

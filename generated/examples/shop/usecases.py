@@ -18,6 +18,7 @@ from loom.core.engine.steps import (
 )
 from loom.core.errors import RuleViolation, RuleViolations
 from loom.core.use_case.markers import OnMissing
+from loom.core.use_case.rule import rule_outcome
 
 from examples.shop.commands import (
     AddProductCmd,
@@ -33,8 +34,11 @@ from examples.shop.usecases import (
     CancelOrder,
     FindUserByEmail,
     GetUser,
+    NORMALIZE_SKU,
     OrderHistory,
+    PRICE_IS_POSITIVE,
     PlaceOrder,
+    QUANTITY_IS_POSITIVE,
     RegisterUser,
     ReserveStock,
     RestockProducts,
@@ -46,17 +50,16 @@ from examples.shop.usecases import (
     email_is_free,
     email_is_plausible,
     normalize_email,
-    normalize_sku,
-    price_is_positive,
+    not_positive,
     price_order,
     product_is_known,
-    quantity_is_positive,
     reservation_fits_stock,
     reservation_is_positive,
     sku_is_free,
     stock_is_not_negative,
     stock_suffices,
     total_is_not_sent,
+    upper_case,
 )
 
 
@@ -141,17 +144,17 @@ async def run_add_product(
     if not sku_taken:
         sku_taken = on_missing_check(Product, value, OnMissing.RETURN_NONE)
 
-    # computes[0]: normalize_sku
-    cmd = normalize_sku(cmd, fields_set)
+    # computes[0]: NORMALIZE_SKU = Compute.set(F(AddProductCmd).sku).from_command(F(AddProductCmd).sku, via=upper_case)
+    cmd = cmd.model_copy(update={"sku": upper_case(cmd.sku)})
 
     violations: list[RuleViolation] = []
 
-    # rules[0]: price_is_positive
+    # rules[0]: PRICE_IS_POSITIVE = Rule.check(F(AddProductCmd).price_cents, via=not_positive, message="must be positive")
     try:
-        price_is_positive(cmd, fields_set)
+        rule_outcome(not_positive(cmd.price_cents), "price_cents", "must be positive")
     except RuleViolation as violation:
         violations.append(violation)
-        runtime.rule_failed("AddProduct", price_is_positive, violation)
+        runtime.rule_failed("AddProduct", PRICE_IS_POSITIVE, violation)
 
     # rules[1]: stock_is_not_negative
     try:
@@ -432,12 +435,12 @@ async def run_place_order(
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", total_is_not_sent, violation)
 
-    # rules[1]: quantity_is_positive
+    # rules[1]: QUANTITY_IS_POSITIVE = Rule.check(F(PlaceOrderCmd).quantity, via=not_positive, message="must be at least 1")
     try:
-        quantity_is_positive(cmd, fields_set)
+        rule_outcome(not_positive(cmd.quantity), "quantity", "must be at least 1")
     except RuleViolation as violation:
         violations.append(violation)
-        runtime.rule_failed("PlaceOrder", quantity_is_positive, violation)
+        runtime.rule_failed("PlaceOrder", QUANTITY_IS_POSITIVE, violation)
 
     # rules[2]: customer_may_order (with context)
     try:
@@ -589,17 +592,28 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "AddProduct": (
-        "8f54a8e1ca2110817e99e31d09da2580",
+        "bd10230f018aac41bfd92f891c89a00c",
         (
             AddProduct,
             AddProductCmd,
             Product,
-            normalize_sku,
-            price_is_positive,
+            NORMALIZE_SKU,
+            PRICE_IS_POSITIVE,
             stock_is_not_negative,
             sku_is_free,
         ),
-        (),
+        (
+            (
+                3,
+                '{"include_command":false,"kind":"compute","params":[],"predicate":null,"sources":[{"patch":[false],"path":["sku"]}],"target":{"patch":[false],"path":["sku"]},"via":true}',
+                (upper_case,),
+            ),
+            (
+                4,
+                '{"field":"price_cents","kind":"check","message":"must be positive","params":[],"predicate":null,"sources":[{"patch":[false],"path":["price_cents"]}],"whole_command":false}',
+                (not_positive,),
+            ),
+        ),
     ),
     "GetUser": ("a3f4edb2da52640736076ad5536aef5e", (GetUser, int, User), ()),
     "FindUserByEmail": ("14072314f910738c5ea4295a92859dd8", (FindUserByEmail, str, User), ()),
@@ -618,7 +632,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "PlaceOrder": (
-        "1df0fe26fced8947257dc8735c40eb8a",
+        "43135d6c8120e14be8f7a699742e6d80",
         (
             PlaceOrder,
             int,
@@ -628,12 +642,18 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
             price_order,
             apply_bulk_discount,
             total_is_not_sent,
-            quantity_is_positive,
+            QUANTITY_IS_POSITIVE,
             customer_may_order,
             product_is_known,
             stock_suffices,
         ),
-        (),
+        (
+            (
+                8,
+                '{"field":"quantity","kind":"check","message":"must be at least 1","params":[],"predicate":null,"sources":[{"patch":[false],"path":["quantity"]}],"whole_command":false}',
+                (not_positive,),
+            ),
+        ),
     ),
     "CancelOrder": ("7a3ba001aa16d6dea93efd23ac2827d4", (CancelOrder, int, int, Order, User), ()),
     "RestockProducts": (
