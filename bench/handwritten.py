@@ -22,6 +22,7 @@ from bench.usecases.domain import (
     Team,
     User,
 )
+from bench.usecases.declared import DeclaredProfile, blank, lacks_at, lowered, stripped
 from bench.usecases.jobs import PrintReport
 from bench.usecases.lookups import AssignTeam
 from bench.usecases.nested import PlaceOrder
@@ -44,6 +45,23 @@ async def show_page(use_case: ShowPage, params: dict[str, Any]) -> int:
     return await use_case.execute(
         user_id=int(params["user_id"]), page=int(params["page"]), sort=str(params["sort"])
     )
+
+
+async def declared_profile(use_case: DeclaredProfile, payload: dict[str, Any]) -> Any:
+    """What a person writes for the DSL shape: two lines per compute, one test per rule."""
+    cmd, fields_set = RenameUserCmd.from_payload(payload)
+    cmd = cmd.model_copy(update={"name": stripped(cmd.name)})
+    cmd = cmd.model_copy(update={"email": lowered(cmd.email)})
+    violations = []
+    if blank(cmd.name):
+        violations.append(RuleViolation("name", "must not be blank"))
+    if lacks_at(cmd.email):
+        violations.append(RuleViolation("email", "needs an @"))
+    if cmd.name is None:
+        violations.append(RuleViolation("name", "name is required"))
+    if violations:
+        raise RuleViolations(violations)
+    return await use_case.execute(cmd=cmd)
 
 
 async def normalize_profile(use_case: NormalizeProfile, payload: dict[str, Any]) -> Any:

@@ -91,6 +91,7 @@ def shapes() -> list[Shape]:
     from bench.usecases.lookups import AssignTeam
     from bench.usecases.nested import PlaceOrder, ReserveStock
     from bench.usecases.params import ShowPage
+    from bench.usecases.declared import DeclaredProfile
     from bench.usecases.pipeline import NormalizeProfile
     from bench.usecases.together import AssignOwnedTeam, RenameUser
 
@@ -124,6 +125,14 @@ def shapes() -> list[Shape]:
         "hand(use_case, payload)",
         "execute(use_case, payload=payload)",
         payload={"email": "ada@example.com", "name": "Ada"},
+    )
+    add(
+        "declared_profile",
+        "Input + 2 DSL computes + 3 DSL rules (inlined)",
+        DeclaredProfile(),
+        "hand(use_case, payload)",
+        "execute(use_case, payload=payload)",
+        payload={"email": "Ada@Example.com", "name": " Ada "},
     )
     add(
         "assign_team",
