@@ -421,18 +421,25 @@ AMBIENT: Any = _Ambient()
 
 
 def generate(
-    sources: Sequence[SourceFile], package: str, *, cache: BuildCache | None = AMBIENT
+    sources: Sequence[SourceFile],
+    package: str,
+    *,
+    cache: BuildCache | None = AMBIENT,
+    committed: Path | None = None,
 ) -> BuildResult:
     """Parse ``sources`` and render the generated package ``package`` in memory.
 
     ``cache`` (default: :data:`active_cache`) serves unchanged modules from an
-    earlier build; with or without it the result is the same.
+    earlier build; so does ``committed``, an existing generated package whose
+    :data:`INPUTS` file says what each of its modules was built from (a fresh
+    clone has no cache, but has that). With or without them the result is
+    the same.
     """
-    del package  # the registry refers to its modules relatively
     if isinstance(cache, _Ambient):
         cache = active_cache.get()
     texts, problems = read_texts(sources)
     digests = {module: entry[2] for module, entry in texts.items()}
+    previous = read_inputs(committed, package) if committed is not None else {}
     outcomes: dict[str, ModuleOutcome] = {}
     tasks: list[tuple[str, Mapping[str, str]]] = []
     for module in sorted(texts):
@@ -444,6 +451,10 @@ def generate(
                 continue
             if stale is not None and _reusable_pieces(stale, cache):
                 pieces = stale["pieces"]
+        reused = _committed_outcome(module, previous.get(module), digests, committed)
+        if reused is not None:
+            outcomes[module] = reused
+            continue
         tasks.append((module, pieces))
     for outcome in build_modules(tasks, texts):
         outcomes[outcome.module] = outcome
@@ -467,7 +478,99 @@ def generate(
     }
     entries = sorted(entry for outcome in ordered for entry in outcome.entries)
     files.update(_package_files(entries, sorted(files), cache))
+    files[INPUTS] = inputs_text(ordered, package)
     return BuildResult(dict(sorted(files.items())), diagnostics, modules)
+
+
+# -- what a generated package was built from -------------------------------------------
+
+INPUTS = "_loomgen_inputs.json"
+"""A file of every generated package: per source module, the digest of every
+input it was built from (its own text and every module its analysis read),
+its diagnostics, registry entries, and the hash of the file it produced; with
+the toolchain that produced them. A build or check on a fresh clone (no build
+cache) reuses each module whose inputs and output still match, and renders
+only the others."""
+
+INPUTS_FORMAT = 1
+
+
+def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
+    """The :data:`INPUTS` file for ``outcomes`` (stable JSON)."""
+    import json
+
+    from loomgen.cache import portable_toolchain_digest
+
+    modules = {}
+    for outcome in outcomes:
+        record = outcome.record()
+        modules[outcome.module] = {
+            "deps": record["deps"],
+            "diagnostics": record["diagnostics"],
+            "entries": record["entries"],
+            "path": record["path"],
+            "output": None if outcome.output is None else sha256(outcome.output),
+        }
+    document = {
+        "format": INPUTS_FORMAT,
+        "package": package,
+        "toolchain": portable_toolchain_digest(),
+        "modules": modules,
+    }
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def read_inputs(output: Path, package: str) -> dict[str, Record]:
+    """The module records of an existing package's :data:`INPUTS` file, when it was
+    written by this toolchain for this package; ``{}`` otherwise (or unreadable)."""
+    import json
+
+    from loomgen.cache import portable_toolchain_digest
+
+    try:
+        document = json.loads((output / INPUTS).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    if not (
+        isinstance(document, dict)
+        and document.get("format") == INPUTS_FORMAT
+        and document.get("package") == package
+        and document.get("toolchain") == portable_toolchain_digest()
+        and isinstance(document.get("modules"), dict)
+    ):
+        return {}
+    return {k: v for k, v in document["modules"].items() if isinstance(v, dict)}
+
+
+def _committed_outcome(
+    module: str, record: Record | None, digests: Mapping[str, str], output: Path | None
+) -> ModuleOutcome | None:
+    """``module``'s outcome from a committed record whose inputs are unchanged and
+    whose output file is still exactly what it produced; else ``None``."""
+    if record is None or output is None:
+        return None
+    deps = record.get("deps")
+    if not (
+        isinstance(deps, dict)
+        and deps.get(module) == digests.get(module)
+        and all(digests.get(name) == digest for name, digest in deps.items())
+    ):
+        return None
+    path, digest = record.get("path"), record.get("output")
+    text = None
+    if path is not None:
+        if not isinstance(path, str) or not isinstance(digest, str):
+            return None
+        try:
+            text = (output / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if sha256(text) != digest:
+            return None  # edited by hand, or from another build
+    try:
+        return ModuleOutcome.from_record({**record, "module": module, "output": text})
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _reusable_pieces(stale: Record, cache: BuildCache) -> bool:
@@ -523,7 +626,9 @@ def build_package(
     from loomgen.emit import write_package
 
     sources, problems = discover(paths, root=root, exclude=[output])
-    result = generate(sources, output.name, cache=open_cache(cache_dir, root, output.name))
+    result = generate(
+        sources, output.name, cache=open_cache(cache_dir, root, output.name), committed=output
+    )
     diagnostics = sorted(problems + result.diagnostics)
     if errors_in(diagnostics, strict=strict):
         return BuildResult({}, diagnostics, result.modules)

@@ -74,6 +74,8 @@ CACHE_FORMAT = 1
 """Version of the record layout below; part of the toolchain digest."""
 
 _TOOL_PACKAGES = ("black", "libcst", "jinja2")
+RUNTIME_FILES = ("fingerprint.py", "messages.py", "steps.py")
+DSL_FILES = ("declaration.py", "rule.py", "field_ref.py", "compute.py")
 
 Record = dict[str, Any]
 
@@ -87,8 +89,8 @@ def module_digest(module: str, display: str, text: str) -> str:
     return sha256(f"{module}\0{display}\0{text}")
 
 
-@lru_cache(maxsize=1)
-def toolchain_digest() -> str:
+@lru_cache(maxsize=2)
+def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     """Digest of everything besides the sources that shapes generated output.
 
     Computed without importing black, libcst, jinja2 or the loom runtime (a
@@ -104,8 +106,11 @@ def toolchain_digest() -> str:
         code_files += sorted(templates.glob("*.jinja"))
     loom_init = _module_file("loom")
     if loom_init is not None:
-        # Holds GENERATED_FORMAT and the plan shape every fingerprint hashes.
-        code_files.append(Path(loom_init).parent / "core" / "engine" / "fingerprint.py")
+        # What generated code and diagnostics are made of on the runtime's side:
+        # GENERATED_FORMAT and the plan shape, error wording, DSL structure.
+        core = Path(loom_init).parent / "core"
+        code_files += [core / "engine" / name for name in RUNTIME_FILES]
+        code_files += [core / "use_case" / name for name in DSL_FILES]
     digest = hashlib.sha256()
     for path in code_files:
         digest.update(path.name.encode())
@@ -116,9 +121,17 @@ def toolchain_digest() -> str:
             digest.update(b"<missing>")
         digest.update(b"\0")
     parts.append(f"code={digest.hexdigest()}")
-    for package in _TOOL_PACKAGES:
+    for package in tools:
         parts.append(f"{package}={tool_version(package)}")
     return sha256("\n".join(parts))
+
+
+def portable_toolchain_digest() -> str:
+    """The toolchain digest recorded in a generated package: what makes its bytes
+    (loomgen's code and templates, the runtime files it follows, black's
+    version), not what merely parses sources (libcst, jinja2), so the same
+    commit checked on another machine finds it fresh."""
+    return toolchain_digest(("black",))
 
 
 def tool_version(package: str) -> str:

@@ -244,7 +244,7 @@ def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]
     )
     token = _build.active_cache.set(cache)
     try:
-        result = _build.generate(sources, package=config.output.name)
+        result = _build.generate(sources, package=config.output.name, committed=config.output)
     finally:
         _build.active_cache.reset(token)
     _judge([*found, *result.diagnostics], config)
