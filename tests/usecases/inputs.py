@@ -8,7 +8,6 @@ from loom.core.use_case import Input, UseCase
 from tests.usecases.domain import (
     OBSERVED,
     FrozenRename,
-    PlainPayload,
     RenameUser,
     SetPrice,
     StrictRename,
@@ -52,9 +51,4 @@ class UpdatePrice(UseCase[Any, SetPrice]):
     computes = [observe_price_fields]
 
     async def execute(self, cmd: SetPrice = Input()) -> SetPrice:
-        return cmd
-
-
-class RenameFromPlainPayload(UseCase[Any, Any]):
-    async def execute(self, cmd: PlainPayload = Input()) -> Any:
         return cmd

@@ -13,6 +13,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from loom.core.engine import messages
 from loom.core.engine.events import EventKind, RuntimeEvent
 from loom.core.engine.metrics import MetricsAdapter
 from loom.core.engine.plan import (
@@ -64,15 +65,36 @@ class UseCaseCompiler:
         if cached is not None:
             return cached
         if not isinstance(use_case_type, type):
-            raise CompilationError(f"expected a use case class, got {use_case_type!r}")
-        name = use_case_type.__qualname__
-        self._emit(EventKind.COMPILE_START, name)
-        self._logger.info("[BOOT] compiling use case", usecase=name)
-        plan = build_plan(use_case_type, self._logger)
+            raise CompilationError(messages.not_a_class(repr(use_case_type)))
+        plan = self._build_plan(use_case_type)
         use_case_type.__execution_plan__ = plan
         self._cache[use_case_type] = plan
-        self._logger.info(
-            "[BOOT] execution plan ready",
+        return plan
+
+    def _build_plan(self, use_case_type: type[Any]) -> ExecutionPlan:
+        """Build, log and report one plan (no caching).
+
+        Logs loom-kernel's ``[BOOT]`` lines, each with the ``usecase`` field.
+        """
+        name = use_case_type.__qualname__
+        logger = self._logger
+        logger.info(f"[BOOT] Compiling UseCase: {name}", usecase=name)
+        self._emit(EventKind.COMPILE_START, name)
+        plan = build_plan(use_case_type, logger)
+        _log_detected(logger, name, plan)
+        logger.info(
+            f"[BOOT]  - Validated {len(plan.compute_steps)} compute steps",
+            usecase=name,
+        )
+        logger.info(f"[BOOT]  - Validated {len(plan.rule_steps)} rules", usecase=name)
+        total = (
+            len(plan.load_steps)
+            + len(plan.exists_steps)
+            + len(plan.compute_steps)
+            + len(plan.rule_steps)
+        )
+        logger.info(
+            f"[BOOT]  - ExecutionPlan built ({total} steps)",
             usecase=name,
             params=len(plan.param_bindings),
             loads=len(plan.load_steps),
@@ -97,14 +119,14 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
     name = use_case_type.__qualname__
     execute = getattr(use_case_type, "execute", None)
     if execute is None or not callable(execute):
-        raise CompilationError(f"{name} has no execute() method")
+        raise CompilationError(messages.no_execute(name))
     if getattr(execute, "__isabstractmethod__", False):
-        raise CompilationError(f"{name} must implement execute() before it can be compiled")
+        raise CompilationError(messages.abstract_execute(name))
 
     try:
         signature = inspect.signature(execute)
     except (TypeError, ValueError) as error:
-        raise CompilationError(f"{name}.execute: cannot read its signature ({error})") from None
+        raise CompilationError(messages.unreadable_signature(name, str(error))) from None
     hints = _type_hints(execute)
 
     params: list[ParamBinding] = []
@@ -114,17 +136,20 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
     for index, (param_name, parameter) in enumerate(signature.parameters.items()):
         if parameter.kind in _SKIPPED_KINDS or (index == 0 and param_name == "self"):
             continue
-        where = f"{name}.execute: parameter '{param_name}'"
         if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
-            raise CompilationError(f"{where} is positional-only; the executor passes by name")
+            raise CompilationError(messages.positional_only(name, param_name))
         annotation = hints.get(param_name, parameter.annotation)
         if annotation is inspect.Parameter.empty:
             annotation = Any
         marker = parameter.default
         if isinstance(marker, InputMarker):
             if input_binding is not None:
+                raise CompilationError(messages.second_input(name, input_binding.name, param_name))
+            if not callable(getattr(annotation, "from_payload", None)):
                 raise CompilationError(
-                    f"{where}: only one Input() is allowed, '{input_binding.name}' already is one"
+                    messages.input_without_from_payload(
+                        name, param_name, _annotation_name(annotation)
+                    )
                 )
             input_binding = InputBinding(param_name, annotation)
         elif isinstance(marker, (LoadByIdMarker, LoadMarker)):
@@ -162,10 +187,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
     computes = _steps(name, "computes", getattr(use_case_type, "computes", ()), ComputeStep)
     rules = _steps(name, "rules", getattr(use_case_type, "rules", ()), RuleStep)
     if input_binding is None and (computes or rules) and logger is not None:
-        logger.warning(
-            "[BOOT] computes and rules run only with an Input() parameter; they are ignored",
-            usecase=name,
-        )
+        logger.warning(messages.steps_without_input(name), usecase=name)
 
     return ExecutionPlan(
         use_case_type=use_case_type,
@@ -177,6 +199,33 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         rule_steps=rules,
         read_only=bool(getattr(use_case_type, "read_only", False)),
     )
+
+
+def _log_detected(logger: LoggerPort, name: str, plan: ExecutionPlan) -> None:
+    """loom-kernel's ``[BOOT]  - Detected ...`` line for each marker of ``plan``."""
+    if plan.input_binding is not None:
+        command = _annotation_name(plan.input_binding.command_type)
+        logger.info(
+            f"[BOOT]  - Detected Input: {command}",
+            usecase=name,
+            parameter=plan.input_binding.name,
+        )
+    steps: list[LoadStep | ExistsStep] = [*plan.load_steps, *plan.exists_steps]
+    for step in steps:
+        marker = _marker_name(step)
+        entity = step.entity_type.__name__
+        if marker == "LoadById":
+            detail = f"{entity} by {step.source_name}"
+        else:
+            detail = f"{entity} {step.against} <- {step.source_kind.value}:{step.source_name}"
+        logger.info(f"[BOOT]  - Detected {marker}: {detail}", usecase=name, parameter=step.name)
+
+
+def _annotation_name(annotation: Any) -> str:
+    if isinstance(annotation, str):
+        return f"{annotation!r} (an annotation that could not be resolved)"
+    name = getattr(annotation, "__qualname__", None)
+    return name if isinstance(name, str) else repr(annotation)
 
 
 def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -208,30 +257,33 @@ def _check_source(
     plain: set[str],
     input_binding: InputBinding | None,
 ) -> None:
-    where = f"{name}.execute: parameter '{step.name}'"
     marker = _marker_name(step)
+    entity = step.entity_type.__name__
     if step.source_kind is SourceKind.PARAM:
         if step.source_name not in plain:
-            argument = (
-                "by"
-                if isinstance(step, LoadStep) and step.lookup_kind is LookupKind.BY_ID
-                else "from_param"
-            )
+            argument = "by" if marker == "LoadById" else "from_param"
             raise CompilationError(
-                f"{where}: {marker}({argument}={step.source_name!r}) names no plain parameter"
-                f" of execute (plain parameters: {', '.join(sorted(plain)) or 'none'})"
+                messages.source_param_not_found(
+                    name, marker, entity, step.name, argument, step.source_name, plain
+                )
             )
         return
     if input_binding is None:
         raise CompilationError(
-            f"{where}: {marker}(from_command={step.source_name!r}) needs an Input() parameter"
+            messages.from_command_without_input(name, marker, entity, step.name, step.source_name)
         )
     fields = getattr(input_binding.command_type, "model_fields", None)
     if isinstance(fields, dict) and step.source_name not in fields:
         if not hasattr(input_binding.command_type, step.source_name):
             raise CompilationError(
-                f"{where}: {marker}(from_command={step.source_name!r}) names no field of"
-                f" {input_binding.command_type.__qualname__}"
+                messages.from_command_unknown_field(
+                    name,
+                    marker,
+                    entity,
+                    step.name,
+                    step.source_name,
+                    _annotation_name(input_binding.command_type),
+                )
             )
 
 
@@ -248,11 +300,11 @@ def _steps(
     step_type: type[ComputeStep] | type[RuleStep],
 ) -> tuple[Any, ...]:
     if not isinstance(functions, Sequence) or isinstance(functions, str):
-        raise CompilationError(f"{name}.{attribute} must be a list or tuple of functions")
+        raise CompilationError(messages.steps_not_a_sequence(name, attribute))
     steps = []
     for index, fn in enumerate(functions):
         if not callable(fn):
-            raise CompilationError(f"{name}.{attribute}[{index}] is not callable: {fn!r}")
+            raise CompilationError(messages.step_not_callable(name, attribute, index, repr(fn)))
         steps.append(step_type(fn, accepts_context=_accepts_context(name, attribute, index, fn)))
     return tuple(steps)
 
@@ -286,8 +338,7 @@ def _accepts_context(name: str, attribute: str, index: int, fn: Any) -> bool:
         signature.bind(None, None)
     except TypeError:
         raise CompilationError(
-            f"{name}.{attribute}[{index}] ({step_label(fn)}) must accept"
-            " (command, fields_set) or (command, fields_set, context)"
+            messages.step_bad_signature(name, attribute, index, step_label(fn))
         ) from None
     return False
 

@@ -139,9 +139,16 @@ def find_repository(
     if repository is None and runtime.repo_resolver is not None:
         repository = runtime.repo_resolver(entity_type)
     if repository is None:
+        entity = entity_type.__name__
+        if dependencies is None and runtime.repo_resolver is None:
+            # loom-kernel's wording first, for log searches and tests written against it.
+            raise RuntimeError(
+                f"No dependencies provided for {entity}: {use_case_name} needs its repository;"
+                " pass it in dependencies= or configure the executor's repo_resolver"
+            )
         raise RuntimeError(
-            f"{use_case_name}: no repository for {entity_type.__name__}: pass it in"
-            " dependencies= or configure the executor's repo_resolver"
+            f"No repository registered for entity type '{entity}': {use_case_name} found"
+            " none in dependencies= or from the executor's repo_resolver"
         )
     return repository
 
