@@ -432,8 +432,10 @@ async def test_executing_an_invalid_use_case_raises_compilation_error(
 ) -> None:
     executor = make_executor()
 
-    with pytest.raises(CompilationError):
+    with pytest.raises(CompilationError) as caught:
         await executor.execute(cases.LoadFromCommandWithoutInput(), params={"team_id": 1})
+
+    assert caught.value.__context__ is None  # not "during handling of" a cache miss
 
 
 def test_compilation_error_is_an_exception() -> None:

@@ -273,6 +273,10 @@ class RuntimeExecutor:
         try:
             prepared = self._prepared[type(compilable)]
         except KeyError:
+            prepared = None
+        if prepared is None:
+            # Outside the except block, so a compile error is not reported as
+            # raised "during handling of" the KeyError.
             prepared = self.prepare(type(compilable))
         if type(params) is not dict:
             params = _NO_PARAMS if params is None else check_params(prepared.name, params)
