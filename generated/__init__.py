@@ -4,66 +4,69 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.jobs:StockAlert": (
         ".examples.shop.jobs",
         "run_stock_alert",
-        "aebdbc33415ab0ae19d0ef2add45bb10",
+        "04801ebc34985a927427a86cc15d29df",
     ),
     "examples.shop.usecases:AddProduct": (
         ".examples.shop.usecases",
         "run_add_product",
-        "da37ccfc6ab5c1211324065bd43b25df",
+        "47725493c1db02fd2ec4281e05d7698d",
     ),
     "examples.shop.usecases:BlockUser": (
         ".examples.shop.usecases",
         "run_block_user",
-        "d92830b3ea5460fd532cffe72b1a9ba2",
+        "74c760be455f31321b67eb2bd127603f",
     ),
     "examples.shop.usecases:CancelOrder": (
         ".examples.shop.usecases",
         "run_cancel_order",
-        "67b1280a3b2881904a3d8ef91302cacf",
+        "d6c2caaada1a98de4b5b9056431f4325",
     ),
     "examples.shop.usecases:FindUserByEmail": (
         ".examples.shop.usecases",
         "run_find_user_by_email",
-        "fe8827f7c23bf4488f89e925d38f3088",
+        "e0a3abacaba9d50a1cf1af50c3867e7b",
     ),
     "examples.shop.usecases:GetUser": (
         ".examples.shop.usecases",
         "run_get_user",
-        "562f25874baedd9da50b6e80d1721ba5",
+        "75c42b68ed17fbeada31c7e0ef18dcd3",
     ),
     "examples.shop.usecases:OrderHistory": (
         ".examples.shop.usecases",
         "run_order_history",
-        "713cdd4cdd29b00107dd0302e5bfbd34",
+        "7e8efdf18e2f5986159a5f11f531764e",
     ),
     "examples.shop.usecases:PlaceOrder": (
         ".examples.shop.usecases",
         "run_place_order",
-        "4dff172c9ce0edecb39cc66e57f01f92",
+        "f1aaa1573967746ab21fa9a6e0cce271",
     ),
     "examples.shop.usecases:RegisterUser": (
         ".examples.shop.usecases",
         "run_register_user",
-        "463338df9f5412d8bc0bffd575f976e5",
+        "eda816f62fb7ec95e448dc8cb77b1f42",
     ),
     "examples.shop.usecases:ReserveStock": (
         ".examples.shop.usecases",
         "run_reserve_stock",
-        "eba8723131e9e921ca78085d9d57d3fe",
+        "9d2aebabd09b1c93e69e410d6b507f77",
     ),
     "examples.shop.usecases:RestockProducts": (
         ".examples.shop.usecases",
         "run_restock_products",
-        "59ce224865ef554f1eb0227c91621b65",
+        "ef2b0647cf1160a99df9fa88d02d38f1",
     ),
 }
+
+INTERPRETED: dict[str, str] = {}

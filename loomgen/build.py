@@ -42,7 +42,7 @@ from loomgen.discover import SourceFile, discover
 
 if TYPE_CHECKING:
     from loomgen.ir import ModuleIR, UseCaseIR
-    from loomgen.parse import ModuleScan
+    from loomgen.scan import ModuleScan
 
 PARALLEL_THRESHOLD = 16
 """Fewer modules than this to build are built in-process (a pool costs more)."""
@@ -76,7 +76,7 @@ class BuildResult:
 
 def read_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleScan], list[Diagnostic]]:
     """Parse every source file; unreadable or invalid files become diagnostics."""
-    from loomgen.parse import scan_module
+    from loomgen.scan import scan_module
 
     scans: list[ModuleScan] = []
     problems: list[Diagnostic] = []
@@ -124,7 +124,7 @@ class SourceIndex:
             entry = self.texts.get(module)
             if entry is None:
                 return None
-            from loomgen.parse import scan_module
+            from loomgen.scan import scan_module
 
             found = scan_module(entry[0], entry[1])
             self._scans[module] = found
@@ -250,6 +250,9 @@ def render_one(found: ModuleIR, pieces: Mapping[str, str]) -> Rendered:
         render_module,
     )
 
+    if not found.use_cases:
+        # Every use case is left to the interpreter: registry entries, no file.
+        return None, None, registry_entries(found), {}, None, None
     used: dict[str, str] = {}
 
     def formatter(raw: Sequence[tuple[str, str]]) -> list[str]:
@@ -527,6 +530,21 @@ def build_package(
     return BuildResult(result.files, diagnostics, result.modules)
 
 
+def coverage_summary(files: Mapping[str, str]) -> str:
+    """``N use cases compiled, M left to the interpreter``, read from the registry."""
+    import ast
+
+    counts = {"EXECUTORS": 0, "INTERPRETED": 0}
+    registry = files.get("__init__.py", "")
+    for node in ast.parse(registry).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.target.id in counts and isinstance(node.value, ast.Dict):
+                counts[node.target.id] = len(node.value.keys)
+    compiled, interpreted = counts["EXECUTORS"], counts["INTERPRETED"]
+    noun = "use case" if compiled == 1 else "use cases"
+    return f"{compiled} {noun} compiled, {interpreted} left to the interpreter"
+
+
 # -- explain ---------------------------------------------------------------------------
 
 
@@ -556,6 +574,11 @@ def explain(sources: Sequence[SourceFile], package: str, target: str) -> str:
 
     modules, diagnostics = analyse_sources(sources)
     found = find_use_case(modules, target)
+    module_name, _, qualname = target.partition(":")
+    for candidate in modules:
+        for skipped in candidate.interpreted:
+            if candidate.module == module_name and skipped.qualname == qualname:
+                return f"{target}: left to the interpreter: {skipped.reason}"
     if found is None:
         related = [str(d) for d in diagnostics if target.partition(":")[2] in d.message]
         hint = ("\n" + "\n".join(related)) if related else ""

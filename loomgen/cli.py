@@ -82,6 +82,8 @@ def _build_command(args: argparse.Namespace) -> int:
     files = _generate(config, args)
     changes = write_package(config.output, files)
     _report_changes(config, changes, args, verb="build")
+    if not args.quiet:
+        _out(f"loomgen: {_build.coverage_summary(files)}")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import total_ordering
 from typing import Any
 
-from loom.core.engine.fingerprint import GENERATED_FORMAT, Shape, shape_fingerprint
+from loom.core.engine.fingerprint import Shape, build_shape, shape_fingerprint, specialized
 
 
 @total_ordering
@@ -186,56 +186,55 @@ class UseCaseIR:
         return f"{self.module}:{self.qualname}"
 
     def shape(self) -> Shape:
-        """The same canonical shape :func:`loom...fingerprint.plan_shape` computes."""
-        shape: dict[str, Any] = {
-            "format": GENERATED_FORMAT,
-            "use_case": self.key,
-            "is_async": self.is_async,
-            "read_only": self.read_only,
-            "params": [{"name": p.name, "converts": p.target is not None} for p in self.params],
-            "input": None if self.input is None else {"name": self.input.name},
-            "loads": [
-                {
-                    "name": step.name,
-                    "source_kind": step.source_kind,
-                    "source_name": step.source_name,
-                    "lookup_kind": step.lookup_kind,
-                    "against": step.against,
-                    "profile": step.profile,
-                    "on_missing": step.on_missing,
-                }
-                for step in self.loads
+        """The canonical shape, built by the runtime's own :func:`build_shape`."""
+        return build_shape(
+            use_case=self.key,
+            is_async=self.is_async,
+            read_only=self.read_only,
+            params=[(p.name, p.target is not None) for p in self.params],
+            input_name=None if self.input is None else self.input.name,
+            loads=[
+                (
+                    s.name,
+                    s.source_kind,
+                    s.source_name,
+                    s.lookup_kind,
+                    s.against,
+                    s.profile,
+                    s.on_missing,
+                )
+                for s in self.loads
             ],
-            "exists": [
-                {
-                    "name": step.name,
-                    "source_kind": step.source_kind,
-                    "source_name": step.source_name,
-                    "against": step.against,
-                    "on_missing": step.on_missing,
-                }
-                for step in self.exists
+            exists=[
+                (s.name, s.source_kind, s.source_name, s.against, s.on_missing) for s in self.exists
             ],
-            "computes": [{"context": step.accepts_context} for step in self.computes],
-            "rules": [{"context": step.accepts_context} for step in self.rules],
-        }
-        return shape
+            computes=[step.accepts_context for step in self.computes],
+            rules=[step.accepts_context for step in self.rules],
+        )
 
     @property
     def fingerprint(self) -> str:
         return shape_fingerprint(self.shape())
 
     def specialized_on(self) -> tuple[Ref, ...]:
-        """Refs in the order of :func:`loom...fingerprint.specialized_objects`."""
-        refs: list[Ref] = [self.use_case]
-        refs.extend(p.target for p in self.params if p.target is not None)
-        if self.input is not None:
-            refs.append(self.input.command)
-        refs.extend(step.entity for step in self.loads)
-        refs.extend(step.entity for step in self.exists)
-        refs.extend(step.function for step in self.computes)
-        refs.extend(step.function for step in self.rules)
-        return tuple(refs)
+        """Refs in the order of :func:`loom.core.engine.fingerprint.specialized`."""
+        return specialized(
+            self.use_case,
+            [p.target for p in self.params if p.target is not None],
+            None if self.input is None else self.input.command,
+            [step.entity for step in self.loads],
+            [step.entity for step in self.exists],
+            [step.function for step in self.computes],
+            [step.function for step in self.rules],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InterpretedIR:
+    """A use case loomgen leaves to the interpreter, and why."""
+
+    qualname: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +244,4 @@ class ModuleIR:
     module: str
     path: str
     use_cases: tuple[UseCaseIR, ...]
+    interpreted: tuple[InterpretedIR, ...] = ()

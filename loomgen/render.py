@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
+from loom.core.use_case.markers import OnMissing
 from loomgen import __version__
 from loomgen.ir import ExistsIR, FunctionIR, Import, LoadIR, ModuleIR, Ref, UseCaseIR
 
@@ -68,9 +69,11 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.engine.steps", "convert_parameter"),
     ("loom.core.engine.steps", "find_repository"),
     ("loom.core.engine.steps", "missing_parameter"),
-    ("loom.core.engine.steps", "not_found"),
+    ("loom.core.engine.steps", "on_missing_check"),
+    ("loom.core.engine.steps", "on_missing_entity"),
     ("loom.core.errors", "RuleViolation"),
     ("loom.core.errors", "RuleViolations"),
+    ("loom.core.use_case.markers", "OnMissing"),
     ("typing", "Any"),
 )
 MODULE_NAMES = frozenset({name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON"})
@@ -82,7 +85,6 @@ LOCAL_NAMES = frozenset(
         "dependencies",
         "load_overrides",
         "runtime",
-        "debug",
         "fields_set",
         "from_payload",
         "repository",
@@ -91,6 +93,11 @@ LOCAL_NAMES = frozenset(
         "violation",
     }
 )
+"""The generated function's own parameters and locals (see ``templates/``).
+
+No module-level name of a generated module is ever one of these, so a
+compute, rule, entity, command or module called ``params`` is never hidden
+inside the function."""
 BUILTINS_USED = frozenset({"isinstance", "KeyError", "bool", "getattr", "type", "dict"})
 
 
@@ -135,6 +142,12 @@ def function_name(qualname: str) -> str:
     return "run_" + "__".join(parts)
 
 
+def _binding_name(expression: str) -> str:
+    """A readable identifier for a dotted or indexed expression:
+    ``checks.quota_ok`` -> ``checks_quota_ok``, ``A.computes[0]`` -> ``A_computes_0``."""
+    return re.sub(r"\W+", "_", expression).strip("_") or "bound"
+
+
 def _plain_attribute(name: str) -> bool:
     """Whether ``obj.<name>`` reads the attribute called exactly ``name``.
 
@@ -172,42 +185,66 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
                 needed.update(("RuleViolation", "RuleViolations"))
         if uc.loads or uc.exists:
             needed.add("find_repository")
-        policies = [s.on_missing for s in uc.loads] + [s.on_missing for s in uc.exists]
-        if "raise" in policies:
-            needed.add("not_found")
+        if uc.loads:
+            needed.add("on_missing_entity")
+        if uc.exists:
+            needed.add("on_missing_check")
+        if uc.loads or uc.exists:
+            needed.add("OnMissing")
     return [(module, name) for module, name in RUNTIME_IMPORTS if name in needed]
 
 
 class ModuleNames:
-    """Chooses the module-level name of every object the generated module imports."""
+    """Chooses the module-level name of every object the generated module binds.
+
+    A plain name is imported (``from app.rules import quota_ok``). Anything
+    reached through an attribute or an index (``checks.quota_ok``,
+    ``Invite.Entity``, ``PlaceOrder.computes[0]``) is read once, when the
+    generated module is imported, into a module-level name of its own
+    (``checks_quota_ok = checks.quota_ok``): the executor then calls the
+    object the runtime verified, as the interpreter calls the object its plan
+    captured, even if the attribute is patched later.
+    """
 
     def __init__(
         self, refs: Iterable[Ref], runtime: Sequence[tuple[str, str]] = RUNTIME_IMPORTS
     ) -> None:
         self.runtime = tuple(runtime)
         self.bound: dict[Import, str] = {}
+        self.assigned: dict[str, str] = {}  # expression -> module-level name
         refs = list(refs)
         # Builtins the generated code calls, and those it converts to, must
         # never be shadowed by an imported name.
         self.builtins = BUILTINS_USED | {ref.root for ref in refs if ref.origin is None}
-        taken = set(MODULE_NAMES) | self.builtins
-        origins = sorted({ref.origin for ref in refs if ref.origin is not None})
-        for origin in origins:
-            preferred = origin.name or origin.module.rpartition(".")[2]
-            name = preferred
-            counter = 2
+        taken = set(MODULE_NAMES) | LOCAL_NAMES | self.builtins
+
+        def free(preferred: str) -> str:
+            name, counter = preferred, 2
             while name in taken or keyword.iskeyword(name):
                 name = f"{preferred}_{counter}"
                 counter += 1
             taken.add(name)
-            self.bound[origin] = name
+            return name
+
+        for origin in sorted({ref.origin for ref in refs if ref.origin is not None}):
+            self.bound[origin] = free(origin.name or origin.module.rpartition(".")[2])
+        for expression in sorted({self._spelled(ref) for ref in refs if ref.attributes}):
+            self.assigned[expression] = free(_binding_name(expression))
         self.taken = frozenset(taken)
 
-    def expression(self, ref: Ref) -> str:
-        """How the generated module spells the object ``ref`` denotes."""
+    def _spelled(self, ref: Ref) -> str:
         if ref.origin is None:
             return ref.expression
         return ".".join((self.bound[ref.origin], *ref.attributes))
+
+    def expression(self, ref: Ref) -> str:
+        """How the generated module's functions spell the object ``ref`` denotes."""
+        spelled = self._spelled(ref)
+        return self.assigned.get(spelled, spelled)
+
+    def binding_lines(self) -> list[str]:
+        """``name = expression`` for every object read through an attribute or index."""
+        return [f"{name} = {expression}" for expression, name in sorted(self.assigned.items())]
 
     def import_lines(self) -> list[str]:
         """Every import the module needs, grouped and sorted (isort's style)."""
@@ -292,7 +329,7 @@ class LoadView:
     value_source: str
     against: str
     profile: str
-    policy: str
+    on_missing: str
 
 
 @dataclass(frozen=True)
@@ -304,7 +341,7 @@ class ExistsView:
     value: str
     value_source: str
     against: str
-    raises: bool
+    on_missing: str
 
 
 @dataclass(frozen=True)
@@ -335,6 +372,11 @@ class UseCaseView:
     call_arguments: str
     specialized_on: str
     fingerprint: str
+
+
+def _on_missing(policy: str) -> str:
+    """``"return_none"`` -> ``OnMissing.RETURN_NONE``."""
+    return f"OnMissing.{OnMissing(policy).name}"
 
 
 def _tuple(items: Iterable[str]) -> str:
@@ -395,7 +437,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
                 source,
                 literal(step.against),
                 literal(step.profile),
-                step.on_missing,
+                _on_missing(step.on_missing),
             )
         )
         bound.append((step.name, local))
@@ -412,7 +454,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
                 value,
                 source,
                 literal(check.against),
-                check.on_missing == "raise",
+                _on_missing(check.on_missing),
             )
         )
         bound.append((check.name, local))
@@ -512,7 +554,10 @@ def module_pieces(module: ModuleIR) -> list[tuple[str, str]]:
             module.path,
             str(
                 macros.header(  # type: ignore[attr-defined]
-                    sanitize_comment(module.path), module.module, names.import_lines()
+                    sanitize_comment(module.path),
+                    module.module,
+                    names.import_lines(),
+                    names.binding_lines(),
                 )
             ),
         )
@@ -562,12 +607,20 @@ RegistryEntry = tuple[str, str, str, str]
 
 
 def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
-    """The registry entries of one module's use cases."""
+    """The registry entries of one module's use cases.
+
+    A use case left to the interpreter is listed as ``(key, "", "", reason)``.
+    """
     chosen = function_names(module)
-    return [
+    entries = [
         (uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint)
         for uc in module.use_cases
     ]
+    entries.extend(
+        (f"{module.module}:{skipped.qualname}", "", "", skipped.reason)
+        for skipped in module.interpreted
+    )
+    return entries
 
 
 def _plain_string(value: str) -> str | None:
@@ -587,6 +640,7 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
     """
     ordered = sorted(entries)
     rows = []
+    interpreted = []
     needs_black = False
     for entry in ordered:
         quoted = [_plain_string(value) for value in entry]
@@ -594,6 +648,9 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
             needs_black = True
             quoted = [literal(value) for value in entry]
         key, module, function, fingerprint = quoted
+        if not entry[1]:
+            interpreted.append({"key": key, "reason": fingerprint})
+            continue
         rows.append(
             {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
         )
@@ -604,6 +661,7 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
             version=_plain_string(__version__) or literal(__version__),
             format=GENERATED_FORMAT,
             entries=rows,
+            interpreted=interpreted,
         )
     )
     limit = LINE_LENGTH
@@ -636,7 +694,8 @@ def render_package(modules: Sequence[ModuleIR]) -> dict[str, str]:
     """Every file of the generated package: relative posix path -> text."""
     files: dict[str, str] = {"__init__.py": render_registry(modules)}
     for module in sorted(modules, key=lambda m: m.module):
-        files[output_path(module)] = render_module(module)
+        if module.use_cases:
+            files[output_path(module)] = render_module(module)
     files.update(package_inits(files))
     return dict(sorted(files.items()))
 

@@ -49,18 +49,35 @@ def execution_mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def make_executor(
     execution_mode: str, request: pytest.FixtureRequest
-) -> Callable[..., RuntimeExecutor]:
+) -> Iterator[Callable[..., RuntimeExecutor]]:
     """``make_executor(**kwargs)`` -> a RuntimeExecutor in the current mode."""
     package = None
     if execution_mode == "generated":
         package = request.getfixturevalue("generated_package")
 
+    made: list[RuntimeExecutor] = []
+
     def factory(*, compiler: UseCaseCompiler | None = None, **kwargs: Any) -> RuntimeExecutor:
-        return RuntimeExecutor(
+        executor = RuntimeExecutor(
             compiler if compiler is not None else UseCaseCompiler(),
             execution_mode=execution_mode,
             generated_package=package,
             **kwargs,
         )
+        made.append(executor)
+        return executor
 
-    return factory
+    yield factory
+    if execution_mode == "generated":
+        # The suite proves its own generated mode: every class a generated-mode
+        # executor prepared ran generated code (a mode-selection bug would
+        # otherwise let these tests silently run the interpreter). Executors
+        # with debug_execution step through the reference interpreter.
+        for executor in made:
+            for use_case_type, prepared in executor.prepared_classes().items():
+                if prepared.reason == "debug_execution":
+                    continue
+                assert prepared.generated, (
+                    f"{use_case_type.__qualname__} ran interpreted in generated mode:"
+                    f" {prepared.reason}"
+                )

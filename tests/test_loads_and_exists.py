@@ -333,14 +333,19 @@ async def test_exists_with_raise_policy(
     assert (caught.value.entity, caught.value.id) == ("User", "nobody@x")
 
 
-async def test_exists_with_return_none_policy_still_yields_false(
+async def test_exists_with_return_none_policy_yields_none_on_a_miss(
     executor: RuntimeExecutor, users: InMemoryRepository[User]
 ) -> None:
-    result = await executor.execute(
+    """``OnMissing.RETURN_NONE`` means what it says for an exists check too."""
+    missed = await executor.execute(
         EmailTakenOrNone(), params={"email": "nobody@x"}, dependencies={User: users}
     )
+    users.entities.append(User(99, "somebody@x"))
+    found = await executor.execute(
+        EmailTakenOrNone(), params={"email": "somebody@x"}, dependencies={User: users}
+    )
 
-    assert result is False
+    assert missed is None and found is True
 
 
 class TruthyRepository:

@@ -409,8 +409,11 @@ async def test_reads_outside_a_unit_of_work_see_only_committed_rows(shop: Shop) 
     registering = asyncio.create_task(
         shop.run(RegisterUser, payload={"emailAddress": "new@example.com"})
     )
-    while shop.factory.count("commit") == 0:  # the insert is done, the commit waits
-        await asyncio.sleep(0.001)
+    async def commit_reached() -> None:
+        while shop.factory.count("commit") == 0:  # the insert is done, the commit waits
+            await asyncio.sleep(0.001)
+
+    await asyncio.wait_for(commit_reached(), timeout=30)
 
     assert await shop.run(FindUserByEmail, {"email": "new@example.com"}) is None
     gate.set()

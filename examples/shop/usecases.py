@@ -12,7 +12,7 @@ Coverage at a glance:
 ============================  ==============================================
 ``RegisterUser``              ``Input``, ``Exists(from_command)`` RETURN_FALSE,
                               computes without context, rule with context
-``AddProduct``                ``Exists(from_command)`` RETURN_NONE, three rules
+``AddProduct``                ``Exists(from_command)`` RETURN_NONE (None when absent), three rules
 ``GetUser``                   read-only, ``LoadById`` RAISE
 ``FindUserByEmail``           read-only, ``Load(from_param)`` RETURN_NONE
 ``BlockUser``                 ``Load(from_param)`` RETURN_FALSE
@@ -223,7 +223,7 @@ class AddProduct(UseCase[Product, Product]):
     async def execute(
         self,
         cmd: AddProductCmd = Input(),
-        sku_taken: bool = Exists(
+        sku_taken: bool | None = Exists(
             Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE
         ),
     ) -> Product:

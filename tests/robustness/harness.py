@@ -29,7 +29,6 @@ import asyncio
 import importlib
 import itertools
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -43,7 +42,7 @@ from typing import Any
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
 from loom.core.errors import NotFound, RuleViolation, RuleViolations
 from loomgen.build import build_package
-from tests.support import RecordingLogger, RecordingMetrics
+from tests.support import RecordingLogger, RecordingMetrics, without_duration
 
 # -- what the source modules call ------------------------------------------------
 
@@ -324,14 +323,6 @@ def _log_fields(fields: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, repr(value)) for key, value in fields.items() if key != "duration_ms"]
 
 
-_DURATION_IN_TEXT = re.compile(r"^\[DONE\] \d+\.\dms$")
-
-
-def _log_event(event: str) -> str:
-    """A log line's text without the duration that ``[DONE] <ms>ms`` carries."""
-    return "[DONE] <ms>ms" if _DURATION_IN_TEXT.match(event) else event
-
-
 async def run_request(rig: Rig, module: Any, request: Request) -> Outcome:
     """Run one request through ``rig`` and record everything observable."""
     rig.reset()
@@ -393,7 +384,8 @@ async def run_request(rig: Rig, module: Any, request: Request) -> Outcome:
         for event in rig.metrics.events
     ]
     outcome.logs = [
-        (line.level, _log_event(line.event), _log_fields(line.fields)) for line in rig.logger.lines
+        (line.level, without_duration(line.event), _log_fields(line.fields))
+        for line in rig.logger.lines
     ]
     outcome.repository_calls = journal
     outcome.unit_of_work = list(rig.uow.journal)

@@ -528,7 +528,9 @@ def broken_entry(project: TmpProject) -> None:
     text = path.read_text()
     start = text.index("EXECUTORS:")
     path.write_text(
-        text[:start] + f"EXECUTORS = {{'{project.package}.ucs:Invite': ('.x', 'run_x')}}\n"
+        text[:start]
+        + f"EXECUTORS = {{'{project.package}.ucs:Invite': ('.x', 'run_x')}}\n"
+        + "INTERPRETED = {}\n"
     )
 
 
@@ -649,15 +651,31 @@ async def test_environment_chooses_mode_and_package(
         module.Invite
     )
 
-    # auto with a package that does not exist: interpreted, quietly (nothing is stale).
+    # auto with a package asked for that does not exist: interpreted, and said
+    # once per executor (a typo in LOOM_GENERATED must not go unnoticed).
     monkeypatch.setenv("LOOM_EXECUTION_MODE", "auto")
     logger, metrics = RecordingLogger(), RecordingMetrics()
-    quiet = RuntimeExecutor(UseCaseCompiler(), logger=logger, metrics=metrics)
-    assert not quiet.uses_generated(module.Invite)
-    assert logger.at("warning") == [] and metrics.of_kind(EventKind.GENERATED_FALLBACK) == []
+    told = RuntimeExecutor(UseCaseCompiler(), logger=logger, metrics=metrics)
+    assert not told.uses_generated(module.Invite)
+    assert not told.uses_generated(module.Lookup)
+    warnings = logger.at("warning")
+    assert len(warnings) == 1 and "no_such_generated_package_for_loom" in warnings[0].event
+    events = metrics.of_kind(EventKind.GENERATED_FALLBACK)
+    assert [(e.status, "no_such_generated_package_for_loom" in (e.reason or "")) for e in events] == [
+        ("unavailable", True)
+    ]
 
 
-@pytest.mark.parametrize("value", ["Generated", "fast", "auto ", "1"])
+@pytest.mark.parametrize("value", ["GENERATED", " Generated ", "auto ", "Interpreted"])
+def test_modes_ignore_case_and_surrounding_spaces(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("LOOM_EXECUTION_MODE", value)
+    assert RuntimeExecutor(UseCaseCompiler()).mode == value.strip().lower()
+    assert RuntimeExecutor(UseCaseCompiler(), execution_mode=value).mode == value.strip().lower()
+
+
+@pytest.mark.parametrize("value", ["fast", "generate d", "1", "auto-ish"])
 def test_an_invalid_mode_is_a_clear_value_error(
     monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:

@@ -13,9 +13,10 @@ from loom.core.engine.steps import (
     convert_parameter,
     find_repository,
     missing_parameter,
-    not_found,
+    on_missing_entity,
 )
 from loom.core.errors import RuleViolation, RuleViolations
+from loom.core.use_case.markers import OnMissing
 
 from examples.shop.commands import StockAlertCmd
 from examples.shop.domain import Product
@@ -31,7 +32,6 @@ async def run_stock_alert(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``StockAlert``, step by step."""
-    debug = runtime.debug
 
     # product_id: int
     try:
@@ -40,8 +40,6 @@ async def run_stock_alert(
         raise missing_parameter("StockAlert", "product_id") from None
     if not isinstance(product_id, int):
         product_id = convert_parameter("StockAlert", "product_id", int, product_id)
-    if debug:
-        runtime.step("StockAlert", "Bind", "product_id")
 
     # cmd: StockAlertCmd = Input()
     from_payload = getattr(StockAlertCmd, "from_payload", None) if type(payload) is dict else None
@@ -49,21 +47,17 @@ async def run_stock_alert(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("StockAlert", "cmd", StockAlertCmd, payload)
-    if debug:
-        runtime.step("StockAlert", "Input", "cmd")
 
     # product: Product = LoadById(Product, by="product_id")
     if load_overrides is not None and Product in load_overrides:
         product = load_overrides[Product]
     else:
-        repository = dependencies.get(Product) if dependencies is not None else None
+        repository = dependencies.get(Product) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("StockAlert", Product, dependencies, runtime)
         product = await repository.get_by_id(product_id, profile="default")
         if product is None:
-            raise not_found(Product, product_id)
-    if debug:
-        runtime.step("StockAlert", "Load", "product")
+            product = on_missing_entity(Product, product_id, OnMissing.RAISE)
 
     violations: list[RuleViolation] = []
 
@@ -73,15 +67,11 @@ async def run_stock_alert(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("StockAlert", threshold_is_positive, violation)
-    if debug:
-        runtime.step("StockAlert", "Rule", threshold_is_positive)
 
     if violations:
         raise RuleViolations(violations)
 
     # StockAlert.execute (sync)
-    if debug:
-        runtime.step("StockAlert", "Execute", "execute")
     return use_case.execute(product_id=product_id, cmd=cmd, product=product)
 
 
@@ -90,7 +80,7 @@ async def run_stock_alert(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "StockAlert": (
-        "aebdbc33415ab0ae19d0ef2add45bb10",
+        "04801ebc34985a927427a86cc15d29df",
         (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
     ),
 }

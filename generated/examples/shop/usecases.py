@@ -13,9 +13,11 @@ from loom.core.engine.steps import (
     convert_parameter,
     find_repository,
     missing_parameter,
-    not_found,
+    on_missing_check,
+    on_missing_entity,
 )
 from loom.core.errors import RuleViolation, RuleViolations
+from loom.core.use_case.markers import OnMissing
 
 from examples.shop.commands import (
     AddProductCmd,
@@ -67,7 +69,6 @@ async def run_register_user(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``RegisterUser``, step by step."""
-    debug = runtime.debug
 
     # cmd: RegisterUserCmd = Input()
     from_payload = getattr(RegisterUserCmd, "from_payload", None) if type(payload) is dict else None
@@ -75,27 +76,21 @@ async def run_register_user(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("RegisterUser", "cmd", RegisterUserCmd, payload)
-    if debug:
-        runtime.step("RegisterUser", "Input", "cmd")
 
     # email_taken: bool = Exists(User, from_command="email", against="email", on_missing=OnMissing.RETURN_FALSE)
-    repository = dependencies.get(User) if dependencies is not None else None
+    repository = dependencies.get(User) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("RegisterUser", User, dependencies, runtime)
     value = cmd.email
     email_taken = bool(await repository.exists_by("email", value))
-    if debug:
-        runtime.step("RegisterUser", "Exists", "email_taken")
+    if not email_taken:
+        email_taken = on_missing_check(User, value, OnMissing.RETURN_FALSE)
 
     # computes[0]: normalize_email
     cmd = normalize_email(cmd, fields_set)
-    if debug:
-        runtime.step("RegisterUser", "Compute", normalize_email)
 
     # computes[1]: default_display_name
     cmd = default_display_name(cmd, fields_set)
-    if debug:
-        runtime.step("RegisterUser", "Compute", default_display_name)
 
     violations: list[RuleViolation] = []
 
@@ -105,8 +100,6 @@ async def run_register_user(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("RegisterUser", email_is_plausible, violation)
-    if debug:
-        runtime.step("RegisterUser", "Rule", email_is_plausible)
 
     # rules[1]: email_is_free (with context)
     try:
@@ -114,15 +107,11 @@ async def run_register_user(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("RegisterUser", email_is_free, violation)
-    if debug:
-        runtime.step("RegisterUser", "Rule", email_is_free)
 
     if violations:
         raise RuleViolations(violations)
 
     # RegisterUser.execute (async)
-    if debug:
-        runtime.step("RegisterUser", "Execute", "execute")
     return await use_case.execute(cmd=cmd, email_taken=email_taken)
 
 
@@ -135,7 +124,6 @@ async def run_add_product(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``AddProduct``, step by step."""
-    debug = runtime.debug
 
     # cmd: AddProductCmd = Input()
     from_payload = getattr(AddProductCmd, "from_payload", None) if type(payload) is dict else None
@@ -143,22 +131,18 @@ async def run_add_product(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("AddProduct", "cmd", AddProductCmd, payload)
-    if debug:
-        runtime.step("AddProduct", "Input", "cmd")
 
-    # sku_taken: bool = Exists(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
-    repository = dependencies.get(Product) if dependencies is not None else None
+    # sku_taken: bool | None = Exists(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
+    repository = dependencies.get(Product) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("AddProduct", Product, dependencies, runtime)
     value = cmd.sku
-    sku_taken = bool(await repository.exists_by("sku", value))
-    if debug:
-        runtime.step("AddProduct", "Exists", "sku_taken")
+    sku_taken: bool | None = bool(await repository.exists_by("sku", value))
+    if not sku_taken:
+        sku_taken = on_missing_check(Product, value, OnMissing.RETURN_NONE)
 
     # computes[0]: normalize_sku
     cmd = normalize_sku(cmd, fields_set)
-    if debug:
-        runtime.step("AddProduct", "Compute", normalize_sku)
 
     violations: list[RuleViolation] = []
 
@@ -168,8 +152,6 @@ async def run_add_product(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("AddProduct", price_is_positive, violation)
-    if debug:
-        runtime.step("AddProduct", "Rule", price_is_positive)
 
     # rules[1]: stock_is_not_negative
     try:
@@ -177,8 +159,6 @@ async def run_add_product(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("AddProduct", stock_is_not_negative, violation)
-    if debug:
-        runtime.step("AddProduct", "Rule", stock_is_not_negative)
 
     # rules[2]: sku_is_free (with context)
     try:
@@ -186,15 +166,11 @@ async def run_add_product(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("AddProduct", sku_is_free, violation)
-    if debug:
-        runtime.step("AddProduct", "Rule", sku_is_free)
 
     if violations:
         raise RuleViolations(violations)
 
     # AddProduct.execute (async)
-    if debug:
-        runtime.step("AddProduct", "Execute", "execute")
     return await use_case.execute(cmd=cmd, sku_taken=sku_taken)
 
 
@@ -207,7 +183,6 @@ async def run_get_user(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``GetUser``, step by step."""
-    debug = runtime.debug
 
     # user_id: int
     try:
@@ -216,25 +191,19 @@ async def run_get_user(
         raise missing_parameter("GetUser", "user_id") from None
     if not isinstance(user_id, int):
         user_id = convert_parameter("GetUser", "user_id", int, user_id)
-    if debug:
-        runtime.step("GetUser", "Bind", "user_id")
 
     # user: User = LoadById(User, by="user_id")
     if load_overrides is not None and User in load_overrides:
         user = load_overrides[User]
     else:
-        repository = dependencies.get(User) if dependencies is not None else None
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("GetUser", User, dependencies, runtime)
         user = await repository.get_by_id(user_id, profile="default")
         if user is None:
-            raise not_found(User, user_id)
-    if debug:
-        runtime.step("GetUser", "Load", "user")
+            user = on_missing_entity(User, user_id, OnMissing.RAISE)
 
     # GetUser.execute (async)
-    if debug:
-        runtime.step("GetUser", "Execute", "execute")
     return await use_case.execute(user_id=user_id, user=user)
 
 
@@ -247,7 +216,6 @@ async def run_find_user_by_email(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``FindUserByEmail``, step by step."""
-    debug = runtime.debug
 
     # email: str
     try:
@@ -256,23 +224,19 @@ async def run_find_user_by_email(
         raise missing_parameter("FindUserByEmail", "email") from None
     if not isinstance(email, str):
         email = convert_parameter("FindUserByEmail", "email", str, email)
-    if debug:
-        runtime.step("FindUserByEmail", "Bind", "email")
 
     # user: User | None = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_NONE)
     if load_overrides is not None and User in load_overrides:
         user = load_overrides[User]
     else:
-        repository = dependencies.get(User) if dependencies is not None else None
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("FindUserByEmail", User, dependencies, runtime)
         user = await repository.get_by("email", email, profile="default")
-    if debug:
-        runtime.step("FindUserByEmail", "Load", "user")
+        if user is None:
+            user = on_missing_entity(User, email, OnMissing.RETURN_NONE)
 
     # FindUserByEmail.execute (async)
-    if debug:
-        runtime.step("FindUserByEmail", "Execute", "execute")
     return await use_case.execute(email=email, user=user)
 
 
@@ -285,7 +249,6 @@ async def run_block_user(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``BlockUser``, step by step."""
-    debug = runtime.debug
 
     # email: str
     try:
@@ -294,25 +257,19 @@ async def run_block_user(
         raise missing_parameter("BlockUser", "email") from None
     if not isinstance(email, str):
         email = convert_parameter("BlockUser", "email", str, email)
-    if debug:
-        runtime.step("BlockUser", "Bind", "email")
 
     # user: User | Literal[False] = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_FALSE)
     if load_overrides is not None and User in load_overrides:
         user = load_overrides[User]
     else:
-        repository = dependencies.get(User) if dependencies is not None else None
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("BlockUser", User, dependencies, runtime)
         user = await repository.get_by("email", email, profile="default")
         if user is None:
-            user = False
-    if debug:
-        runtime.step("BlockUser", "Load", "user")
+            user = on_missing_entity(User, email, OnMissing.RETURN_FALSE)
 
     # BlockUser.execute (async)
-    if debug:
-        runtime.step("BlockUser", "Execute", "execute")
     return await use_case.execute(email=email, user=user)
 
 
@@ -325,7 +282,6 @@ async def run_order_history(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``OrderHistory``, step by step."""
-    debug = runtime.debug
 
     # user_id: int
     try:
@@ -334,25 +290,19 @@ async def run_order_history(
         raise missing_parameter("OrderHistory", "user_id") from None
     if not isinstance(user_id, int):
         user_id = convert_parameter("OrderHistory", "user_id", int, user_id)
-    if debug:
-        runtime.step("OrderHistory", "Bind", "user_id")
 
     # customer: User = LoadById(User, by="user_id")
     if load_overrides is not None and User in load_overrides:
         customer = load_overrides[User]
     else:
-        repository = dependencies.get(User) if dependencies is not None else None
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("OrderHistory", User, dependencies, runtime)
         customer = await repository.get_by_id(user_id, profile="default")
         if customer is None:
-            raise not_found(User, user_id)
-    if debug:
-        runtime.step("OrderHistory", "Load", "customer")
+            customer = on_missing_entity(User, user_id, OnMissing.RAISE)
 
     # OrderHistory.execute (async)
-    if debug:
-        runtime.step("OrderHistory", "Execute", "execute")
     return await use_case.execute(user_id=user_id, customer=customer)
 
 
@@ -365,7 +315,6 @@ async def run_reserve_stock(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``ReserveStock``, step by step."""
-    debug = runtime.debug
 
     # product_id: int
     try:
@@ -374,8 +323,6 @@ async def run_reserve_stock(
         raise missing_parameter("ReserveStock", "product_id") from None
     if not isinstance(product_id, int):
         product_id = convert_parameter("ReserveStock", "product_id", int, product_id)
-    if debug:
-        runtime.step("ReserveStock", "Bind", "product_id")
 
     # cmd: ReserveStockCmd = Input()
     from_payload = getattr(ReserveStockCmd, "from_payload", None) if type(payload) is dict else None
@@ -383,21 +330,17 @@ async def run_reserve_stock(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("ReserveStock", "cmd", ReserveStockCmd, payload)
-    if debug:
-        runtime.step("ReserveStock", "Input", "cmd")
 
     # product: Product = LoadById(Product, by="product_id")
     if load_overrides is not None and Product in load_overrides:
         product = load_overrides[Product]
     else:
-        repository = dependencies.get(Product) if dependencies is not None else None
+        repository = dependencies.get(Product) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("ReserveStock", Product, dependencies, runtime)
         product = await repository.get_by_id(product_id, profile="default")
         if product is None:
-            raise not_found(Product, product_id)
-    if debug:
-        runtime.step("ReserveStock", "Load", "product")
+            product = on_missing_entity(Product, product_id, OnMissing.RAISE)
 
     violations: list[RuleViolation] = []
 
@@ -407,8 +350,6 @@ async def run_reserve_stock(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("ReserveStock", reservation_is_positive, violation)
-    if debug:
-        runtime.step("ReserveStock", "Rule", reservation_is_positive)
 
     # rules[1]: reservation_fits_stock (with context)
     try:
@@ -418,15 +359,11 @@ async def run_reserve_stock(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("ReserveStock", reservation_fits_stock, violation)
-    if debug:
-        runtime.step("ReserveStock", "Rule", reservation_fits_stock)
 
     if violations:
         raise RuleViolations(violations)
 
     # ReserveStock.execute (async)
-    if debug:
-        runtime.step("ReserveStock", "Execute", "execute")
     return await use_case.execute(product_id=product_id, cmd=cmd, product=product)
 
 
@@ -439,7 +376,6 @@ async def run_place_order(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``PlaceOrder``, step by step."""
-    debug = runtime.debug
 
     # user_id: int
     try:
@@ -448,8 +384,6 @@ async def run_place_order(
         raise missing_parameter("PlaceOrder", "user_id") from None
     if not isinstance(user_id, int):
         user_id = convert_parameter("PlaceOrder", "user_id", int, user_id)
-    if debug:
-        runtime.step("PlaceOrder", "Bind", "user_id")
 
     # cmd: PlaceOrderCmd = Input()
     from_payload = getattr(PlaceOrderCmd, "from_payload", None) if type(payload) is dict else None
@@ -457,45 +391,37 @@ async def run_place_order(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("PlaceOrder", "cmd", PlaceOrderCmd, payload)
-    if debug:
-        runtime.step("PlaceOrder", "Input", "cmd")
 
     # customer: User = LoadById(User, by="user_id")
     if load_overrides is not None and User in load_overrides:
         customer = load_overrides[User]
     else:
-        repository = dependencies.get(User) if dependencies is not None else None
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("PlaceOrder", User, dependencies, runtime)
         customer = await repository.get_by_id(user_id, profile="default")
         if customer is None:
-            raise not_found(User, user_id)
-    if debug:
-        runtime.step("PlaceOrder", "Load", "customer")
+            customer = on_missing_entity(User, user_id, OnMissing.RAISE)
 
     # product: Product | None = Load(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
     if load_overrides is not None and Product in load_overrides:
         product = load_overrides[Product]
     else:
-        repository = dependencies.get(Product) if dependencies is not None else None
+        repository = dependencies.get(Product) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("PlaceOrder", Product, dependencies, runtime)
         value = cmd.sku
         product = await repository.get_by("sku", value, profile="default")
-    if debug:
-        runtime.step("PlaceOrder", "Load", "product")
+        if product is None:
+            product = on_missing_entity(Product, value, OnMissing.RETURN_NONE)
 
     # computes[0]: price_order (with context)
     cmd = price_order(
         cmd, fields_set, {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product}
     )
-    if debug:
-        runtime.step("PlaceOrder", "Compute", price_order)
 
     # computes[1]: apply_bulk_discount
     cmd = apply_bulk_discount(cmd, fields_set)
-    if debug:
-        runtime.step("PlaceOrder", "Compute", apply_bulk_discount)
 
     violations: list[RuleViolation] = []
 
@@ -505,8 +431,6 @@ async def run_place_order(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", total_is_not_sent, violation)
-    if debug:
-        runtime.step("PlaceOrder", "Rule", total_is_not_sent)
 
     # rules[1]: quantity_is_positive
     try:
@@ -514,8 +438,6 @@ async def run_place_order(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", quantity_is_positive, violation)
-    if debug:
-        runtime.step("PlaceOrder", "Rule", quantity_is_positive)
 
     # rules[2]: customer_may_order (with context)
     try:
@@ -527,8 +449,6 @@ async def run_place_order(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", customer_may_order, violation)
-    if debug:
-        runtime.step("PlaceOrder", "Rule", customer_may_order)
 
     # rules[3]: product_is_known (with context)
     try:
@@ -540,8 +460,6 @@ async def run_place_order(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", product_is_known, violation)
-    if debug:
-        runtime.step("PlaceOrder", "Rule", product_is_known)
 
     # rules[4]: stock_suffices (with context)
     try:
@@ -553,15 +471,11 @@ async def run_place_order(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", stock_suffices, violation)
-    if debug:
-        runtime.step("PlaceOrder", "Rule", stock_suffices)
 
     if violations:
         raise RuleViolations(violations)
 
     # PlaceOrder.execute (async)
-    if debug:
-        runtime.step("PlaceOrder", "Execute", "execute")
     return await use_case.execute(user_id=user_id, cmd=cmd, customer=customer, product=product)
 
 
@@ -574,7 +488,6 @@ async def run_cancel_order(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``CancelOrder``, step by step."""
-    debug = runtime.debug
 
     # order_id: int
     try:
@@ -583,8 +496,6 @@ async def run_cancel_order(
         raise missing_parameter("CancelOrder", "order_id") from None
     if not isinstance(order_id, int):
         order_id = convert_parameter("CancelOrder", "order_id", int, order_id)
-    if debug:
-        runtime.step("CancelOrder", "Bind", "order_id")
 
     # requested_by: int
     try:
@@ -593,35 +504,27 @@ async def run_cancel_order(
         raise missing_parameter("CancelOrder", "requested_by") from None
     if not isinstance(requested_by, int):
         requested_by = convert_parameter("CancelOrder", "requested_by", int, requested_by)
-    if debug:
-        runtime.step("CancelOrder", "Bind", "requested_by")
 
     # order: Order = LoadById(Order, by="order_id")
     if load_overrides is not None and Order in load_overrides:
         order = load_overrides[Order]
     else:
-        repository = dependencies.get(Order) if dependencies is not None else None
+        repository = dependencies.get(Order) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("CancelOrder", Order, dependencies, runtime)
         order = await repository.get_by_id(order_id, profile="default")
         if order is None:
-            raise not_found(Order, order_id)
-    if debug:
-        runtime.step("CancelOrder", "Load", "order")
+            order = on_missing_entity(Order, order_id, OnMissing.RAISE)
 
     # requester_exists: bool = Exists(User, from_param="requested_by", against="id", on_missing=OnMissing.RAISE)
-    repository = dependencies.get(User) if dependencies is not None else None
+    repository = dependencies.get(User) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("CancelOrder", User, dependencies, runtime)
     requester_exists = bool(await repository.exists_by("id", requested_by))
     if not requester_exists:
-        raise not_found(User, requested_by)
-    if debug:
-        runtime.step("CancelOrder", "Exists", "requester_exists")
+        requester_exists = on_missing_check(User, requested_by, OnMissing.RAISE)
 
     # CancelOrder.execute (async)
-    if debug:
-        runtime.step("CancelOrder", "Execute", "execute")
     return await use_case.execute(
         order_id=order_id, requested_by=requested_by, order=order, requester_exists=requester_exists
     )
@@ -636,7 +539,6 @@ def run_restock_products(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``RestockProducts``, step by step; the runtime awaits the result."""
-    debug = runtime.debug
 
     # cmd: RestockCmd = Input()
     from_payload = getattr(RestockCmd, "from_payload", None) if type(payload) is dict else None
@@ -644,8 +546,6 @@ def run_restock_products(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("RestockProducts", "cmd", RestockCmd, payload)
-    if debug:
-        runtime.step("RestockProducts", "Input", "cmd")
 
     violations: list[RuleViolation] = []
 
@@ -655,8 +555,6 @@ def run_restock_products(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("RestockProducts", delivery_is_not_empty, violation)
-    if debug:
-        runtime.step("RestockProducts", "Rule", delivery_is_not_empty)
 
     # rules[1]: delivered_quantities_are_positive
     try:
@@ -664,15 +562,11 @@ def run_restock_products(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("RestockProducts", delivered_quantities_are_positive, violation)
-    if debug:
-        runtime.step("RestockProducts", "Rule", delivered_quantities_are_positive)
 
     if violations:
         raise RuleViolations(violations)
 
     # RestockProducts.execute (async)
-    if debug:
-        runtime.step("RestockProducts", "Execute", "execute")
     return use_case.execute(cmd=cmd)
 
 
@@ -681,7 +575,7 @@ def run_restock_products(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "RegisterUser": (
-        "463338df9f5412d8bc0bffd575f976e5",
+        "eda816f62fb7ec95e448dc8cb77b1f42",
         (
             RegisterUser,
             RegisterUserCmd,
@@ -693,7 +587,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
         ),
     ),
     "AddProduct": (
-        "da37ccfc6ab5c1211324065bd43b25df",
+        "47725493c1db02fd2ec4281e05d7698d",
         (
             AddProduct,
             AddProductCmd,
@@ -704,12 +598,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             sku_is_free,
         ),
     ),
-    "GetUser": ("562f25874baedd9da50b6e80d1721ba5", (GetUser, int, User)),
-    "FindUserByEmail": ("fe8827f7c23bf4488f89e925d38f3088", (FindUserByEmail, str, User)),
-    "BlockUser": ("d92830b3ea5460fd532cffe72b1a9ba2", (BlockUser, str, User)),
-    "OrderHistory": ("713cdd4cdd29b00107dd0302e5bfbd34", (OrderHistory, int, User)),
+    "GetUser": ("75c42b68ed17fbeada31c7e0ef18dcd3", (GetUser, int, User)),
+    "FindUserByEmail": ("e0a3abacaba9d50a1cf1af50c3867e7b", (FindUserByEmail, str, User)),
+    "BlockUser": ("74c760be455f31321b67eb2bd127603f", (BlockUser, str, User)),
+    "OrderHistory": ("7e8efdf18e2f5986159a5f11f531764e", (OrderHistory, int, User)),
     "ReserveStock": (
-        "eba8723131e9e921ca78085d9d57d3fe",
+        "9d2aebabd09b1c93e69e410d6b507f77",
         (
             ReserveStock,
             int,
@@ -720,7 +614,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
         ),
     ),
     "PlaceOrder": (
-        "4dff172c9ce0edecb39cc66e57f01f92",
+        "f1aaa1573967746ab21fa9a6e0cce271",
         (
             PlaceOrder,
             int,
@@ -736,9 +630,9 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             stock_suffices,
         ),
     ),
-    "CancelOrder": ("67b1280a3b2881904a3d8ef91302cacf", (CancelOrder, int, int, Order, User)),
+    "CancelOrder": ("d6c2caaada1a98de4b5b9056431f4325", (CancelOrder, int, int, Order, User)),
     "RestockProducts": (
-        "59ce224865ef554f1eb0227c91621b65",
+        "ef2b0647cf1160a99df9fa88d02d38f1",
         (RestockProducts, RestockCmd, delivery_is_not_empty, delivered_quantities_are_positive),
     ),
 }

@@ -127,7 +127,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         signature = inspect.signature(execute)
     except (TypeError, ValueError) as error:
         raise CompilationError(messages.unreadable_signature(name, str(error))) from None
-    hints = _type_hints(execute)
+    hints = _type_hints(execute, _defining_class(use_case_type))
 
     params: list[ParamBinding] = []
     input_binding: InputBinding | None = None
@@ -144,7 +144,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         marker = parameter.default
         if isinstance(marker, InputMarker):
             if input_binding is not None:
-                raise CompilationError(messages.second_input(name, input_binding.name, param_name))
+                raise CompilationError(messages.second_input(name, param_name, input_binding.name))
             if not callable(getattr(annotation, "from_payload", None)):
                 raise CompilationError(
                     messages.input_without_from_payload(
@@ -228,25 +228,40 @@ def _annotation_name(annotation: Any) -> str:
     return name if isinstance(name, str) else repr(annotation)
 
 
-def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved annotations of ``fn``; unresolvable ones stay as written.
+def _defining_class(use_case_type: type[Any]) -> type[Any]:
+    """The class in whose body ``execute`` was written."""
+    for klass in use_case_type.__mro__:
+        if "execute" in vars(klass):
+            return klass
+    return use_case_type
 
-    ``typing.get_type_hints`` gives up on all annotations when one fails (a
-    ``TYPE_CHECKING``-only import, say), so each string annotation is then
-    resolved on its own, the way ``get_type_hints`` would have.
+
+def _type_hints(fn: Callable[..., Any], owner: type[Any]) -> dict[str, Any]:
+    """Resolved annotations of ``fn``, as written in the body of ``owner``.
+
+    String annotations (``from __future__ import annotations``) are evaluated
+    where Python would have evaluated them without it: in the class body
+    (``cmd: Cmd`` where ``Cmd = SomeCommand`` is a class attribute), then in
+    the module. ``Annotated[T, ...]`` is ``T``. ``typing.get_type_hints``
+    gives up on all annotations when one fails (a ``TYPE_CHECKING``-only
+    import, say), so each is then resolved on its own and an unresolvable one
+    stays as written.
     """
+    namespace = dict(vars(owner))
     try:
-        return typing.get_type_hints(fn)
+        return typing.get_type_hints(fn, localns=namespace)
     except Exception:
         pass
-    namespace = dict(getattr(fn, "__globals__", {}))
+    globals_ = dict(getattr(fn, "__globals__", {}))
     hints: dict[str, Any] = {}
     for name, annotation in getattr(fn, "__annotations__", {}).items():
         if isinstance(annotation, str):
             try:
-                annotation = eval(annotation, namespace)  # noqa: S307 - as typing does
+                annotation = eval(annotation, globals_, namespace)  # noqa: S307 - as typing does
             except Exception:
                 pass
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
         hints[name] = annotation
     return hints
 
@@ -261,28 +276,29 @@ def _check_source(
     entity = step.entity_type.__name__
     if step.source_kind is SourceKind.PARAM:
         if step.source_name not in plain:
-            argument = "by" if marker == "LoadById" else "from_param"
             raise CompilationError(
-                messages.source_param_not_found(
-                    name, marker, entity, step.name, argument, step.source_name, plain
+                messages.unknown_source_param(
+                    name, step.name, marker, step.source_name, plain, entity=entity
                 )
             )
         return
     if input_binding is None:
         raise CompilationError(
-            messages.from_command_without_input(name, marker, entity, step.name, step.source_name)
+            messages.command_source_without_input(
+                name, step.name, marker, step.source_name, entity=entity
+            )
         )
     fields = getattr(input_binding.command_type, "model_fields", None)
     if isinstance(fields, dict) and step.source_name not in fields:
         if not hasattr(input_binding.command_type, step.source_name):
             raise CompilationError(
-                messages.from_command_unknown_field(
+                messages.unknown_command_field(
                     name,
-                    marker,
-                    entity,
                     step.name,
+                    marker,
                     step.source_name,
                     _annotation_name(input_binding.command_type),
+                    entity=entity,
                 )
             )
 
@@ -304,7 +320,9 @@ def _steps(
     steps = []
     for index, fn in enumerate(functions):
         if not callable(fn):
-            raise CompilationError(messages.step_not_callable(name, attribute, index, repr(fn)))
+            raise CompilationError(
+                messages.step_not_callable(f"{name}.{attribute}[{index}]", repr(fn))
+            )
         steps.append(step_type(fn, accepts_context=_accepts_context(name, attribute, index, fn)))
     return tuple(steps)
 
@@ -338,7 +356,7 @@ def _accepts_context(name: str, attribute: str, index: int, fn: Any) -> bool:
         signature.bind(None, None)
     except TypeError:
         raise CompilationError(
-            messages.step_bad_signature(name, attribute, index, step_label(fn))
+            messages.bad_step_signature(f"{name}.{attribute}[{index}]", step_label(fn))
         ) from None
     return False
 

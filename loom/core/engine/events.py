@@ -27,8 +27,11 @@ class EventKind(StrEnum):
     JOB_RETRYING = "job_retrying"
     JOB_EXHAUSTED = "job_exhausted"
     GENERATED_FALLBACK = "generated_fallback"
-    """A generated executor exists but does not match the live plan; the
-    interpreter runs instead (``status`` says why)."""
+    """The interpreter runs a use case although generated code was asked for
+    or exists: ``status`` is ``"stale"`` (generated code no longer matches),
+    ``"interpreted"`` (the build left it to the interpreter, or no build can
+    see it) or ``"unavailable"`` (the generated package cannot be imported);
+    ``reason`` says exactly why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +45,4 @@ class RuntimeEvent:
     status: str | None = None
     error: BaseException | None = None
     trace_id: str | None = None
+    reason: str | None = None

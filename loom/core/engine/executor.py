@@ -23,6 +23,8 @@ from loom.core.engine.generated import (
     GeneratedCodeError,
     GeneratedExecutors,
     GeneratedRun,
+    Lookup,
+    Status,
     resolve_mode,
     resolve_package,
 )
@@ -74,7 +76,7 @@ class Prepared:
     executor of a plain ``def execute`` with nothing to await).
     """
 
-    __slots__ = ("plan", "name", "read_only", "run", "generated", "awaits", "runtime")
+    __slots__ = ("plan", "name", "read_only", "run", "runtime", "generated", "awaits", "reason")
 
     def __init__(
         self,
@@ -83,6 +85,7 @@ class Prepared:
         runtime: StepRuntime,
         generated: bool,
         awaits: bool = True,
+        reason: str | None = None,
     ) -> None:
         self.plan = plan
         self.name = plan.use_case_name
@@ -91,6 +94,8 @@ class Prepared:
         self.runtime = runtime
         self.generated = generated
         self.awaits = awaits
+        self.reason = reason
+        """Why the interpreter runs this class (``None`` when generated code does)."""
 
 
 class RuntimeExecutor:
@@ -130,7 +135,9 @@ class RuntimeExecutor:
         self._repo_resolver = repo_resolver
         self._debug = debug_execution
         self.mode = resolve_mode(execution_mode)
-        self._generated = GeneratedExecutors(resolve_package(generated_package))
+        package, self._package_asked = resolve_package(generated_package)
+        self._generated = GeneratedExecutors(package)
+        self._unavailable_reported = False
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
         # With the stdlib adapter and no metrics adapter, one dict lookup tells
@@ -161,22 +168,34 @@ class RuntimeExecutor:
         plan = use_case_type.__dict__.get("__execution_plan__")
         if not isinstance(plan, ExecutionPlan) or plan.use_case_type is not use_case_type:
             plan = self._compiler.compile(use_case_type)
-        run: GeneratedRun | None = None
-        if self.mode is not ExecutionMode.INTERPRETED:
-            run = self._find_generated(plan)
         entities = {step.name: step.entity_type.__name__ for step in plan.load_steps}
         entities.update((step.name, step.entity_type.__name__) for step in plan.exists_steps)
         runtime = StepRuntime(self._logger, self._repo_resolver, self._debug, entities)
-        if run is None:
-            prepared = Prepared(plan, PlanInterpreter(plan), runtime, generated=False)
-        else:
-            # A generated executor with nothing to await before ``execute`` is a
-            # plain function: it returns ``execute``'s coroutine (awaited here)
-            # or, for a plain ``def execute``, the result itself.
-            awaits = inspect.iscoroutinefunction(run) or inspect.iscoroutinefunction(
-                plan.use_case_type.execute
+        if self.mode is ExecutionMode.INTERPRETED:
+            prepared = Prepared(
+                plan, PlanInterpreter(plan), runtime, False, reason="interpreted mode"
             )
-            prepared = Prepared(plan, run, runtime, generated=True, awaits=awaits)
+        elif self._debug:
+            # Step-by-step logs come from the reference interpreter; generated
+            # executors carry no logging of their own.
+            prepared = Prepared(
+                plan, PlanInterpreter(plan), runtime, False, reason="debug_execution"
+            )
+        else:
+            found = self._generated.find(plan)
+            if found.run is not None:
+                # A generated executor with nothing to await before ``execute``
+                # is a plain function: it returns ``execute``'s coroutine
+                # (awaited here) or, for a plain ``def execute``, the result.
+                awaits = inspect.iscoroutinefunction(found.run) or inspect.iscoroutinefunction(
+                    plan.use_case_type.execute
+                )
+                prepared = Prepared(plan, found.run, runtime, generated=True, awaits=awaits)
+            else:
+                self._fall_back(plan, found)
+                prepared = Prepared(
+                    plan, PlanInterpreter(plan), runtime, False, reason=found.problem
+                )
         self._prepared[use_case_type] = prepared
         return prepared
 
@@ -185,34 +204,66 @@ class RuntimeExecutor:
         for use_case_type in use_case_types:
             self.prepare(use_case_type)
 
+    def prepared_classes(self) -> Mapping[type[Any], Prepared]:
+        """Every class prepared so far, and how it runs (a read-only view)."""
+        return MappingProxyType(self._prepared)
+
     def uses_generated(self, use_case_type: type[Any]) -> bool:
         """Whether calls of ``use_case_type`` run generated code."""
         return self.prepare(use_case_type).generated
 
-    def _find_generated(self, plan: ExecutionPlan) -> GeneratedRun | None:
-        found = self._generated.find(plan)
-        if found.run is not None:
-            return found.run
-        assert found.problem is not None
-        if self.mode is ExecutionMode.GENERATED:
+    def _fall_back(self, plan: ExecutionPlan, found: Lookup) -> None:
+        """Say why the interpreter runs ``plan``, or refuse in ``generated`` mode.
+
+        ``generated`` mode runs every use case the build compiled as generated
+        code; one the build left to the interpreter, or that no build can see
+        (defined in a function), runs interpreted and is reported; anything
+        else (missing, stale, package unusable) is a :class:`GeneratedCodeError`.
+        ``auto`` mode reports what deserves attention and interprets.
+        """
+        problem = found.problem
+        assert problem is not None
+        name = plan.use_case_name
+        strict = self.mode is ExecutionMode.GENERATED
+        status = found.status
+        if status is Status.INTERPRETED:
+            self._report_fallback(name, status, problem, logging.INFO)
+            return
+        if strict:
+            advice = "" if status is Status.MISSING else " (run `loomgen build`)"
             raise GeneratedCodeError(
-                f"{found.problem}; LOOM_EXECUTION_MODE=generated requires a fresh"
-                " generated executor (run `loomgen build`)"
+                f"{problem}; LOOM_EXECUTION_MODE=generated requires a fresh generated executor"
+                f"{advice}"
             )
-        if found.stale:
-            self._logger.warning(
-                f"[GEN] {plan.use_case_name}: falling back to the interpreter: {found.problem}",
-                usecase=plan.use_case_name,
-            )
-            if self._metrics is not None:
-                self._metrics.on_event(
-                    RuntimeEvent(
-                        kind=EventKind.GENERATED_FALLBACK,
-                        use_case_name=plan.use_case_name,
-                        status="stale",
-                    )
+        if status is Status.STALE:
+            self._report_fallback(name, status, problem, logging.WARNING)
+        elif status is Status.UNAVAILABLE:
+            if self._unavailable_reported:
+                return
+            self._unavailable_reported = True
+            if self._package_asked or self._generated.present:
+                self._report_fallback(name, status, problem, logging.WARNING)
+            else:
+                self._logger.debug(
+                    f"[GEN] no generated executors: {problem}; every use case is interpreted",
+                    usecase=name,
                 )
-        return None
+
+    def _report_fallback(self, name: str, status: Status, reason: str, level: int) -> None:
+        message = f"[GEN] {name}: interpreted: {reason}"
+        if level >= logging.WARNING:
+            self._logger.warning(message, usecase=name, reason=reason)
+        else:
+            self._logger.info(message, usecase=name, reason=reason)
+        if self._metrics is not None:
+            self._metrics.on_event(
+                RuntimeEvent(
+                    kind=EventKind.GENERATED_FALLBACK,
+                    use_case_name=name,
+                    status=status.value,
+                    reason=reason,
+                )
+            )
 
     # -- execution -------------------------------------------------------------
 
@@ -297,9 +348,12 @@ class RuntimeExecutor:
                 # No unit of work of its own (none configured, read-only, or
                 # joining the caller's): the pipeline alone. Dispatches queued
                 # here stay queued for whoever owns the queue.
-                result = prepared.run(
-                    compilable, params, payload, dependencies, load_overrides, prepared.runtime
-                )
+                try:
+                    result = prepared.run(
+                        compilable, params, payload, dependencies, load_overrides, prepared.runtime
+                    )
+                except StopIteration as stop:
+                    raise _coroutine_error(stop) from stop
                 if prepared.awaits:
                     result = await result
             else:
@@ -336,9 +390,12 @@ class RuntimeExecutor:
         try:
             try:
                 await uow.begin()
-                result = prepared.run(
-                    compilable, params, payload, dependencies, load_overrides, prepared.runtime
-                )
+                try:
+                    result = prepared.run(
+                        compilable, params, payload, dependencies, load_overrides, prepared.runtime
+                    )
+                except StopIteration as stop:
+                    raise _coroutine_error(stop) from stop
                 if prepared.awaits:
                     result = await result
                 await uow.commit()
@@ -486,6 +543,16 @@ async def _flush_with(flush: Callable[[], Any], dispatches: list[Callable[[], An
     if left and left is not dispatches:
         for dispatch in left:
             add_pending_dispatch(dispatch)
+
+
+def _coroutine_error(stop: StopIteration) -> RuntimeError:
+    """What a coroutine turns an escaping ``StopIteration`` into (PEP 479).
+
+    The interpreter is a coroutine; a generated executor with nothing to await
+    is a plain function, so the executor converts for it, and both report the
+    same error everywhere (events, logs, rollback).
+    """
+    return RuntimeError("coroutine raised StopIteration")
 
 
 __all__ = ["ParameterBindingError", "Prepared", "RuntimeExecutor"]

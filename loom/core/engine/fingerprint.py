@@ -19,61 +19,126 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import converts
 
-GENERATED_FORMAT = 3
+GENERATED_FORMAT = 4
 """Version of the contract between generated code and the runtime.
 
 Bumped whenever generated executors would need to be rewritten; the runtime
 refuses generated packages written for another format. Format 2: an executor
 with nothing to await before ``execute`` is a plain function returning what
-``execute`` returns (its coroutine, for an ``async def execute``).
+``execute`` returns (its coroutine, for an ``async def execute``). Format 4:
+the registry lists the use cases left to the interpreter (``INTERPRETED``),
+executors no longer step-log (``debug_execution`` runs the interpreter) and
+``Exists(on_missing=RETURN_NONE)`` yields ``None``.
 """
 
 Shape = dict[str, Any]
 
 
+LoadFacts = tuple[str, str, str, str, str, str, str]
+"""``(name, source_kind, source_name, lookup_kind, against, profile, on_missing)``."""
+ExistsFacts = tuple[str, str, str, str, str]
+"""``(name, source_kind, source_name, against, on_missing)``."""
+T = TypeVar("T")
+
+
+def build_shape(
+    *,
+    use_case: str,
+    is_async: bool,
+    read_only: bool,
+    params: Iterable[tuple[str, bool]],
+    input_name: str | None,
+    loads: Iterable[LoadFacts],
+    exists: Iterable[ExistsFacts],
+    computes: Iterable[bool],
+    rules: Iterable[bool],
+) -> Shape:
+    """The canonical shape, from plain facts.
+
+    The one definition of a shape: the runtime builds it from a live plan
+    (:func:`plan_shape`), loomgen from its IR, and their fingerprints must
+    agree for a generated executor to run. ``params`` holds ``(name,
+    converts)`` pairs; ``computes`` and ``rules`` whether each takes the
+    context argument.
+    """
+    load_keys = ("name", "source_kind", "source_name", "lookup_kind", "against", "profile")
+    exists_keys = ("name", "source_kind", "source_name", "against", "on_missing")
+    return {
+        "format": GENERATED_FORMAT,
+        "use_case": use_case,
+        "is_async": is_async,
+        "read_only": read_only,
+        "params": [{"name": name, "converts": converts} for name, converts in params],
+        "input": None if input_name is None else {"name": input_name},
+        "loads": [dict(zip((*load_keys, "on_missing"), facts, strict=True)) for facts in loads],
+        "exists": [dict(zip(exists_keys, facts, strict=True)) for facts in exists],
+        "computes": [{"context": context} for context in computes],
+        "rules": [{"context": context} for context in rules],
+    }
+
+
+def specialized(
+    use_case: T,
+    param_targets: Iterable[T],
+    command: T | None,
+    load_entities: Iterable[T],
+    exists_entities: Iterable[T],
+    computes: Iterable[T],
+    rules: Iterable[T],
+) -> tuple[T, ...]:
+    """The objects a generated executor binds, in the order both sides list them:
+    the use case class; the class of each converting parameter; the command type;
+    each load's, then each exists check's entity; each compute; each rule."""
+    ordered: list[T] = [use_case, *param_targets]
+    if command is not None:
+        ordered.append(command)
+    ordered.extend(load_entities)
+    ordered.extend(exists_entities)
+    ordered.extend(computes)
+    ordered.extend(rules)
+    return tuple(ordered)
+
+
 def plan_shape(plan: ExecutionPlan) -> Shape:
     """The canonical shape of a live plan."""
     use_case = plan.use_case_type
-    return {
-        "format": GENERATED_FORMAT,
-        "use_case": f"{use_case.__module__}:{use_case.__qualname__}",
-        "is_async": inspect.iscoroutinefunction(use_case.execute),
-        "read_only": plan.read_only,
-        "params": [
-            {"name": binding.name, "converts": converts(binding.annotation)}
-            for binding in plan.param_bindings
-        ],
-        "input": None if plan.input_binding is None else {"name": plan.input_binding.name},
-        "loads": [
-            {
-                "name": step.name,
-                "source_kind": step.source_kind.value,
-                "source_name": step.source_name,
-                "lookup_kind": step.lookup_kind.value,
-                "against": step.against,
-                "profile": step.profile,
-                "on_missing": step.on_missing.value,
-            }
+    return build_shape(
+        use_case=f"{use_case.__module__}:{use_case.__qualname__}",
+        is_async=inspect.iscoroutinefunction(use_case.execute),
+        read_only=plan.read_only,
+        params=[(binding.name, converts(binding.annotation)) for binding in plan.param_bindings],
+        input_name=None if plan.input_binding is None else plan.input_binding.name,
+        loads=[
+            (
+                step.name,
+                step.source_kind.value,
+                step.source_name,
+                step.lookup_kind.value,
+                step.against,
+                step.profile,
+                step.on_missing.value,
+            )
             for step in plan.load_steps
         ],
-        "exists": [
-            {
-                "name": step.name,
-                "source_kind": step.source_kind.value,
-                "source_name": step.source_name,
-                "against": step.against,
-                "on_missing": step.on_missing.value,
-            }
+        exists=[
+            (
+                step.name,
+                step.source_kind.value,
+                step.source_name,
+                step.against,
+                step.on_missing.value,
+            )
             for step in plan.exists_steps
         ],
-        "computes": [{"context": step.accepts_context} for step in plan.compute_steps],
-        "rules": [{"context": step.accepts_context} for step in plan.rule_steps],
-    }
+        computes=[step.accepts_context for step in plan.compute_steps],
+        rules=[step.accepts_context for step in plan.rule_steps],
+    )
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -94,18 +159,13 @@ def plan_fingerprint(plan: ExecutionPlan) -> str:
 
 
 def specialized_objects(plan: ExecutionPlan) -> tuple[object, ...]:
-    """The objects a generated executor binds, in the order it lists them.
-
-    Order: the use case class; the annotation of each converting parameter;
-    the command type (with ``Input()``); the entity type of each load, then of
-    each exists check; each compute function; each rule function.
-    """
-    objects: list[object] = [plan.use_case_type]
-    objects.extend(b.annotation for b in plan.param_bindings if converts(b.annotation))
-    if plan.input_binding is not None:
-        objects.append(plan.input_binding.command_type)
-    objects.extend(step.entity_type for step in plan.load_steps)
-    objects.extend(step.entity_type for step in plan.exists_steps)
-    objects.extend(step.fn for step in plan.compute_steps)
-    objects.extend(step.fn for step in plan.rule_steps)
-    return tuple(objects)
+    """The objects a generated executor for ``plan`` must have bound (see :func:`specialized`)."""
+    return specialized(
+        plan.use_case_type,
+        [b.annotation for b in plan.param_bindings if converts(b.annotation)],
+        None if plan.input_binding is None else plan.input_binding.command_type,
+        [step.entity_type for step in plan.load_steps],
+        [step.entity_type for step in plan.exists_steps],
+        [step.fn for step in plan.compute_steps],
+        [step.fn for step in plan.rule_steps],
+    )

@@ -44,30 +44,57 @@ class GeneratedCodeError(RuntimeError):
 
 
 def resolve_mode(mode: ExecutionMode | str | None) -> ExecutionMode:
-    """The mode given, else ``$LOOM_EXECUTION_MODE``, else ``auto``."""
-    raw = mode if mode is not None else os.environ.get(MODE_VARIABLE, "") or ExecutionMode.AUTO
+    """The mode given, else ``$LOOM_EXECUTION_MODE``, else ``auto`` (any case, spaces ignored)."""
+    raw = mode if mode is not None else os.environ.get(MODE_VARIABLE, "")
+    if isinstance(raw, ExecutionMode):
+        return raw
+    cleaned = raw.strip().lower() or ExecutionMode.AUTO.value
     try:
-        return ExecutionMode(raw)
+        return ExecutionMode(cleaned)
     except ValueError:
         choices = ", ".join(m.value for m in ExecutionMode)
         source = "execution_mode" if mode is not None else MODE_VARIABLE
         raise ValueError(f"{source}={raw!r} is not an execution mode (choose {choices})") from None
 
 
-def resolve_package(package: str | None) -> str:
-    """The package given, else ``$LOOM_GENERATED``, else ``generated``."""
-    return package or os.environ.get(PACKAGE_VARIABLE, "") or DEFAULT_PACKAGE
+def resolve_package(package: str | None) -> tuple[str, bool]:
+    """The package given, else ``$LOOM_GENERATED``, else ``generated``; and
+    whether it was asked for explicitly (not the default name)."""
+    chosen = package or os.environ.get(PACKAGE_VARIABLE, "").strip()
+    return (chosen, True) if chosen else (DEFAULT_PACKAGE, False)
+
+
+class Status(StrEnum):
+    """What looking for a use case's generated executor found."""
+
+    FRESH = "fresh"
+    """A generated executor fits the live plan: it runs."""
+    MISSING = "missing"
+    """The registry does not list the use case."""
+    STALE = "stale"
+    """Generated code exists but must not run (it no longer fits)."""
+    INTERPRETED = "interpreted"
+    """The build left it to the interpreter, or no build can see it."""
+    UNAVAILABLE = "unavailable"
+    """The generated package cannot be imported or is not loomgen's."""
 
 
 class Lookup:
     """Outcome of looking for a generated executor for one plan."""
 
-    __slots__ = ("run", "problem", "stale")
+    __slots__ = ("run", "status", "problem")
 
-    def __init__(self, run: GeneratedRun | None, problem: str | None, stale: bool) -> None:
+    def __init__(self, run: GeneratedRun | None, status: Status, problem: str | None) -> None:
         self.run = run
+        self.status = status
         self.problem = problem
-        self.stale = stale
+
+    @property
+    def stale(self) -> bool:
+        return self.status is Status.STALE
+
+
+LOCALS_REASON = "defined inside a function, where no build can see it"
 
 
 class GeneratedExecutors:
@@ -76,8 +103,16 @@ class GeneratedExecutors:
     def __init__(self, package: str) -> None:
         self.package = package
         self._entries: Mapping[str, tuple[str, str, str]] | None = None
+        self._interpreted: Mapping[str, str] = {}
+        self._modules: frozenset[str] = frozenset()
         self._refusal: str | None = None
-        self._present = False
+        self.present = False
+        """Whether something that claims to be a generated package was found."""
+
+    def unavailable(self) -> str | None:
+        """Why the package cannot be used at all (``None`` when it can)."""
+        self._load()
+        return self._refusal
 
     def registered(self, plan: ExecutionPlan) -> tuple[str, str, str] | Lookup:
         """Where the executor for ``plan`` lives, if the registry lists one whose
@@ -85,40 +120,53 @@ class GeneratedExecutors:
 
         This is the first half of :meth:`find`; it imports only the registry.
         """
+        use_case = plan.use_case_type
+        key = f"{use_case.__module__}:{use_case.__qualname__}"
+        if "<locals>" in use_case.__qualname__:
+            return Lookup(None, Status.INTERPRETED, f"{key} is {LOCALS_REASON}")
         entries = self._load()
         if entries is None:
             assert self._refusal is not None
-            return Lookup(None, self._refusal, stale=self._present)
-        use_case = plan.use_case_type
-        key = f"{use_case.__module__}:{use_case.__qualname__}"
+            return Lookup(None, Status.UNAVAILABLE, self._refusal)
         entry = entries.get(key)
         if entry is None:
-            return Lookup(None, f"no generated executor for {key} in {self.package}", False)
+            reason = self._interpreted.get(key)
+            if isinstance(reason, str):
+                return Lookup(None, Status.INTERPRETED, f"left to the interpreter: {reason}")
+            if use_case.__module__ in self._modules:
+                problem = (
+                    f"no generated executor for {key} in {self.package}: the last"
+                    f" `loomgen build` of {use_case.__module__} did not see"
+                    f" {use_case.__qualname__} (run `loomgen build`)"
+                )
+            else:
+                problem = (
+                    f"no generated executor for {key} in {self.package}: module"
+                    f" {use_case.__module__} is not among the sources loomgen built"
+                    " (add it to [tool.loomgen] sources)"
+                )
+            return Lookup(None, Status.MISSING, problem)
         if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
         ):
             return Lookup(
                 None,
+                Status.STALE,
                 f"generated registry entry for {key} in {self.package} is malformed:"
                 f" {entry!r} (run `loomgen build`)",
-                True,
             )
         module_name, function_name, fingerprint = entry
         if fingerprint != plan_fingerprint(plan):
             return Lookup(
                 None,
+                Status.STALE,
                 f"generated executor for {key} is stale: {use_case.__qualname__} changed"
                 " since `loomgen build` (fingerprint mismatch)",
-                True,
             )
         return module_name, function_name, fingerprint
 
     def find(self, plan: ExecutionPlan) -> Lookup:
-        """Return the executor for ``plan``, or why there is none usable.
-
-        ``stale`` is set when something generated exists but must not run
-        (different shape, different objects, unreadable or refused package).
-        """
+        """Return the executor for ``plan``, or why there is none usable."""
         found = self.registered(plan)
         if isinstance(found, Lookup):
             return found
@@ -132,28 +180,28 @@ class GeneratedExecutors:
         except Exception as error:
             return Lookup(
                 None,
+                Status.STALE,
                 f"generated executor for {key} cannot be loaded from"
                 f" {self.package}{module_name}: {type(error).__name__}: {error}",
-                True,
             )
         if written_for != fingerprint:
             # A module older (or newer) than the registry: a build was cut
             # short, or the folder was assembled by hand.
             return Lookup(
                 None,
+                Status.STALE,
                 f"generated executor for {key} does not match its registry entry"
                 f" ({self.package}{module_name} is from another build): run `loomgen build`",
-                True,
             )
         live = specialized_objects(plan)
         if len(bound) != len(live) or any(a is not b for a, b in zip(bound, live, strict=False)):
             return Lookup(
                 None,
+                Status.STALE,
                 f"generated executor for {key} is stale: it was built for other objects"
                 " (a compute, rule, entity, command or parameter type changed)",
-                True,
             )
-        return Lookup(run, None, False)
+        return Lookup(run, Status.FRESH, None)
 
     def _load(self) -> Mapping[str, tuple[str, str, str]] | None:
         if self._entries is not None or self._refusal is not None:
@@ -165,11 +213,11 @@ class GeneratedExecutors:
             if missing == self.package or self.package.startswith(missing + "."):
                 self._refusal = f"generated package {self.package!r} is not importable"
                 return None
-            self._present = True
+            self.present = True
             self._refusal = f"generated package {self.package!r} failed to import: {error}"
             return None
         except Exception as error:
-            self._present = True
+            self.present = True
             self._refusal = (
                 f"generated package {self.package!r} failed to import:"
                 f" {type(error).__name__}: {error}"
@@ -181,8 +229,13 @@ class GeneratedExecutors:
             # An empty folder or some other package: nothing generated here.
             self._refusal = f"{self.package!r} is not a package generated by loomgen"
             return None
-        self._present = True
-        if found_format != GENERATED_FORMAT or not isinstance(entries, Mapping):
+        self.present = True
+        interpreted = getattr(registry, "INTERPRETED", None)
+        if (
+            found_format != GENERATED_FORMAT
+            or not isinstance(entries, Mapping)
+            or not isinstance(interpreted, Mapping)
+        ):
             writer = getattr(registry, "LOOMGEN_VERSION", "unknown")
             self._refusal = (
                 f"generated package {self.package!r} was written by loomgen {writer} in"
@@ -191,4 +244,8 @@ class GeneratedExecutors:
             )
             return None
         self._entries = entries
+        self._interpreted = interpreted
+        self._modules = frozenset(
+            key.partition(":")[0] for key in (*entries, *interpreted) if isinstance(key, str)
+        )
         return entries

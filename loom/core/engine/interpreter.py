@@ -98,7 +98,7 @@ class PlanInterpreter:
         for check in plan.exists_steps:
             repository = find_repository(name, check.entity_type, dependencies, runtime)
             value = _lookup_value(bound, check.source_kind, check.source_name, input_binding)
-            found = bool(await repository.exists_by(check.against, value))
+            found: bool | None = bool(await repository.exists_by(check.against, value))
             if not found:
                 found = on_missing_check(check.entity_type, value, check.on_missing)
             bound[check.name] = found

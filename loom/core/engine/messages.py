@@ -1,8 +1,9 @@
-"""The text of every structural validation message, in one place.
+"""The words of every structural error, shared by the runtime compiler and loomgen.
 
-The runtime compiler raises these as :class:`~loom.core.engine.compiler.CompilationError`
-and loomgen reports the same mistakes found statically, so both must word
-them alike. Every function takes names (strings), never live objects, so a
+A use case that the runtime's :class:`~loom.core.engine.compiler.UseCaseCompiler`
+rejects is also an error in ``loomgen build``; both say so with these
+functions, so a message searched for in logs reads the same wherever it
+was raised. Every function takes names (strings), never live objects, so a
 caller that only has source code can use them too.
 
 Where loom-kernel 0.12.3 reported the same mistake, the message starts with
@@ -13,6 +14,11 @@ loom's extra detail follows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+
+def parameter(use_case: str, name: str) -> str:
+    """How a parameter of ``execute`` is named in messages."""
+    return f"{use_case}.execute: parameter '{name}'"
 
 
 def not_a_class(value: str) -> str:
@@ -35,66 +41,70 @@ def unreadable_signature(use_case: str, reason: str) -> str:
     return f"{use_case}.execute: cannot read its signature ({reason})"
 
 
-def positional_only(use_case: str, parameter: str) -> str:
-    return (
-        f"{use_case}.execute: parameter '{parameter}' is positional-only;"
-        " the executor passes arguments by name"
-    )
+def positional_only(use_case: str, name: str) -> str:
+    return f"{parameter(use_case, name)} is positional-only; the executor passes arguments by name"
 
 
-def second_input(use_case: str, first: str, second: str) -> str:
+def second_input(use_case: str, name: str, first: str) -> str:
+    """``name`` is a second ``Input()`` parameter; ``first`` the one before it."""
     return (
         f"{use_case}.execute: only one Input() parameter is allowed"
-        f" ('{first}' is one, '{second}' is another)"
+        f" ('{first}' is one, '{name}' is another)"
     )
 
 
-def input_without_from_payload(use_case: str, parameter: str, annotation: str) -> str:
+def input_without_from_payload(use_case: str, name: str, annotation: str) -> str:
     """The ``Input()`` parameter's type has no ``from_payload``; ``annotation`` names it."""
     return (
-        f"{use_case}.execute: Input() parameter '{parameter}' type must implement"
+        f"{use_case}.execute: Input() parameter '{name}' type must implement"
         f" from_payload(payload) ({annotation} does not; derive the command from"
         " loom.core.command.Command)"
     )
 
 
-def source_param_not_found(
+def _marker(marker: str, entity: str | None) -> str:
+    return marker if entity is None else f"{marker}({entity})"
+
+
+def unknown_source_param(
     use_case: str,
+    name: str,
     marker: str,
-    entity: str,
-    parameter: str,
-    argument: str,
     source: str,
     plain: Iterable[str],
+    entity: str | None = None,
 ) -> str:
-    """A marker's ``by``/``from_param`` (``argument``) names no plain parameter.
+    """A marker's ``by``/``from_param`` names no plain parameter.
 
-    ``marker`` is ``LoadById``, ``Load`` or ``Exists``; ``parameter`` the
-    parameter it is the default of; ``plain`` the plain parameters there are.
+    ``marker`` is ``LoadById``, ``Load`` or ``Exists``; ``name`` the
+    parameter it is the default of; ``plain`` the plain parameters there are;
+    ``entity`` the entity's name, when known.
     """
-    names = ", ".join(sorted(plain)) or "none"
+    argument = "by" if marker == "LoadById" else "from_param"
+    listed = ", ".join(sorted(plain)) or "none"
     return (
-        f"{use_case}.execute: {marker}({entity}): parameter '{source}' not found in execute"
-        f" signature (parameter '{parameter}': {argument}={source!r} must name a plain"
-        f" parameter of execute; plain parameters: {names})"
+        f"{use_case}.execute: {_marker(marker, entity)}: parameter '{source}' not found in"
+        f" execute signature (parameter '{name}': {argument}={source!r} must name a plain"
+        f" parameter of execute; plain parameters: {listed})"
     )
 
 
-def from_command_without_input(
-    use_case: str, marker: str, entity: str, parameter: str, field: str
+def command_source_without_input(
+    use_case: str, name: str, marker: str, source: str, entity: str | None = None
 ) -> str:
     return (
-        f"{use_case}.execute: {marker}({entity}): from_command requires Input() parameter"
-        f" (parameter '{parameter}' reads from_command={field!r}, and execute has no Input())"
+        f"{use_case}.execute: {_marker(marker, entity)}: from_command requires Input()"
+        f" parameter (parameter '{name}' reads from_command={source!r}, and execute has no"
+        " Input())"
     )
 
 
-def from_command_unknown_field(
-    use_case: str, marker: str, entity: str, parameter: str, field: str, command: str
+def unknown_command_field(
+    use_case: str, name: str, marker: str, source: str, command: str, entity: str | None = None
 ) -> str:
     return (
-        f"{use_case}.execute: {marker}({entity}): from_command={field!r} names no field of"
-        f" {command} (parameter '{parameter}')"
+        f"{use_case}.execute: {_marker(marker, entity)}: from_command={source!r} names no field"
+        f" of {command} (parameter '{name}')"
     )
 
 
@@ -103,15 +113,14 @@ def steps_not_a_sequence(use_case: str, attribute: str) -> str:
     return f"{use_case}.{attribute} must be a list or tuple of functions"
 
 
-def step_not_callable(use_case: str, attribute: str, index: int, value: str) -> str:
-    return f"{use_case}.{attribute}[{index}] is not callable: {value}"
+def step_not_callable(label: str, value: str) -> str:
+    """``label`` is ``UseCase.computes[0]``; ``value`` the repr of what is there."""
+    return f"{label} is not callable: {value}"
 
 
-def step_bad_signature(use_case: str, attribute: str, index: int, function: str) -> str:
-    return (
-        f"{use_case}.{attribute}[{index}] ({function}) must accept"
-        " (command, fields_set) or (command, fields_set, context)"
-    )
+def bad_step_signature(label: str, what: str) -> str:
+    """``label`` is ``computes[0]`` or ``UseCase.rules[1]``; ``what`` names the callable."""
+    return f"{label} ({what}) must accept (command, fields_set) or (command, fields_set, context)"
 
 
 def steps_without_input(use_case: str) -> str:
@@ -122,19 +131,25 @@ def steps_without_input(use_case: str) -> str:
     )
 
 
+def one_source(marker: str) -> str:
+    return f"{marker}() takes exactly one of from_param= or from_command="
+
+
 __all__ = [
     "abstract_execute",
-    "from_command_unknown_field",
-    "from_command_without_input",
+    "bad_step_signature",
+    "command_source_without_input",
     "input_without_from_payload",
     "no_execute",
     "not_a_class",
+    "one_source",
+    "parameter",
     "positional_only",
     "second_input",
-    "source_param_not_found",
-    "step_bad_signature",
     "step_not_callable",
     "steps_not_a_sequence",
     "steps_without_input",
+    "unknown_command_field",
+    "unknown_source_param",
     "unreadable_signature",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from loom.core.engine.plan import step_label
 from loom.core.errors import NotFound, RuleViolation
@@ -187,11 +187,30 @@ def on_missing_entity(entity_type: type[Any], value: Any, policy: OnMissing) -> 
     raise not_found(entity_type, value)
 
 
-def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool:
-    """What an exists check yields when nothing matched: ``False``, or ``NotFound``."""
-    if policy is OnMissing.RAISE:
-        raise not_found(entity_type, value)
-    return False
+@overload
+def on_missing_check(
+    entity_type: type[Any], value: Any, policy: Literal[OnMissing.RETURN_NONE]
+) -> None: ...
+
+
+@overload
+def on_missing_check(
+    entity_type: type[Any], value: Any, policy: Literal[OnMissing.RAISE, OnMissing.RETURN_FALSE]
+) -> bool: ...
+
+
+@overload
+def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool | None: ...
+
+
+def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> bool | None:
+    """What an exists check yields when nothing matched: ``False``, ``None``
+    (``RETURN_NONE``), or ``NotFound`` (``RAISE``)."""
+    if policy is OnMissing.RETURN_FALSE:
+        return False
+    if policy is OnMissing.RETURN_NONE:
+        return None
+    raise not_found(entity_type, value)
 
 
 def _type_name(value: Any) -> str:

@@ -91,7 +91,9 @@ def _one_source(
     marker: str, from_param: str | None, from_command: str | None
 ) -> tuple[SourceKind, str]:
     if (from_param is None) == (from_command is None):
-        raise ValueError(f"{marker}() takes exactly one of from_param= or from_command=")
+        from loom.core.engine.messages import one_source
+
+        raise ValueError(one_source(marker))
     if from_param is not None:
         return SourceKind.PARAM, _text(marker, "from_param", from_param)
     return SourceKind.COMMAND, _text(marker, "from_command", from_command)

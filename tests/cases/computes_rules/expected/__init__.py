@@ -4,21 +4,24 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "billing.usecases:Charge": (
         ".billing.usecases",
         "run_charge",
-        "de4f36485caa810abeeeaed2b42f5e84",
+        "c2f6c21d383bf36a0142ec6e495722ed",
     ),
     "billing.usecases:RulesWithoutInput": (
         ".billing.usecases",
         "run_rules_without_input",
-        "6e48685f704c52c54adfbd7ffecbf9fa",
+        "778e1342148aededc02b370e5b628967",
     ),
 }
+
+INTERPRETED: dict[str, str] = {}

@@ -4,16 +4,19 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "café.usecases:ÄndereBestellung": (
         ".café.usecases",
         "run_ändere_bestellung",
-        "9830351e17f7fe740e66a363790fe427",
+        "bf4b578673dd381b2186926b9f7cbaa5",
     ),
 }
+
+INTERPRETED: dict[str, str] = {}

@@ -4,31 +4,34 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "crm.base.usecases:ContactUseCase": (
         ".crm.base.usecases",
         "run_contact_use_case",
-        "6a798b2d620917222e5e2670003776fb",
+        "0687e7ac888c99e40b6e326c02e342cb",
     ),
     "crm.usecases:Audit": (
         ".crm.usecases",
         "run_audit",
-        "f9f1d77fe069db2fac57fd935ae0b93e",
+        "9e26e684c08e1328d826292372fbb96c",
     ),
     "crm.usecases:PreviewRename": (
         ".crm.usecases",
         "run_preview_rename",
-        "77a6fd5549da967ce37ace2befab3a7b",
+        "d1dc17569ae10cd6066bfb5651efe643",
     ),
     "crm.usecases:RenameContact": (
         ".crm.usecases",
         "run_rename_contact",
-        "fe013d3a4e12a6ded893614c900c3998",
+        "45a788ec903126b21fa929a1993844b1",
     ),
 }
+
+INTERPRETED: dict[str, str] = {}

@@ -4,26 +4,29 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "ops.jobs:Reindex": (
         ".ops.jobs",
         "run_reindex",
-        "cc57010466f02a0394be8c8a8c619a8e",
+        "06c09050a50fdb26338d2a7704d88094",
     ),
     "ops.jobs:Stats": (
         ".ops.jobs",
         "run_stats",
-        "9a555a2577d09d04617cdd12dd873a35",
+        "35c17c5db70163139bf0d50df20312cc",
     ),
     "ops.jobs:SyncUseCase": (
         ".ops.jobs",
         "run_sync_use_case",
-        "182b0bb2e270637c611169d4bd1165cb",
+        "20c4a481a2d183a317a9d68f53220f23",
     ),
 }
+
+INTERPRETED: dict[str, str] = {}

@@ -4,16 +4,19 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "shop.usecases:Invite": (
         ".shop.usecases",
         "run_invite",
-        "4e703199057ad95e9b5b2f13e0c7661f",
+        "fd78c7da4a6cbb20456ca9e6deea6f44",
     ),
 }
+
+INTERPRETED: dict[str, str] = {}

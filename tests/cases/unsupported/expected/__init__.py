@@ -4,16 +4,33 @@
 ``EXECUTORS`` maps each use case (``module:qualname``) to the module holding
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
-the runtime first needs one of their executors.
+the runtime first needs one of their executors. ``INTERPRETED`` lists the
+use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 3
+LOOMGEN_FORMAT = 4
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
+    "legacy.usecases:ComputedProfile": (
+        ".legacy.usecases",
+        "run_computed_profile",
+        "846f7741963dce43db7ff13c340e947d",
+    ),
     "legacy.usecases:Fine": (
         ".legacy.usecases",
         "run_fine",
-        "4ef030534cec89ec6f978a9a12f466da",
+        "0e9fde25afaa4b2c29943e0b8bdf548b",
     ),
+    "legacy.usecases:LambdaRule": (
+        ".legacy.usecases",
+        "run_lambda_rule",
+        "1998a138b2e5debe906a95406d5c5b6e",
+    ),
+}
+
+INTERPRETED: dict[str, str] = {
+    "legacy.usecases:DecoratedExecute": "execute() is decorated",
+    "legacy.usecases:DynamicComputes": "computes[0] is a starred expression",
+    "legacy.usecases:UnknownCompute": "computes[0]: cannot see the signature of 'normalize' statically",
 }

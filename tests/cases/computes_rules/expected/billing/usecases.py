@@ -31,7 +31,6 @@ def run_charge(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``Charge``, step by step; the runtime awaits the result."""
-    debug = runtime.debug
 
     # customer_id: str
     try:
@@ -40,8 +39,6 @@ def run_charge(
         raise missing_parameter("Charge", "customer_id") from None
     if not isinstance(customer_id, str):
         customer_id = convert_parameter("Charge", "customer_id", str, customer_id)
-    if debug:
-        runtime.step("Charge", "Bind", "customer_id")
 
     # limit_cents: int
     try:
@@ -50,8 +47,6 @@ def run_charge(
         raise missing_parameter("Charge", "limit_cents") from None
     if not isinstance(limit_cents, int):
         limit_cents = convert_parameter("Charge", "limit_cents", int, limit_cents)
-    if debug:
-        runtime.step("Charge", "Bind", "limit_cents")
 
     # cmd: ChargeCommand = Input()
     from_payload = getattr(ChargeCommand, "from_payload", None) if type(payload) is dict else None
@@ -59,20 +54,14 @@ def run_charge(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("Charge", "cmd", ChargeCommand, payload)
-    if debug:
-        runtime.step("Charge", "Input", "cmd")
 
     # computes[0]: normalize_currency
     cmd = normalize_currency(cmd, fields_set)
-    if debug:
-        runtime.step("Charge", "Compute", normalize_currency)
 
     # computes[1]: stamp_customer (with context)
     cmd = stamp_customer(
         cmd, fields_set, {"customer_id": customer_id, "limit_cents": limit_cents, "cmd": cmd}
     )
-    if debug:
-        runtime.step("Charge", "Compute", stamp_customer)
 
     violations: list[RuleViolation] = []
 
@@ -82,8 +71,6 @@ def run_charge(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("Charge", positive_amount, violation)
-    if debug:
-        runtime.step("Charge", "Rule", positive_amount)
 
     # rules[1]: within_limit (with context)
     try:
@@ -93,8 +80,6 @@ def run_charge(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("Charge", within_limit, violation)
-    if debug:
-        runtime.step("Charge", "Rule", within_limit)
 
     # rules[2]: any_arguments (with context)
     try:
@@ -104,15 +89,11 @@ def run_charge(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("Charge", any_arguments, violation)
-    if debug:
-        runtime.step("Charge", "Rule", any_arguments)
 
     if violations:
         raise RuleViolations(violations)
 
     # Charge.execute (async)
-    if debug:
-        runtime.step("Charge", "Execute", "execute")
     return use_case.execute(customer_id=customer_id, limit_cents=limit_cents, cmd=cmd)
 
 
@@ -125,7 +106,6 @@ def run_rules_without_input(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``RulesWithoutInput``, step by step; the runtime awaits the result."""
-    debug = runtime.debug
 
     # customer_id: str
     try:
@@ -134,12 +114,8 @@ def run_rules_without_input(
         raise missing_parameter("RulesWithoutInput", "customer_id") from None
     if not isinstance(customer_id, str):
         customer_id = convert_parameter("RulesWithoutInput", "customer_id", str, customer_id)
-    if debug:
-        runtime.step("RulesWithoutInput", "Bind", "customer_id")
 
     # RulesWithoutInput.execute (async)
-    if debug:
-        runtime.step("RulesWithoutInput", "Execute", "execute")
     return use_case.execute(customer_id=customer_id)
 
 
@@ -148,7 +124,7 @@ def run_rules_without_input(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Charge": (
-        "de4f36485caa810abeeeaed2b42f5e84",
+        "c2f6c21d383bf36a0142ec6e495722ed",
         (
             Charge,
             str,
@@ -162,7 +138,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
         ),
     ),
     "RulesWithoutInput": (
-        "6e48685f704c52c54adfbd7ffecbf9fa",
+        "778e1342148aededc02b370e5b628967",
         (RulesWithoutInput, str, positive_amount),
     ),
 }

@@ -13,12 +13,18 @@ from loom.core.engine.steps import (
     convert_parameter,
     find_repository,
     missing_parameter,
-    not_found,
+    on_missing_check,
+    on_missing_entity,
 )
+from loom.core.use_case.markers import OnMissing
 
 from café import other
 from café.models import Bestellung, Größe, User
 from café.usecases import build_command as build_command_2, ÄndereBestellung
+
+# Objects reached through an attribute or an index, read once at import:
+# the executors call exactly what the runtime verified.
+other_User = other.User
 
 
 async def run_ändere_bestellung(
@@ -30,7 +36,6 @@ async def run_ändere_bestellung(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``ÄndereBestellung``, step by step."""
-    debug = runtime.debug
 
     # params: str
     try:
@@ -39,8 +44,6 @@ async def run_ändere_bestellung(
         raise missing_parameter("ÄndereBestellung", "params") from None
     if not isinstance(params_, str):
         params_ = convert_parameter("ÄndereBestellung", "params", str, params_)
-    if debug:
-        runtime.step("ÄndereBestellung", "Bind", "params")
 
     # repository: int
     try:
@@ -49,8 +52,6 @@ async def run_ändere_bestellung(
         raise missing_parameter("ÄndereBestellung", "repository") from None
     if not isinstance(repository_, int):
         repository_ = convert_parameter("ÄndereBestellung", "repository", int, repository_)
-    if debug:
-        runtime.step("ÄndereBestellung", "Bind", "repository")
 
     # value: int
     try:
@@ -59,8 +60,6 @@ async def run_ändere_bestellung(
         raise missing_parameter("ÄndereBestellung", "value") from None
     if not isinstance(value_, int):
         value_ = convert_parameter("ÄndereBestellung", "value", int, value_)
-    if debug:
-        runtime.step("ÄndereBestellung", "Bind", "value")
 
     # isinstance: str
     try:
@@ -69,8 +68,6 @@ async def run_ändere_bestellung(
         raise missing_parameter("ÄndereBestellung", "isinstance") from None
     if not isinstance(isinstance_, str):
         isinstance_ = convert_parameter("ÄndereBestellung", "isinstance", str, isinstance_)
-    if debug:
-        runtime.step("ÄndereBestellung", "Bind", "isinstance")
 
     # größe: str
     try:
@@ -79,8 +76,6 @@ async def run_ändere_bestellung(
         raise missing_parameter("ÄndereBestellung", "größe") from None
     if not isinstance(größe, str):
         größe = convert_parameter("ÄndereBestellung", "größe", str, größe)
-    if debug:
-        runtime.step("ÄndereBestellung", "Bind", "größe")
 
     # cmd: Größe = Input()
     from_payload = getattr(Größe, "from_payload", None) if type(payload) is dict else None
@@ -88,68 +83,54 @@ async def run_ändere_bestellung(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("ÄndereBestellung", "cmd", Größe, payload)
-    if debug:
-        runtime.step("ÄndereBestellung", "Input", "cmd")
 
     # bestellung: Bestellung = LoadById(Bestellung, by="value", profile='it\'s "quoted" \\ \n\t é')
     if load_overrides is not None and Bestellung in load_overrides:
         bestellung = load_overrides[Bestellung]
     else:
-        repository = dependencies.get(Bestellung) if dependencies is not None else None
+        repository = dependencies.get(Bestellung) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("ÄndereBestellung", Bestellung, dependencies, runtime)
         bestellung = await repository.get_by_id(value_, profile='it\'s "quoted" \\ \n\t é')
         if bestellung is None:
-            raise not_found(Bestellung, value_)
-    if debug:
-        runtime.step("ÄndereBestellung", "Load", "bestellung")
+            bestellung = on_missing_entity(Bestellung, value_, OnMissing.RAISE)
 
     # user: User = Load(User, from_param="größe", against="na\"me\\\nö")
     if load_overrides is not None and User in load_overrides:
         user = load_overrides[User]
     else:
-        repository = dependencies.get(User) if dependencies is not None else None
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("ÄndereBestellung", User, dependencies, runtime)
         user = await repository.get_by('na"me\\\nö', größe, profile="default")
         if user is None:
-            raise not_found(User, größe)
-    if debug:
-        runtime.step("ÄndereBestellung", "Load", "user")
+            user = on_missing_entity(User, größe, OnMissing.RAISE)
 
     # other_user: other.User = Load(other.User, from_command="class_", against="class")
-    if load_overrides is not None and other.User in load_overrides:
-        other_user = load_overrides[other.User]
+    if load_overrides is not None and other_User in load_overrides:
+        other_user = load_overrides[other_User]
     else:
-        repository = dependencies.get(other.User) if dependencies is not None else None
+        repository = dependencies.get(other_User) if type(dependencies) is dict else None
         if repository is None:
-            repository = find_repository("ÄndereBestellung", other.User, dependencies, runtime)
+            repository = find_repository("ÄndereBestellung", other_User, dependencies, runtime)
         value = cmd.class_
         other_user = await repository.get_by("class", value, profile="default")
         if other_user is None:
-            raise not_found(other.User, value)
-    if debug:
-        runtime.step("ÄndereBestellung", "Load", "other_user")
+            other_user = on_missing_entity(other_User, value, OnMissing.RAISE)
 
     # gibt_es: bool = Exists(Bestellung, from_command="wert", against="größe", on_missing=OnMissing.RAISE)
-    repository = dependencies.get(Bestellung) if dependencies is not None else None
+    repository = dependencies.get(Bestellung) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("ÄndereBestellung", Bestellung, dependencies, runtime)
     value = cmd.wert
     gibt_es = bool(await repository.exists_by("größe", value))
     if not gibt_es:
-        raise not_found(Bestellung, value)
-    if debug:
-        runtime.step("ÄndereBestellung", "Exists", "gibt_es")
+        gibt_es = on_missing_check(Bestellung, value, OnMissing.RAISE)
 
     # computes[0]: build_command
     cmd = build_command_2(cmd, fields_set)
-    if debug:
-        runtime.step("ÄndereBestellung", "Compute", build_command_2)
 
     # ÄndereBestellung.execute (async)
-    if debug:
-        runtime.step("ÄndereBestellung", "Execute", "execute")
     return await use_case.execute(
         params=params_,
         repository=repository_,
@@ -169,7 +150,7 @@ async def run_ändere_bestellung(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "ÄndereBestellung": (
-        "9830351e17f7fe740e66a363790fe427",
+        "bf4b578673dd381b2186926b9f7cbaa5",
         (
             ÄndereBestellung,
             str,
@@ -180,7 +161,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             Größe,
             Bestellung,
             User,
-            other.User,
+            other_User,
             Bestellung,
             build_command_2,
         ),

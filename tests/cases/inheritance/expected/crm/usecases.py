@@ -13,12 +13,17 @@ from loom.core.engine.steps import (
     convert_parameter,
     find_repository,
     missing_parameter,
-    not_found,
+    on_missing_entity,
 )
 from loom.core.errors import RuleViolation, RuleViolations
+from loom.core.use_case.markers import OnMissing
 
 from crm.base.entities import Contact, RenameCommand, strip_name
 from crm.usecases import Audit, PreviewRename, RenameContact, no_digits
+
+# Objects reached through an attribute or an index, read once at import:
+# the executors call exactly what the runtime verified.
+Audit_Entity = Audit.Entity
 
 
 async def run_rename_contact(
@@ -30,7 +35,6 @@ async def run_rename_contact(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``RenameContact``, step by step."""
-    debug = runtime.debug
 
     # contact_id: int
     try:
@@ -39,8 +43,6 @@ async def run_rename_contact(
         raise missing_parameter("RenameContact", "contact_id") from None
     if not isinstance(contact_id, int):
         contact_id = convert_parameter("RenameContact", "contact_id", int, contact_id)
-    if debug:
-        runtime.step("RenameContact", "Bind", "contact_id")
 
     # cmd: RenameCommand = Input()
     from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
@@ -48,26 +50,20 @@ async def run_rename_contact(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("RenameContact", "cmd", RenameCommand, payload)
-    if debug:
-        runtime.step("RenameContact", "Input", "cmd")
 
     # contact: entities.Contact = LoadById(Contact, by="contact_id")
     if load_overrides is not None and Contact in load_overrides:
         contact = load_overrides[Contact]
     else:
-        repository = dependencies.get(Contact) if dependencies is not None else None
+        repository = dependencies.get(Contact) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("RenameContact", Contact, dependencies, runtime)
         contact = await repository.get_by_id(contact_id, profile="default")
         if contact is None:
-            raise not_found(Contact, contact_id)
-    if debug:
-        runtime.step("RenameContact", "Load", "contact")
+            contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
 
     # computes[0]: strip_name
     cmd = strip_name(cmd, fields_set)
-    if debug:
-        runtime.step("RenameContact", "Compute", strip_name)
 
     violations: list[RuleViolation] = []
 
@@ -77,15 +73,11 @@ async def run_rename_contact(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("RenameContact", no_digits, violation)
-    if debug:
-        runtime.step("RenameContact", "Rule", no_digits)
 
     if violations:
         raise RuleViolations(violations)
 
     # RenameContact.execute (async)
-    if debug:
-        runtime.step("RenameContact", "Execute", "execute")
     return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
 
 
@@ -98,7 +90,6 @@ async def run_preview_rename(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``PreviewRename``, step by step."""
-    debug = runtime.debug
 
     # contact_id: int
     try:
@@ -107,8 +98,6 @@ async def run_preview_rename(
         raise missing_parameter("PreviewRename", "contact_id") from None
     if not isinstance(contact_id, int):
         contact_id = convert_parameter("PreviewRename", "contact_id", int, contact_id)
-    if debug:
-        runtime.step("PreviewRename", "Bind", "contact_id")
 
     # cmd: RenameCommand = Input()
     from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
@@ -116,26 +105,20 @@ async def run_preview_rename(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("PreviewRename", "cmd", RenameCommand, payload)
-    if debug:
-        runtime.step("PreviewRename", "Input", "cmd")
 
     # contact: entities.Contact = LoadById(Contact, by="contact_id")
     if load_overrides is not None and Contact in load_overrides:
         contact = load_overrides[Contact]
     else:
-        repository = dependencies.get(Contact) if dependencies is not None else None
+        repository = dependencies.get(Contact) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("PreviewRename", Contact, dependencies, runtime)
         contact = await repository.get_by_id(contact_id, profile="default")
         if contact is None:
-            raise not_found(Contact, contact_id)
-    if debug:
-        runtime.step("PreviewRename", "Load", "contact")
+            contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
 
     # computes[0]: strip_name
     cmd = strip_name(cmd, fields_set)
-    if debug:
-        runtime.step("PreviewRename", "Compute", strip_name)
 
     violations: list[RuleViolation] = []
 
@@ -145,15 +128,11 @@ async def run_preview_rename(
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PreviewRename", no_digits, violation)
-    if debug:
-        runtime.step("PreviewRename", "Rule", no_digits)
 
     if violations:
         raise RuleViolations(violations)
 
     # PreviewRename.execute (async)
-    if debug:
-        runtime.step("PreviewRename", "Execute", "execute")
     return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
 
 
@@ -166,7 +145,6 @@ async def run_audit(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``Audit``, step by step."""
-    debug = runtime.debug
 
     # person_id: int
     try:
@@ -175,25 +153,19 @@ async def run_audit(
         raise missing_parameter("Audit", "person_id") from None
     if not isinstance(person_id, int):
         person_id = convert_parameter("Audit", "person_id", int, person_id)
-    if debug:
-        runtime.step("Audit", "Bind", "person_id")
 
     # person: Person = LoadById(Entity, by="person_id")
-    if load_overrides is not None and Audit.Entity in load_overrides:
-        person = load_overrides[Audit.Entity]
+    if load_overrides is not None and Audit_Entity in load_overrides:
+        person = load_overrides[Audit_Entity]
     else:
-        repository = dependencies.get(Audit.Entity) if dependencies is not None else None
+        repository = dependencies.get(Audit_Entity) if type(dependencies) is dict else None
         if repository is None:
-            repository = find_repository("Audit", Audit.Entity, dependencies, runtime)
+            repository = find_repository("Audit", Audit_Entity, dependencies, runtime)
         person = await repository.get_by_id(person_id, profile="default")
         if person is None:
-            raise not_found(Audit.Entity, person_id)
-    if debug:
-        runtime.step("Audit", "Load", "person")
+            person = on_missing_entity(Audit_Entity, person_id, OnMissing.RAISE)
 
     # Audit.execute (async)
-    if debug:
-        runtime.step("Audit", "Execute", "execute")
     return await use_case.execute(person_id=person_id, person=person)
 
 
@@ -202,12 +174,12 @@ async def run_audit(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "RenameContact": (
-        "fe013d3a4e12a6ded893614c900c3998",
+        "45a788ec903126b21fa929a1993844b1",
         (RenameContact, int, RenameCommand, Contact, strip_name, no_digits),
     ),
     "PreviewRename": (
-        "77a6fd5549da967ce37ace2befab3a7b",
+        "d1dc17569ae10cd6066bfb5651efe643",
         (PreviewRename, int, RenameCommand, Contact, strip_name, no_digits),
     ),
-    "Audit": ("f9f1d77fe069db2fac57fd935ae0b93e", (Audit, int, Audit.Entity)),
+    "Audit": ("9e26e684c08e1328d826292372fbb96c", (Audit, int, Audit_Entity)),
 }

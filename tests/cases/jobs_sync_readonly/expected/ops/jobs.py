@@ -22,7 +22,6 @@ def run_reindex(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``Reindex``, step by step (nothing to await)."""
-    debug = runtime.debug
 
     # batch: int
     try:
@@ -31,8 +30,6 @@ def run_reindex(
         raise missing_parameter("Reindex", "batch") from None
     if not isinstance(batch, int):
         batch = convert_parameter("Reindex", "batch", int, batch)
-    if debug:
-        runtime.step("Reindex", "Bind", "batch")
 
     # tenant: UUID
     try:
@@ -41,28 +38,20 @@ def run_reindex(
         raise missing_parameter("Reindex", "tenant") from None
     if not isinstance(tenant, UUID):
         tenant = convert_parameter("Reindex", "tenant", UUID, tenant)
-    if debug:
-        runtime.step("Reindex", "Bind", "tenant")
 
     # label: Optional[str]
     try:
         label = params["label"]
     except KeyError:
         raise missing_parameter("Reindex", "label") from None
-    if debug:
-        runtime.step("Reindex", "Bind", "label")
 
     # extra: Any
     try:
         extra = params["extra"]
     except KeyError:
         raise missing_parameter("Reindex", "extra") from None
-    if debug:
-        runtime.step("Reindex", "Bind", "extra")
 
     # Reindex.execute (sync)
-    if debug:
-        runtime.step("Reindex", "Execute", "execute")
     return use_case.execute(batch=batch, tenant=tenant, label=label, extra=extra)
 
 
@@ -75,7 +64,6 @@ def run_stats(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``Stats``, step by step; the runtime awaits the result."""
-    debug = runtime.debug
 
     # since: "int"
     try:
@@ -84,20 +72,14 @@ def run_stats(
         raise missing_parameter("Stats", "since") from None
     if not isinstance(since, int):
         since = convert_parameter("Stats", "since", int, since)
-    if debug:
-        runtime.step("Stats", "Bind", "since")
 
     # until: int | None = None
     try:
         until = params["until"]
     except KeyError:
         raise missing_parameter("Stats", "until") from None
-    if debug:
-        runtime.step("Stats", "Bind", "until")
 
     # Stats.execute (async)
-    if debug:
-        runtime.step("Stats", "Execute", "execute")
     return use_case.execute(since=since, until=until)
 
 
@@ -110,7 +92,6 @@ def run_sync_use_case(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``SyncUseCase``, step by step (nothing to await)."""
-    debug = runtime.debug
 
     # name: str
     try:
@@ -119,8 +100,6 @@ def run_sync_use_case(
         raise missing_parameter("SyncUseCase", "name") from None
     if not isinstance(name, str):
         name = convert_parameter("SyncUseCase", "name", str, name)
-    if debug:
-        runtime.step("SyncUseCase", "Bind", "name")
 
     # count: float
     try:
@@ -129,8 +108,6 @@ def run_sync_use_case(
         raise missing_parameter("SyncUseCase", "count") from None
     if not isinstance(count, float):
         count = convert_parameter("SyncUseCase", "count", float, count)
-    if debug:
-        runtime.step("SyncUseCase", "Bind", "count")
 
     # flag: bool
     try:
@@ -139,28 +116,20 @@ def run_sync_use_case(
         raise missing_parameter("SyncUseCase", "flag") from None
     if not isinstance(flag, bool):
         flag = convert_parameter("SyncUseCase", "flag", bool, flag)
-    if debug:
-        runtime.step("SyncUseCase", "Bind", "flag")
 
     # raw: object
     try:
         raw = params["raw"]
     except KeyError:
         raise missing_parameter("SyncUseCase", "raw") from None
-    if debug:
-        runtime.step("SyncUseCase", "Bind", "raw")
 
     # untyped
     try:
         untyped = params["untyped"]
     except KeyError:
         raise missing_parameter("SyncUseCase", "untyped") from None
-    if debug:
-        runtime.step("SyncUseCase", "Bind", "untyped")
 
     # SyncUseCase.execute (sync)
-    if debug:
-        runtime.step("SyncUseCase", "Execute", "execute")
     return use_case.execute(name=name, count=count, flag=flag, raw=raw, untyped=untyped)
 
 
@@ -168,7 +137,7 @@ def run_sync_use_case(
 # it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
-    "Reindex": ("cc57010466f02a0394be8c8a8c619a8e", (Reindex, int, UUID)),
-    "Stats": ("9a555a2577d09d04617cdd12dd873a35", (Stats, int)),
-    "SyncUseCase": ("182b0bb2e270637c611169d4bd1165cb", (SyncUseCase, str, float, bool)),
+    "Reindex": ("06c09050a50fdb26338d2a7704d88094", (Reindex, int, UUID)),
+    "Stats": ("35c17c5db70163139bf0d50df20312cc", (Stats, int)),
+    "SyncUseCase": ("20c4a481a2d183a317a9d68f53220f23", (SyncUseCase, str, float, bool)),
 }

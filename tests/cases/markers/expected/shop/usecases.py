@@ -13,8 +13,10 @@ from loom.core.engine.steps import (
     convert_parameter,
     find_repository,
     missing_parameter,
-    not_found,
+    on_missing_check,
+    on_missing_entity,
 )
+from loom.core.use_case.markers import OnMissing
 
 from shop.domain import Account, InviteCommand, Team
 from shop.usecases import Invite
@@ -29,7 +31,6 @@ async def run_invite(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``Invite``, step by step."""
-    debug = runtime.debug
 
     # account_id: int
     try:
@@ -38,8 +39,6 @@ async def run_invite(
         raise missing_parameter("Invite", "account_id") from None
     if not isinstance(account_id, int):
         account_id = convert_parameter("Invite", "account_id", int, account_id)
-    if debug:
-        runtime.step("Invite", "Bind", "account_id")
 
     # team_id: int
     try:
@@ -48,8 +47,6 @@ async def run_invite(
         raise missing_parameter("Invite", "team_id") from None
     if not isinstance(team_id, int):
         team_id = convert_parameter("Invite", "team_id", int, team_id)
-    if debug:
-        runtime.step("Invite", "Bind", "team_id")
 
     # cmd: InviteCommand = Input()
     from_payload = getattr(InviteCommand, "from_payload", None) if type(payload) is dict else None
@@ -57,104 +54,90 @@ async def run_invite(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("Invite", "cmd", InviteCommand, payload)
-    if debug:
-        runtime.step("Invite", "Input", "cmd")
 
     # account: Account = LoadById(Account, by="account_id")
     if load_overrides is not None and Account in load_overrides:
         account = load_overrides[Account]
     else:
-        repository = dependencies.get(Account) if dependencies is not None else None
+        repository = dependencies.get(Account) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("Invite", Account, dependencies, runtime)
         account = await repository.get_by_id(account_id, profile="default")
         if account is None:
-            raise not_found(Account, account_id)
-    if debug:
-        runtime.step("Invite", "Load", "account")
+            account = on_missing_entity(Account, account_id, OnMissing.RAISE)
 
     # team: Team = LoadById(Team, by="team_id", profile="with_members")
     if load_overrides is not None and Team in load_overrides:
         team = load_overrides[Team]
     else:
-        repository = dependencies.get(Team) if dependencies is not None else None
+        repository = dependencies.get(Team) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("Invite", Team, dependencies, runtime)
         team = await repository.get_by_id(team_id, profile="with_members")
         if team is None:
-            raise not_found(Team, team_id)
-    if debug:
-        runtime.step("Invite", "Load", "team")
+            team = on_missing_entity(Team, team_id, OnMissing.RAISE)
 
     # owner: Account = Load(Account, from_command="owner_email", against="email")
     if load_overrides is not None and Account in load_overrides:
         owner = load_overrides[Account]
     else:
-        repository = dependencies.get(Account) if dependencies is not None else None
+        repository = dependencies.get(Account) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("Invite", Account, dependencies, runtime)
         value = cmd.owner_email
         owner = await repository.get_by("email", value, profile="default")
         if owner is None:
-            raise not_found(Account, value)
-    if debug:
-        runtime.step("Invite", "Load", "owner")
+            owner = on_missing_entity(Account, value, OnMissing.RAISE)
 
     # maybe_owner: Account | None = Load(Account, from_param="account_id", against="id", on_missing=OnMissing.RETURN_NONE)
     if load_overrides is not None and Account in load_overrides:
         maybe_owner = load_overrides[Account]
     else:
-        repository = dependencies.get(Account) if dependencies is not None else None
+        repository = dependencies.get(Account) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("Invite", Account, dependencies, runtime)
         maybe_owner = await repository.get_by("id", account_id, profile="default")
-    if debug:
-        runtime.step("Invite", "Load", "maybe_owner")
+        if maybe_owner is None:
+            maybe_owner = on_missing_entity(Account, account_id, OnMissing.RETURN_NONE)
 
     # team_or_false: Team | bool = Load(Team, from_command="team_slug", against="slug", on_missing=OnMissing.RETURN_FALSE)
     if load_overrides is not None and Team in load_overrides:
         team_or_false = load_overrides[Team]
     else:
-        repository = dependencies.get(Team) if dependencies is not None else None
+        repository = dependencies.get(Team) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("Invite", Team, dependencies, runtime)
         value = cmd.team_slug
         team_or_false = await repository.get_by("slug", value, profile="default")
         if team_or_false is None:
-            team_or_false = False
-    if debug:
-        runtime.step("Invite", "Load", "team_or_false")
+            team_or_false = on_missing_entity(Team, value, OnMissing.RETURN_FALSE)
 
     # slug_taken: bool = Exists(Team, from_command="team_slug", against="slug")
-    repository = dependencies.get(Team) if dependencies is not None else None
+    repository = dependencies.get(Team) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("Invite", Team, dependencies, runtime)
     value = cmd.team_slug
     slug_taken = bool(await repository.exists_by("slug", value))
-    if debug:
-        runtime.step("Invite", "Exists", "slug_taken")
+    if not slug_taken:
+        slug_taken = on_missing_check(Team, value, OnMissing.RETURN_FALSE)
 
     # account_known: bool = Exists(Account, from_param="account_id", against="id", on_missing=OnMissing.RAISE)
-    repository = dependencies.get(Account) if dependencies is not None else None
+    repository = dependencies.get(Account) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("Invite", Account, dependencies, runtime)
     account_known = bool(await repository.exists_by("id", account_id))
     if not account_known:
-        raise not_found(Account, account_id)
-    if debug:
-        runtime.step("Invite", "Exists", "account_known")
+        account_known = on_missing_check(Account, account_id, OnMissing.RAISE)
 
     # quiet_check: bool = Exists(Account, from_param="team_id", against="id", on_missing=OnMissing.RETURN_NONE)
-    repository = dependencies.get(Account) if dependencies is not None else None
+    repository = dependencies.get(Account) if type(dependencies) is dict else None
     if repository is None:
         repository = find_repository("Invite", Account, dependencies, runtime)
-    quiet_check = bool(await repository.exists_by("id", team_id))
-    if debug:
-        runtime.step("Invite", "Exists", "quiet_check")
+    quiet_check: bool | None = bool(await repository.exists_by("id", team_id))
+    if not quiet_check:
+        quiet_check = on_missing_check(Account, team_id, OnMissing.RETURN_NONE)
 
     # Invite.execute (async)
-    if debug:
-        runtime.step("Invite", "Execute", "execute")
     return await use_case.execute(
         account_id=account_id,
         team_id=team_id,
@@ -175,7 +158,7 @@ async def run_invite(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Invite": (
-        "4e703199057ad95e9b5b2f13e0c7661f",
+        "fd78c7da4a6cbb20456ca9e6deea6f44",
         (
             Invite,
             int,

@@ -7,9 +7,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loom.core.engine.steps import StepRuntime, convert_parameter, missing_parameter
+from loom.core.engine.steps import (
+    StepRuntime,
+    build_command,
+    convert_parameter,
+    find_repository,
+    missing_parameter,
+    on_missing_entity,
+)
+from loom.core.errors import RuleViolation, RuleViolations
+from loom.core.use_case.markers import OnMissing
 
-from legacy.usecases import Fine
+from legacy.usecases import Cmd, ComputedProfile, Fine, LambdaRule
+
+# Objects reached through an attribute or an index, read once at import:
+# the executors call exactly what the runtime verified.
+LambdaRule_rules_0 = LambdaRule.rules[0]
 
 
 def run_fine(
@@ -21,7 +34,6 @@ def run_fine(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``Fine``, step by step; the runtime awaits the result."""
-    debug = runtime.debug
 
     # name: str
     try:
@@ -30,18 +42,82 @@ def run_fine(
         raise missing_parameter("Fine", "name") from None
     if not isinstance(name, str):
         name = convert_parameter("Fine", "name", str, name)
-    if debug:
-        runtime.step("Fine", "Bind", "name")
 
     # Fine.execute (async)
-    if debug:
-        runtime.step("Fine", "Execute", "execute")
     return use_case.execute(name=name)
+
+
+async def run_computed_profile(
+    use_case: ComputedProfile,
+    params: Mapping[str, Any],
+    payload: Any,
+    dependencies: Mapping[type[Any], Any] | None,
+    load_overrides: Mapping[type[Any], Any] | None,
+    runtime: StepRuntime,
+) -> Any:
+    """Run the pipeline of ``ComputedProfile``, step by step."""
+
+    # item_id: int
+    try:
+        item_id = params["item_id"]
+    except KeyError:
+        raise missing_parameter("ComputedProfile", "item_id") from None
+    if not isinstance(item_id, int):
+        item_id = convert_parameter("ComputedProfile", "item_id", int, item_id)
+
+    # item: Any = LoadById(dict, by="item_id", profile=PROFILE)
+    if load_overrides is not None and dict in load_overrides:
+        item = load_overrides[dict]
+    else:
+        repository = dependencies.get(dict) if type(dependencies) is dict else None
+        if repository is None:
+            repository = find_repository("ComputedProfile", dict, dependencies, runtime)
+        item = await repository.get_by_id(item_id, profile="full")
+        if item is None:
+            item = on_missing_entity(dict, item_id, OnMissing.RAISE)
+
+    # ComputedProfile.execute (async)
+    return await use_case.execute(item_id=item_id, item=item)
+
+
+def run_lambda_rule(
+    use_case: LambdaRule,
+    params: Mapping[str, Any],
+    payload: Any,
+    dependencies: Mapping[type[Any], Any] | None,
+    load_overrides: Mapping[type[Any], Any] | None,
+    runtime: StepRuntime,
+) -> Any:
+    """Run the pipeline of ``LambdaRule``, step by step; the runtime awaits the result."""
+
+    # cmd: Cmd = Input()
+    from_payload = getattr(Cmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("LambdaRule", "cmd", Cmd, payload)
+
+    violations: list[RuleViolation] = []
+
+    # rules[0]: lambda cmd, fields_set: None
+    try:
+        LambdaRule_rules_0(cmd, fields_set)
+    except RuleViolation as violation:
+        violations.append(violation)
+        runtime.rule_failed("LambdaRule", LambdaRule_rules_0, violation)
+
+    if violations:
+        raise RuleViolations(violations)
+
+    # LambdaRule.execute (async)
+    return use_case.execute(cmd=cmd)
 
 
 # What each executor was written for: the plan's fingerprint and the objects
 # it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
-    "Fine": ("4ef030534cec89ec6f978a9a12f466da", (Fine, str)),
+    "Fine": ("0e9fde25afaa4b2c29943e0b8bdf548b", (Fine, str)),
+    "ComputedProfile": ("846f7741963dce43db7ff13c340e947d", (ComputedProfile, int, dict)),
+    "LambdaRule": ("1998a138b2e5debe906a95406d5c5b6e", (LambdaRule, Cmd, LambdaRule_rules_0)),
 }

@@ -13,8 +13,9 @@ from loom.core.engine.steps import (
     convert_parameter,
     find_repository,
     missing_parameter,
-    not_found,
+    on_missing_entity,
 )
+from loom.core.use_case.markers import OnMissing
 
 from crm.base.entities import Contact, RenameCommand, strip_name
 from crm.base.usecases import ContactUseCase
@@ -29,7 +30,6 @@ async def run_contact_use_case(
     runtime: StepRuntime,
 ) -> Any:
     """Run the pipeline of ``ContactUseCase``, step by step."""
-    debug = runtime.debug
 
     # contact_id: int
     try:
@@ -38,8 +38,6 @@ async def run_contact_use_case(
         raise missing_parameter("ContactUseCase", "contact_id") from None
     if not isinstance(contact_id, int):
         contact_id = convert_parameter("ContactUseCase", "contact_id", int, contact_id)
-    if debug:
-        runtime.step("ContactUseCase", "Bind", "contact_id")
 
     # cmd: RenameCommand = Input()
     from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
@@ -47,30 +45,22 @@ async def run_contact_use_case(
         cmd, fields_set = from_payload(payload)
     else:
         cmd, fields_set = build_command("ContactUseCase", "cmd", RenameCommand, payload)
-    if debug:
-        runtime.step("ContactUseCase", "Input", "cmd")
 
     # contact: entities.Contact = LoadById(Contact, by="contact_id")
     if load_overrides is not None and Contact in load_overrides:
         contact = load_overrides[Contact]
     else:
-        repository = dependencies.get(Contact) if dependencies is not None else None
+        repository = dependencies.get(Contact) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("ContactUseCase", Contact, dependencies, runtime)
         contact = await repository.get_by_id(contact_id, profile="default")
         if contact is None:
-            raise not_found(Contact, contact_id)
-    if debug:
-        runtime.step("ContactUseCase", "Load", "contact")
+            contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
 
     # computes[0]: strip_name
     cmd = strip_name(cmd, fields_set)
-    if debug:
-        runtime.step("ContactUseCase", "Compute", strip_name)
 
     # ContactUseCase.execute (async)
-    if debug:
-        runtime.step("ContactUseCase", "Execute", "execute")
     return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
 
 
@@ -79,7 +69,7 @@ async def run_contact_use_case(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "ContactUseCase": (
-        "6a798b2d620917222e5e2670003776fb",
+        "0687e7ac888c99e40b6e326c02e342cb",
         (ContactUseCase, int, RenameCommand, Contact, strip_name),
     ),
 }

@@ -1,0 +1,140 @@
+"""Class hierarchies: which scanned classes are use cases, and Python's C3 order.
+
+Attributes (``execute``, ``computes``, ``rules``, ``read_only``) are looked
+up the way Python looks them up, along the class's method resolution order,
+computed here with the C3 algorithm over scanned classes and loom's bases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from loomgen.resolve import Resolver
+from loomgen.scan import ClassScan, ModuleScan, Unsupported, one_line
+
+LOOM_BASES = frozenset({"UseCase", "Job"})
+
+MroEntry = tuple[ModuleScan, ClassScan] | str
+"""A class in a linearization: a scanned class, or a name for one outside the sources."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A class attribute or method found on a class or one of its scanned bases."""
+
+    scan: ModuleScan
+    owner: ClassScan
+    node: cst.CSTNode
+
+
+class Hierarchy:
+    """Use case kinds and method resolution orders, memoized per class."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._kinds: dict[tuple[str, str], str | None] = {}
+        self._mros: dict[tuple[str, str], list[MroEntry]] = {}
+
+    def base_kind(self, scan: ModuleScan, base: cst.BaseExpression) -> str | None:
+        """``"UseCase"``/``"Job"`` when ``base`` names one of loom's base classes."""
+        name = self.resolver.loom_name(scan, base)
+        return name if name in LOOM_BASES else None
+
+    def kind_of(self, scan: ModuleScan, class_scan: ClassScan, depth: int = 0) -> str | None:
+        """``"UseCase"`` or ``"Job"`` when the class derives from one, else ``None``."""
+        key = (scan.source.module, class_scan.qualname)
+        if key in self._kinds:
+            return self._kinds[key]
+        self._kinds[key] = None  # guards against cycles
+        kind = None
+        for base in class_scan.bases:
+            kind = self.base_kind(scan, base)
+            if kind is None and depth < 50:
+                parent = self.resolver.class_of(scan, base)
+                if parent is not None:
+                    kind = self.kind_of(parent[0], parent[1], depth + 1)
+            if kind is not None:
+                break
+        self._kinds[key] = kind
+        return kind
+
+    def lookup(self, scan: ModuleScan, class_scan: ClassScan, attribute: str) -> Found | None:
+        """Find ``attribute`` the way Python does: along the class's C3 MRO.
+
+        loom's ``UseCase``/``Job`` define all four attributes loomgen reads
+        (an abstract ``execute``, empty ``computes``/``rules``, ``read_only =
+        False``), so reaching one of them means "the default" (``None``).
+        Bases outside the scanned sources are assumed not to define them.
+        """
+        for entry in self.mro(scan, class_scan):
+            if isinstance(entry, str):
+                if entry in LOOM_BASES:
+                    return None
+                continue
+            owner_scan, owner = entry
+            if attribute == "execute" and owner.execute is not None:
+                return Found(owner_scan, owner, owner.execute)
+            if attribute != "execute" and attribute in owner.attributes:
+                return Found(owner_scan, owner, owner.attributes[attribute])
+        return None
+
+    def mro(self, scan: ModuleScan, class_scan: ClassScan, depth: int = 0) -> list[MroEntry]:
+        """The C3 linearization of a scanned class (loom bases as ``"UseCase"``/``"Job"``)."""
+        key = (scan.source.module, class_scan.qualname)
+        cached = self._mros.get(key)
+        if cached is not None:
+            return cached
+        if depth > 50:
+            raise Unsupported(class_scan.node, "class hierarchy too deep to follow")
+        sequences: list[list[MroEntry]] = []
+        direct: list[MroEntry] = []
+        for base in class_scan.bases:
+            loom = self.base_kind(scan, base)
+            parent = None if loom is not None else self.resolver.class_of(scan, base)
+            if loom is not None:
+                entry: MroEntry = loom
+                sequences.append([loom])
+            elif parent is not None:
+                entry = parent
+                sequences.append(self.mro(*parent, depth=depth + 1))
+            else:
+                entry = f"external:{one_line(scan.code(base))}"
+                sequences.append([entry])
+            direct.append(entry)
+        merged = c3_merge([*sequences, direct])
+        if merged is None:
+            raise Unsupported(
+                class_scan.node, "its bases have no consistent method resolution order"
+            )
+        result: list[MroEntry] = [(scan, class_scan), *merged]
+        self._mros[key] = result
+        return result
+
+
+def _mro_key(entry: MroEntry) -> tuple[str, str]:
+    if isinstance(entry, str):
+        return ("", entry)
+    return (entry[0].source.module, entry[1].qualname)
+
+
+def c3_merge(sequences: list[list[MroEntry]]) -> list[MroEntry] | None:
+    """Python's C3 merge; ``None`` when no consistent order exists."""
+    pending = [list(sequence) for sequence in sequences if sequence]
+    result: list[MroEntry] = []
+    while pending:
+        for sequence in pending:
+            head = _mro_key(sequence[0])
+            if not any(head in map(_mro_key, other[1:]) for other in pending):
+                chosen = sequence[0]
+                break
+        else:
+            return None
+        result.append(chosen)
+        chosen_key = _mro_key(chosen)
+        pending = [
+            [entry for entry in sequence if _mro_key(entry) != chosen_key] for sequence in pending
+        ]
+        pending = [sequence for sequence in pending if sequence]
+    return result
