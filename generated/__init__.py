@@ -9,63 +9,63 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.jobs:StockAlert": (
         ".examples.shop.jobs",
         "run_stock_alert",
-        "04801ebc34985a927427a86cc15d29df",
+        "149cab93bdef4a6aad39134e848cee3b",
     ),
     "examples.shop.usecases:AddProduct": (
         ".examples.shop.usecases",
         "run_add_product",
-        "47725493c1db02fd2ec4281e05d7698d",
+        "d0e3418355c37bfd262f15c8dd6a5024",
     ),
     "examples.shop.usecases:BlockUser": (
         ".examples.shop.usecases",
         "run_block_user",
-        "74c760be455f31321b67eb2bd127603f",
+        "d9792f6e03d8d8e67a98f8be51d5ecbd",
     ),
     "examples.shop.usecases:CancelOrder": (
         ".examples.shop.usecases",
         "run_cancel_order",
-        "d6c2caaada1a98de4b5b9056431f4325",
+        "eff1b9244742577c6c549ec3f0c6ab42",
     ),
     "examples.shop.usecases:FindUserByEmail": (
         ".examples.shop.usecases",
         "run_find_user_by_email",
-        "e0a3abacaba9d50a1cf1af50c3867e7b",
+        "7dd058f496f02a83e64ecfcedd3eaa55",
     ),
     "examples.shop.usecases:GetUser": (
         ".examples.shop.usecases",
         "run_get_user",
-        "75c42b68ed17fbeada31c7e0ef18dcd3",
+        "ea90bae88022ad382c0eebaa985c58e5",
     ),
     "examples.shop.usecases:OrderHistory": (
         ".examples.shop.usecases",
         "run_order_history",
-        "7e8efdf18e2f5986159a5f11f531764e",
+        "d1c89f9b76a0d8416d1623bdb921ecdc",
     ),
     "examples.shop.usecases:PlaceOrder": (
         ".examples.shop.usecases",
         "run_place_order",
-        "f1aaa1573967746ab21fa9a6e0cce271",
+        "6792abfd537fa9869f9b39effe72dbb5",
     ),
     "examples.shop.usecases:RegisterUser": (
         ".examples.shop.usecases",
         "run_register_user",
-        "eda816f62fb7ec95e448dc8cb77b1f42",
+        "aecf2a740604d4da0119e4e017dff820",
     ),
     "examples.shop.usecases:ReserveStock": (
         ".examples.shop.usecases",
         "run_reserve_stock",
-        "9d2aebabd09b1c93e69e410d6b507f77",
+        "43bcc81353211fcdcf9b988c4980b04d",
     ),
     "examples.shop.usecases:RestockProducts": (
         ".examples.shop.usecases",
         "run_restock_products",
-        "ef2b0647cf1160a99df9fa88d02d38f1",
+        "68491b9cb92ba370864a7c68b0bc615e",
     ),
 }
 

@@ -115,6 +115,7 @@ class ParamIR:
     target: Ref | None
     declaration: str
     location: Location
+    has_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +192,7 @@ class UseCaseIR:
             use_case=self.key,
             is_async=self.is_async,
             read_only=self.read_only,
-            params=[(p.name, p.target is not None) for p in self.params],
+            params=[(p.name, p.target is not None, p.has_default) for p in self.params],
             input_name=None if self.input is None else self.input.name,
             loads=[
                 (

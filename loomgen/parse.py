@@ -177,7 +177,15 @@ class Analyzer:
             location = where.scan.location(param)
             marker = where.marker(param.default) if param.default is not None else None
             if marker is None:
-                params.append(ParamIR(name, where.conversion_target(param), declaration, location))
+                params.append(
+                    ParamIR(
+                        name,
+                        where.conversion_target(param),
+                        declaration,
+                        location,
+                        has_default=param.default is not None,
+                    )
+                )
                 continue
             call, marker_name = marker
             arguments = where.arguments(call, marker_name)
@@ -330,7 +338,9 @@ class Analyzer:
         the very object the runtime's plan holds.
         """
         if isinstance(value, (cst.Name, cst.Attribute)):
-            ref = self.resolver.reference(found.scan, value, found.owner)
+            ref = self.resolver.reference(
+                found.scan, value, found.owner, found.owner.visible_before(label.partition("[")[0])
+            )
             definition = self.resolver.definition_of(ref)
             if definition.kind == "function" and definition.scan is not None:
                 function = definition.scan.functions[definition.name]
@@ -466,6 +476,18 @@ class _Where:
     resolver: Resolver
     owner: ClassScan
 
+    def ref(self, node: cst.BaseExpression, postponed: bool = False) -> Ref:
+        """``node`` as a default or annotation of ``execute`` sees it: defaults
+        and annotations evaluated at once see the class attributes assigned
+        above ``execute``; a postponed annotation (a string, or any annotation
+        under ``from __future__ import annotations``) is resolved by the
+        runtime in the finished class."""
+        if postponed or self.scan.future_annotations:
+            return self.resolver.reference(self.scan, node, self.owner)
+        return self.resolver.reference(
+            self.scan, node, self.owner, self.owner.visible_before("execute")
+        )
+
     def declaration(self, param: cst.Param) -> str:
         text = identifier(param.name)
         if param.annotation is not None:
@@ -502,7 +524,7 @@ class _Where:
         entity_node = positional[0].value if positional else keywords.pop("entity_type", None)
         if entity_node is None:
             raise Invalid(call, f"{marker}() needs the entity type")
-        entity = self.resolver.reference(self.scan, entity_node, self.owner)
+        entity = self.ref(entity_node)
         values: dict[str, str] = {}
         policy: str | None = None
         for keyword, value in sorted(keywords.items()):
@@ -551,7 +573,7 @@ class _Where:
             return None
         return self._target(param.annotation.annotation)
 
-    def _target(self, node: cst.BaseExpression) -> Ref | None:
+    def _target(self, node: cst.BaseExpression, postponed: bool = False) -> Ref | None:
         if isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             if not isinstance(value, str):
@@ -560,24 +582,24 @@ class _Where:
                 parsed = cst.parse_expression(value)
             except cst.ParserSyntaxError:
                 return None
-            return self._target(parsed)
+            return self._target(parsed, postponed=True)
         if isinstance(node, cst.Subscript):
             # Annotated[T, ...] is T to the runtime (its metadata is dropped).
-            if self._typing_name(node.value) == "Annotated" and node.slice:
+            if self._typing_name(node.value, postponed) == "Annotated" and node.slice:
                 first = node.slice[0].slice
                 if isinstance(first, cst.Index):
-                    return self._target(first.value)
+                    return self._target(first.value, postponed)
             return None
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None
         if isinstance(node, cst.Name) and node.value == "None":
             return None
-        return self._classify(node, self.resolver.reference(self.scan, node, self.owner))
+        return self._classify(node, self.ref(node, postponed))
 
-    def _typing_name(self, node: cst.BaseExpression) -> str | None:
+    def _typing_name(self, node: cst.BaseExpression, postponed: bool) -> str | None:
         """The name a ``typing`` object is known by, when ``node`` denotes one."""
         try:
-            ref = self.resolver.reference(self.scan, node, self.owner)
+            ref = self.ref(node, postponed)
         except Unsupported:
             return None
         definition = self.resolver.definition_of(ref)
@@ -612,14 +634,16 @@ class _Where:
         if param.annotation is None:
             raise Unsupported(param, "the Input() parameter needs a command class annotation")
         node = param.annotation.annotation
+        postponed = False
         if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
             try:
                 node = cst.parse_expression(node.evaluated_value)
             except cst.ParserSyntaxError:
                 raise Unsupported(param, "unreadable command annotation") from None
+            postponed = True
         if not isinstance(node, (cst.Name, cst.Attribute)):
             raise Unsupported(param, "the Input() annotation must name a command class")
-        return self.resolver.reference(self.scan, node, self.owner)
+        return self.ref(node, postponed)
 
 
 def _is_none(node: cst.BaseExpression) -> bool:

@@ -71,6 +71,7 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.engine.steps", "missing_parameter"),
     ("loom.core.engine.steps", "on_missing_check"),
     ("loom.core.engine.steps", "on_missing_entity"),
+    ("loom.core.engine.steps", "parameter_defaults"),
     ("loom.core.errors", "RuleViolation"),
     ("loom.core.errors", "RuleViolations"),
     ("loom.core.use_case.markers", "OnMissing"),
@@ -175,8 +176,10 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
     """The runtime names the executors of ``use_cases`` actually use."""
     needed = {"Mapping", "Any", "StepRuntime"}
     for uc in use_cases:
-        if uc.params:
+        if any(not p.has_default for p in uc.params):
             needed.add("missing_parameter")
+        if any(p.has_default for p in uc.params):
+            needed.add("parameter_defaults")
         if any(p.target is not None for p in uc.params):
             needed.add("convert_parameter")
         if uc.input is not None:
@@ -207,7 +210,10 @@ class ModuleNames:
     """
 
     def __init__(
-        self, refs: Iterable[Ref], runtime: Sequence[tuple[str, str]] = RUNTIME_IMPORTS
+        self,
+        refs: Iterable[Ref],
+        runtime: Sequence[tuple[str, str]] = RUNTIME_IMPORTS,
+        defaults_for: Iterable[Ref] = (),
     ) -> None:
         self.runtime = tuple(runtime)
         self.bound: dict[Import, str] = {}
@@ -230,6 +236,12 @@ class ModuleNames:
             self.bound[origin] = free(origin.name or origin.module.rpartition(".")[2])
         for expression in sorted({self._spelled(ref) for ref in refs if ref.attributes}):
             self.assigned[expression] = free(_binding_name(expression))
+        # The defaults of ``execute``, read from the live class like everything else.
+        self.defaults: dict[str, str] = {}
+        for ref in defaults_for:
+            spelled = self.expression(ref)
+            call = f"parameter_defaults({spelled})"
+            self.assigned[call] = self.defaults[ref.expression] = free(f"{spelled}_defaults")
         self.taken = frozenset(taken)
 
     def _spelled(self, ref: Ref) -> str:
@@ -308,6 +320,8 @@ class ParamView:
     key: str
     local: str
     target: str
+    default: str
+    """The expression of its default (``""``: it has none, it is required)."""
 
 
 @dataclass(frozen=True)
@@ -401,6 +415,11 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
                 literal(p.name),
                 local,
                 expr(p.target) if p.target is not None else "",
+                (
+                    f"{names.defaults[uc.use_case.expression]}[{literal(p.name)}]"
+                    if p.has_default
+                    else ""
+                ),
             )
         )
     input_view = None
@@ -528,7 +547,8 @@ def function_names(module: ModuleIR) -> dict[str, str]:
 def module_names(module: ModuleIR) -> ModuleNames:
     """The module-level names of a generated module."""
     refs = [ref for uc in module.use_cases for ref in uc.specialized_on()]
-    return ModuleNames(refs, runtime_imports(module.use_cases))
+    defaults = [uc.use_case for uc in module.use_cases if any(p.has_default for p in uc.params)]
+    return ModuleNames(refs, runtime_imports(module.use_cases), defaults)
 
 
 Formatter = Callable[[Sequence[tuple[str, str]]], list[str]]

@@ -76,15 +76,26 @@ class Resolver:
         return Definition(module, name, None, "external")
 
     def reference(
-        self, scan: ModuleScan, node: cst.BaseExpression, class_scope: ClassScan | None = None
+        self,
+        scan: ModuleScan,
+        node: cst.BaseExpression,
+        class_scope: ClassScan | None = None,
+        visible: frozenset[str] | None = None,
     ) -> Ref:
-        """A :class:`Ref` for the dotted expression ``node`` as seen from ``scan``."""
+        """A :class:`Ref` for the dotted expression ``node`` as seen from ``scan``,
+        or from the body of ``class_scope`` where only the attributes in
+        ``visible`` (default: all of them) are bound yet."""
         try:
             path = dotted(node)
         except ValueError:
             raise Unsupported(node, f"'{one_line(scan.code(node))}' is not a plain name") from None
         root, *attributes = path.split(".")
-        if class_scope is not None and root in class_scope.attributes:
+        attributes_bound = (
+            frozenset()
+            if class_scope is None
+            else (visible if visible is not None else frozenset(class_scope.attributes))
+        )
+        if class_scope is not None and root in attributes_bound:
             # Defaults in a method signature are evaluated in the class body.
             return class_attribute(scan, class_scope, path)
         if root in scan.classes or root in scan.functions or root in scan.assigned:

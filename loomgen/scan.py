@@ -51,6 +51,15 @@ class ClassScan:
     execute: cst.FunctionDef | None
     qualname: str = ""
     classes: dict[str, ClassScan] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)
+    """Statement index of the first binding of each attribute (and of ``execute``)."""
+
+    def visible_before(self, name: str) -> frozenset[str]:
+        """The attributes already bound when the statement binding ``name`` runs:
+        a class body runs top to bottom, so a default of ``execute`` or an entry
+        of ``computes`` sees only the attributes assigned above it."""
+        limit = self.order.get(name, len(self.order) + 1_000_000)
+        return frozenset(a for a in self.attributes if self.order.get(a, limit) < limit)
 
     def walk(self) -> Iterator[ClassScan]:
         """This class, then its nested classes, depth first in source order."""
@@ -72,6 +81,9 @@ class ModuleScan:
     constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
     """Names assigned exactly once, unconditionally, at top level: their value."""
     rebound: set[str] = field(default_factory=set)
+    future_annotations: bool = False
+    """``from __future__ import annotations``: annotations are evaluated later,
+    by the runtime, in the finished class namespace."""
 
     _positions: dict[cst.CSTNode, CodeRange] | None = None
 
@@ -169,6 +181,11 @@ def _scan_small_statement(scan: ModuleScan, small: cst.BaseSmallStatement, packa
             module = ".".join(part for part in (*base, *(module.split(".") if module else ())))
         if isinstance(small.names, cst.ImportStar):
             return
+        if module == "__future__" and any(
+            isinstance(alias.name, cst.Name) and alias.name.value == "annotations"
+            for alias in small.names
+        ):
+            scan.future_annotations = True
         for alias in small.names:
             name = dotted(alias.name)
             local = name_of(alias.asname.name) if alias.asname is not None else name
@@ -206,10 +223,12 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
     nested: dict[str, ClassScan] = {}
     name = identifier(node.name)
     qualname = f"{outer}.{name}" if outer else name
+    order: dict[str, int] = {}
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    for statement in body:
+    for index, statement in enumerate(body):
         if isinstance(statement, cst.FunctionDef) and identifier(statement.name) == "execute":
             execute = statement
+            order.setdefault("execute", index)
         elif isinstance(statement, cst.ClassDef):
             nested[identifier(statement.name)] = _scan_class(statement, qualname)
         elif isinstance(statement, cst.SimpleStatementLine):
@@ -218,11 +237,13 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
                     for target in small.targets:
                         if isinstance(target.target, cst.Name):
                             attributes[identifier(target.target)] = small.value
+                            order.setdefault(identifier(target.target), index)
                 elif isinstance(small, cst.AnnAssign) and small.value is not None:
                     if isinstance(small.target, cst.Name):
                         attributes[identifier(small.target)] = small.value
+                        order.setdefault(identifier(small.target), index)
     bases = tuple(arg.value for arg in node.bases if arg.keyword is None)
-    return ClassScan(name, node, bases, attributes, execute, qualname, nested)
+    return ClassScan(name, node, bases, attributes, execute, qualname, nested, order)
 
 
 def identifier(name: cst.Name) -> str:

@@ -26,6 +26,7 @@ from loom.core.engine import (
     RuntimeExecutor,
     UseCaseCompiler,
 )
+from loom.core.command import Command
 from loom.core.job import Job
 from loom.core.use_case import Exists, Input, Load, UseCase
 from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
@@ -381,6 +382,20 @@ def test_marker_source_must_name_a_plain_parameter(cls: type[Any]) -> None:
 )
 def test_from_command_needs_an_input(cls: type[Any]) -> None:
     _assert_rejected(cls)
+
+
+def test_an_input_annotation_that_cannot_be_resolved_is_rejected() -> None:
+    class LocalCmd(Command):  # local: the postponed annotation below cannot see it
+        name: str = ""
+
+    class UsesLocal(UseCase[Any, Any]):
+        async def execute(self, cmd: LocalCmd = Input()) -> Any:
+            return cmd
+
+    error = _assert_rejected(UsesLocal)
+
+    assert "Input() parameter 'cmd' type must implement from_payload(payload)" in str(error)
+    assert "its annotation 'LocalCmd' could not be resolved" in str(error)
 
 
 @pytest.mark.parametrize(

@@ -193,6 +193,9 @@ def note_is_short(cmd: Any, fields_set: frozenset[str]) -> None:
         raise RuleViolation("note", "is too long")
 
 
+KNOWN_BY = "email"
+
+
 class Alpha(UseCase[Account, str]):
     computes = [trim_note]
     rules = [email_has_at, note_is_short]
@@ -215,7 +218,7 @@ class Beta(UseCase[Account, str]):
         account_id: int,
         cmd: NoteCmd = Input(),
         account: Account = LoadById(Account, by="account_id"),
-        known: bool = Exists(Account, from_command="email", against="email"),
+        known: bool = Exists(Account, from_command="email", against=KNOWN_BY),
     ) -> str:
         return "beta"
 
@@ -249,10 +252,12 @@ SMALL_EDITS: dict[str, list[tuple[str, str]]] = {
     ],
     "change-marker-argument": [
         (
-            'Exists(Account, from_command="email", against="email")',
-            'Exists(Account, from_command="email", against="email", on_missing=OnMissing.RAISE)',
+            'Exists(Account, from_command="email", against=KNOWN_BY)',
+            'Exists(Account, from_command="email", against=KNOWN_BY, on_missing=OnMissing.RAISE)',
         )
     ],
+    # A module constant used as a marker argument: only the use cases using it change.
+    "change-constant": [('KNOWN_BY = "email"', 'KNOWN_BY = "mail"')],
     "change-profile": [
         (
             '        account: Account = LoadById(Account, by="account_id"),\n        known',

@@ -435,9 +435,13 @@ class Namespace:
         ]
 
     def __getattr__(self, name: str) -> Any:
+        first, *rest = name.split(".")  # a nested class: ``Box.UC``
         for module in self.modules:
-            if hasattr(module, name):
-                return getattr(module, name)
+            if hasattr(module, first):
+                found = getattr(module, first)
+                for part in rest:
+                    found = getattr(found, part)
+                return found
         raise AttributeError(name)
 
 

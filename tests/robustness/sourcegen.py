@@ -23,6 +23,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,7 +42,7 @@ KNOWN_BUGS: frozenset[str] = frozenset()
 # fmt: off
 GENERATED_LOCALS = (
     "params", "payload", "dependencies", "load_overrides", "runtime", "debug", "fields_set",
-    "repository", "value", "violations", "violation", "use_case",
+    "from_payload", "repository", "value", "violations", "violation", "use_case",
 )
 RUNTIME_NAMES = (
     "Mapping", "Any", "StepRuntime", "build_command", "convert_parameter", "find_repository",
@@ -61,14 +62,19 @@ PLAIN_NAMES = (
     *GENERATED_LOCALS, *RUNTIME_NAMES, *BUILTIN_NAMES,
     "ﬁx", "ｘ",  # not NFKC-normal: Python stores them as "fix" and "x"
 )
-ENTITY_NAMES = ("User", "Order", "Größe", "Item", "KeyError", "getattr", "run_uc2")
-COMMAND_NAMES = ("Cmd", "CreateCmd", "Befehl", "isinstance")
+ENTITY_NAMES = (
+    "User", "Order", "Größe", "Item", "KeyError", "getattr", "run_uc2", *GENERATED_LOCALS,
+)
+COMMAND_NAMES = ("Cmd", "CreateCmd", "Befehl", "isinstance", *GENERATED_LOCALS)
 FUNCTION_NAMES = (
     "c0", "c1", "c2", "r0", "r1", "r2", "normalize", "prüfen", "check",
     "bool", "dict", "type", "getattr", "build_command", "not_found", "Mapping", "StepRuntime",
     "find_repository", "SPECIALIZED_ON",
     "run_uc0", "run_uc1", "run_place_order",  # the executors' own names
+    *GENERATED_LOCALS,  # the names the executors bind inside
 )
+MODULE_ALIASES = ("mdl", "fx", *GENERATED_LOCALS)
+"""What ``ucs.py`` calls the models and functions modules it imports whole."""
 USE_CASE_NAMES = ("UC0", "UC1", "UC2", "UC3", "ÄndereBestellung", "PlaceOrder", "Ｆull")
 FIELD_NAMES = (
     "name", "email", "count", "ratio", "flag", "note", "class_", "größe", "user_id", "value",
@@ -83,11 +89,13 @@ RESERVED = frozenset({
     "Any", "Optional", "Decimal", "Field", "dataclass", "Command", "UseCase", "Job", "Input",
     "LoadById", "Load", "Exists", "OnMissing", "lu", "lj", "TRACE", "finish", "compute_step",
     "rule_step", "annotations", "models", "fns", "mdl", "fx", "typing", "bm", "base",
+    "Annotated", "Text", "Payload", "ById", "Fetch", "Has", "Missing", "Base", "Task",
 })
 
 PARAM_TYPES = (
     None, "int", "str", "float", "bool", "Optional[int]", "int | None", "str | None", "Any",
     "object", "Decimal", "list[int]", "'int'", "'Optional[str]'", "None",
+    "Annotated[int, 'doc']", "Annotated[str, 0]", "'Annotated[float, \"x\"]'", "Text",
 )
 FIELD_TYPES = (
     "int", "str", "float", "bool", "int | None", "Optional[str]", "Any", "list[int]", "Decimal",
@@ -120,6 +128,10 @@ GOOD_VALUES: dict[str | None, tuple[Any, ...]] = {
     "'int'": (5, "6"),
     "'Optional[str]'": (None, "t"),
     "None": (None,),
+    "Annotated[int, 'doc']": (5, "5"),
+    "Annotated[str, 0]": ("s", "ü"),
+    "'Annotated[float, \"x\"]'": (1.5, "2.5"),
+    "Text": ("s", ""),
 }
 ANY_VALUES: tuple[Any, ...] = (
     0, 1, -7, 2**70, "1", "abc", "", " 7 ", "1.5", "true", "ß", 1.5, float("nan"), float("inf"),
@@ -200,6 +212,7 @@ class MarkerSpec:
     entity: str | None
     entity_keyword: bool
     arguments: tuple[tuple[str, str], ...]  # (keyword, source text)
+    constants: bool = False  # arguments hoisted into module-level constants
 
 
 @dataclass(frozen=True)
@@ -247,6 +260,13 @@ class UseCaseSpec:
     rules: tuple[str, ...] | None
     read_only: str | None
     sequence_style: str  # list, tuple, annotated
+    lambdas: bool = False  # computes and rules written inline as lambdas
+    nested: str | None = None  # the class it is nested in, if any
+
+    @property
+    def path(self) -> str:
+        """Its qualified name, as requests reach it."""
+        return f"{self.nested}.{nfkc(self.name)}" if self.nested else nfkc(self.name)
 
 
 @dataclass(frozen=True)
@@ -260,6 +280,8 @@ class ModuleSpec:
     commands: tuple[CommandSpec, ...]
     functions: tuple[FunctionSpec, ...]
     use_cases: tuple[UseCaseSpec, ...]
+    models_alias: str = "mdl"
+    fns_alias: str = "fx"
 
     def use_case(self, name: str) -> UseCaseSpec:
         return next(uc for uc in self.use_cases if uc.name == name)
@@ -293,15 +315,33 @@ class ModuleSpec:
 # -- rendering -----------------------------------------------------------------------
 
 
+LOOM_ALIASES = {
+    "Exists": "Has",
+    "Input": "Payload",
+    "Load": "Fetch",
+    "LoadById": "ById",
+    "OnMissing": "Missing",
+    "UseCase": "Base",
+    "Job": "Task",
+}
+
+
 def _loom(spec: ModuleSpec, name: str) -> str:
     if spec.loom_style == "module_alias":
         return f"lj.{name}" if name == "Job" else f"lu.{name}"
+    if spec.loom_style == "aliases":
+        return LOOM_ALIASES[name]
     return name
 
 
 def _loom_imports(spec: ModuleSpec) -> list[str]:
     if spec.loom_style == "module_alias":
         return ["import loom.core.job as lj", "import loom.core.use_case as lu"]
+    if spec.loom_style == "aliases":
+        names = ", ".join(
+            f"{name} as {alias}" for name, alias in sorted(LOOM_ALIASES.items()) if name != "Job"
+        )
+        return ["from loom.core.job import Job as Task", f"from loom.core.use_case import {names}"]
     if spec.loom_style == "markers_module":
         return [
             "from loom.core.job import Job",
@@ -314,7 +354,7 @@ def _loom_imports(spec: ModuleSpec) -> list[str]:
     ]
 
 
-HEADER = "from decimal import Decimal\n" "from typing import Any, Optional\n"
+HEADER = "from decimal import Decimal\n" "from typing import Annotated, Any, Optional, Text\n"
 
 
 def _render_models(spec: ModuleSpec) -> list[str]:
@@ -359,7 +399,15 @@ def _on_missing(spec: ModuleSpec, member: str, style: int) -> str:
     return f"{_loom(spec, 'OnMissing')}.{member}"
 
 
-def render_marker(spec: ModuleSpec, marker: MarkerSpec, entity_expr: Any) -> str:
+def render_marker(
+    spec: ModuleSpec,
+    marker: MarkerSpec,
+    entity_expr: Any,
+    hoisted: list[str] | None = None,
+    prefix: str = "_k",
+) -> str:
+    """The marker call; with ``marker.constants``, its arguments become module
+    constants (appended to ``hoisted`` as ``<prefix>N = value`` lines)."""
     call = _loom(spec, marker.kind)
     if marker.kind == "Input":
         return f"{call}()"
@@ -372,8 +420,18 @@ def render_marker(spec: ModuleSpec, marker: MarkerSpec, entity_expr: Any) -> str
         if keyword_ == "on_missing":
             member, style = text.split(":")
             text = _on_missing(spec, member, int(style))
+        if marker.constants and hoisted is not None:
+            name = f"{prefix}{len(hoisted)}"
+            hoisted.append(f"{name} = {text}")
+            text = name
         args.append(f"{keyword_}={text}")
     return f"{call}({', '.join(args)})"
+
+
+def _lambda(fn: FunctionSpec) -> str:
+    params, cmd, fs, ctx = SIGNATURES[fn.signature]
+    helper = "compute_step" if fn.kind == "compute" else "rule_step"
+    return f"lambda {params}: {helper}({fn.name!r}, {fn.mode!r}, {cmd}, {fs}, {ctx})"
 
 
 def render(spec: ModuleSpec) -> dict[str, str]:
@@ -439,8 +497,8 @@ def render(spec: ModuleSpec) -> dict[str, str]:
     files["fns.py"] = (
         future + harness + "\n\n" + "\n\n".join(functions) if functions else future + "\n"
     )
-    models_alias = "mdl" if spec.models_style == "module" else None
-    fns_alias = "fx" if spec.fns_style == "module" else None
+    models_alias = spec.models_alias if spec.models_style == "module" else None
+    fns_alias = spec.fns_alias if spec.fns_style == "module" else None
     rest = spec.use_cases
     extra: list[str] = []
     if spec.layout == "split_bases" and len(spec.use_cases) > 1:
@@ -461,9 +519,15 @@ def _render_use_case(
     else:
         bases = f"{_loom(spec, 'Job')}[Any]"
     lines = [f"class {uc.name}({bases}):"]
+    hoisted: list[str] = []
+
+    by_name = {f.name: f for f in spec.functions}
 
     def sequence(attribute: str, names: tuple[str, ...]) -> None:
-        items = [function_expr(n) for n in names]
+        if uc.lambdas:
+            items = [_lambda(by_name[n]) for n in names]
+        else:
+            items = [function_expr(n) for n in names]
         if uc.sequence_style == "tuple":
             text = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         else:
@@ -492,7 +556,9 @@ def _render_use_case(
                 annotation = re.sub(r"@(\w+)", lambda m: entity_expr(m.group(1)), annotation)
                 text += f": {annotation}"
             if p.marker is not None:
-                default = render_marker(spec, p.marker, entity_expr)
+                default = render_marker(
+                    spec, p.marker, entity_expr, hoisted, f"_{nfkc(uc.name)}_k"
+                )
             else:
                 default = p.default
             if default is not None:
@@ -508,7 +574,10 @@ def _render_use_case(
         lines.append(f"        return finish({nfkc(uc.name)!r}, locals(), {ex.fail!r})")
     elif len(lines) == 1:
         lines.append("    pass")
-    return "\n".join(lines) + "\n"
+    if uc.nested is not None:
+        lines = [f"class {uc.nested}:", *("    " + line if line else line for line in lines)]
+    head = "\n".join(hoisted) + "\n\n\n" if hoisted else ""
+    return head + "\n".join(lines) + "\n"
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -599,7 +668,9 @@ def marker_for(
         member = draw(st.sampled_from(("RAISE", "RETURN_NONE", "RETURN_FALSE")))
         arguments.append(("on_missing", f"{member}:{draw(st.integers(0, 1))}"))
     arguments = draw(st.permutations(arguments))
-    return MarkerSpec(kind, entity, draw(st.integers(0, 4)) == 0, tuple(arguments))
+    return MarkerSpec(
+        kind, entity, draw(st.integers(0, 4)) == 0, tuple(arguments), draw(st.integers(0, 2)) == 0
+    )
 
 
 @st.composite
@@ -668,6 +739,11 @@ def execute_specs(
 def module_specs(draw: Any) -> ModuleSpec:
     layout = draw(st.sampled_from(("single", "split", "split_bases")))
     module_names = Names(set(RESERVED))
+    aliases = Names(set())
+    models_alias = aliases.draw(draw, MODULE_ALIASES)
+    fns_alias = aliases.draw(draw, MODULE_ALIASES)
+    assert models_alias is not None and fns_alias is not None
+    module_names.taken |= {models_alias, fns_alias}
     entities = []
     for _ in range(draw(st.integers(1, 3))):
         name = module_names.draw(draw, _allowed(ENTITY_NAMES))
@@ -731,6 +807,7 @@ def module_specs(draw: Any) -> ModuleSpec:
             functions_list(rules),
             draw(st.sampled_from((None, None, "True", "False"))),
             draw(st.sampled_from(("list", "tuple", "annotated"))),
+            draw(st.integers(0, 3)) == 0,
         )
         candidate = [*use_cases, uc]
         try:
@@ -747,18 +824,31 @@ def module_specs(draw: Any) -> ModuleSpec:
                 uc.rules,
                 uc.read_only,
                 uc.sequence_style,
+                uc.lambdas,
             )
         use_cases.append(uc)
+    # Some use cases live inside another class (never one others derive from,
+    # nor the one split_bases moves to base.py).
+    parents_of_others = {p for uc in use_cases for p in uc.parents}
+    for index, uc in enumerate(use_cases):
+        movable = not (layout == "split_bases" and index == 0 and len(use_cases) > 1)
+        if uc.name in parents_of_others or not movable or draw(st.integers(0, 3)):
+            continue
+        holder = module_names.draw(draw, tuple(f"Box{n}" for n in range(8)))
+        if holder is not None:
+            use_cases[index] = dataclasses.replace(uc, nested=holder)
     return ModuleSpec(
         layout,
         draw(st.booleans()),
-        draw(st.sampled_from(("names", "markers_module", "module_alias"))),
+        draw(st.sampled_from(("names", "markers_module", "module_alias", "aliases"))),
         draw(st.sampled_from(("from", "module"))),
         draw(st.sampled_from(("from", "module"))),
         tuple(entities),
         tuple(commands),
         tuple(functions),
         tuple(use_cases),
+        models_alias,
+        fns_alias,
     )
 
 
@@ -806,7 +896,7 @@ def requests_for(draw: Any, spec: ModuleSpec, uc: UseCaseSpec) -> list[Request]:
     parameters, bad payloads, missing repositories, failing commits...)."""
     execute: ExecuteSpec | None = spec.effective(uc.name, "execute")
     if execute is None:  # loom's abstract execute comes first: both modes refuse the class
-        return [Request(nfkc(uc.name), {})]
+        return [Request(uc.path, {})]
     out = []
     for _ in range(draw(st.integers(1, 4))):
         happy = draw(st.booleans())
@@ -838,7 +928,7 @@ def requests_for(draw: Any, spec: ModuleSpec, uc: UseCaseSpec) -> list[Request]:
             overrides = ((nfkc(entity), draw(st.sampled_from(("override", None, 0)))),)
         out.append(
             Request(
-                nfkc(uc.name),
+                uc.path,
                 params,
                 params_as,
                 payload,
@@ -890,8 +980,8 @@ def examples(draw: Any) -> Example:
         spec,
         render(spec),
         requests,
-        draw(st.booleans()),
-        [nfkc(uc.name) for uc in spec.use_cases],
+        False,  # debug_execution runs the interpreter in every mode: nothing to compare
+        [uc.path for uc in spec.use_cases],
     )
 
 

@@ -38,7 +38,7 @@ async def run_stock_alert(
         product_id = params["product_id"]
     except KeyError:
         raise missing_parameter("StockAlert", "product_id") from None
-    if not isinstance(product_id, int):
+    if type(product_id) is not int:
         product_id = convert_parameter("StockAlert", "product_id", int, product_id)
 
     # cmd: StockAlertCmd = Input()
@@ -80,7 +80,7 @@ async def run_stock_alert(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "StockAlert": (
-        "04801ebc34985a927427a86cc15d29df",
+        "149cab93bdef4a6aad39134e848cee3b",
         (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
     ),
 }

@@ -189,7 +189,7 @@ async def run_get_user(
         user_id = params["user_id"]
     except KeyError:
         raise missing_parameter("GetUser", "user_id") from None
-    if not isinstance(user_id, int):
+    if type(user_id) is not int:
         user_id = convert_parameter("GetUser", "user_id", int, user_id)
 
     # user: User = LoadById(User, by="user_id")
@@ -222,7 +222,7 @@ async def run_find_user_by_email(
         email = params["email"]
     except KeyError:
         raise missing_parameter("FindUserByEmail", "email") from None
-    if not isinstance(email, str):
+    if type(email) is not str:
         email = convert_parameter("FindUserByEmail", "email", str, email)
 
     # user: User | None = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_NONE)
@@ -255,7 +255,7 @@ async def run_block_user(
         email = params["email"]
     except KeyError:
         raise missing_parameter("BlockUser", "email") from None
-    if not isinstance(email, str):
+    if type(email) is not str:
         email = convert_parameter("BlockUser", "email", str, email)
 
     # user: User | Literal[False] = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_FALSE)
@@ -288,7 +288,7 @@ async def run_order_history(
         user_id = params["user_id"]
     except KeyError:
         raise missing_parameter("OrderHistory", "user_id") from None
-    if not isinstance(user_id, int):
+    if type(user_id) is not int:
         user_id = convert_parameter("OrderHistory", "user_id", int, user_id)
 
     # customer: User = LoadById(User, by="user_id")
@@ -321,7 +321,7 @@ async def run_reserve_stock(
         product_id = params["product_id"]
     except KeyError:
         raise missing_parameter("ReserveStock", "product_id") from None
-    if not isinstance(product_id, int):
+    if type(product_id) is not int:
         product_id = convert_parameter("ReserveStock", "product_id", int, product_id)
 
     # cmd: ReserveStockCmd = Input()
@@ -382,7 +382,7 @@ async def run_place_order(
         user_id = params["user_id"]
     except KeyError:
         raise missing_parameter("PlaceOrder", "user_id") from None
-    if not isinstance(user_id, int):
+    if type(user_id) is not int:
         user_id = convert_parameter("PlaceOrder", "user_id", int, user_id)
 
     # cmd: PlaceOrderCmd = Input()
@@ -494,7 +494,7 @@ async def run_cancel_order(
         order_id = params["order_id"]
     except KeyError:
         raise missing_parameter("CancelOrder", "order_id") from None
-    if not isinstance(order_id, int):
+    if type(order_id) is not int:
         order_id = convert_parameter("CancelOrder", "order_id", int, order_id)
 
     # requested_by: int
@@ -502,7 +502,7 @@ async def run_cancel_order(
         requested_by = params["requested_by"]
     except KeyError:
         raise missing_parameter("CancelOrder", "requested_by") from None
-    if not isinstance(requested_by, int):
+    if type(requested_by) is not int:
         requested_by = convert_parameter("CancelOrder", "requested_by", int, requested_by)
 
     # order: Order = LoadById(Order, by="order_id")
@@ -575,7 +575,7 @@ def run_restock_products(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "RegisterUser": (
-        "eda816f62fb7ec95e448dc8cb77b1f42",
+        "aecf2a740604d4da0119e4e017dff820",
         (
             RegisterUser,
             RegisterUserCmd,
@@ -587,7 +587,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
         ),
     ),
     "AddProduct": (
-        "47725493c1db02fd2ec4281e05d7698d",
+        "d0e3418355c37bfd262f15c8dd6a5024",
         (
             AddProduct,
             AddProductCmd,
@@ -598,12 +598,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             sku_is_free,
         ),
     ),
-    "GetUser": ("75c42b68ed17fbeada31c7e0ef18dcd3", (GetUser, int, User)),
-    "FindUserByEmail": ("e0a3abacaba9d50a1cf1af50c3867e7b", (FindUserByEmail, str, User)),
-    "BlockUser": ("74c760be455f31321b67eb2bd127603f", (BlockUser, str, User)),
-    "OrderHistory": ("7e8efdf18e2f5986159a5f11f531764e", (OrderHistory, int, User)),
+    "GetUser": ("ea90bae88022ad382c0eebaa985c58e5", (GetUser, int, User)),
+    "FindUserByEmail": ("7dd058f496f02a83e64ecfcedd3eaa55", (FindUserByEmail, str, User)),
+    "BlockUser": ("d9792f6e03d8d8e67a98f8be51d5ecbd", (BlockUser, str, User)),
+    "OrderHistory": ("d1c89f9b76a0d8416d1623bdb921ecdc", (OrderHistory, int, User)),
     "ReserveStock": (
-        "9d2aebabd09b1c93e69e410d6b507f77",
+        "43bcc81353211fcdcf9b988c4980b04d",
         (
             ReserveStock,
             int,
@@ -614,7 +614,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
         ),
     ),
     "PlaceOrder": (
-        "f1aaa1573967746ab21fa9a6e0cce271",
+        "6792abfd537fa9869f9b39effe72dbb5",
         (
             PlaceOrder,
             int,
@@ -630,9 +630,9 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
             stock_suffices,
         ),
     ),
-    "CancelOrder": ("d6c2caaada1a98de4b5b9056431f4325", (CancelOrder, int, int, Order, User)),
+    "CancelOrder": ("eff1b9244742577c6c549ec3f0c6ab42", (CancelOrder, int, int, Order, User)),
     "RestockProducts": (
-        "ef2b0647cf1160a99df9fa88d02d38f1",
+        "68491b9cb92ba370864a7c68b0bc615e",
         (RestockProducts, RestockCmd, delivery_is_not_empty, delivered_quantities_are_positive),
     ),
 }

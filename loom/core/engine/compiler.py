@@ -145,6 +145,10 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         if isinstance(marker, InputMarker):
             if input_binding is not None:
                 raise CompilationError(messages.second_input(name, param_name, input_binding.name))
+            if isinstance(annotation, str):
+                raise CompilationError(
+                    messages.unresolved_input_annotation(name, param_name, annotation)
+                )
             if not callable(getattr(annotation, "from_payload", None)):
                 raise CompilationError(
                     messages.input_without_from_payload(
@@ -177,7 +181,10 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
                 )
             )
         else:
-            params.append(ParamBinding(param_name, annotation))
+            has_default = marker is not inspect.Parameter.empty
+            params.append(
+                ParamBinding(param_name, annotation, has_default, marker if has_default else None)
+            )
 
     plain = {binding.name for binding in params}
     steps: list[LoadStep | ExistsStep] = [*loads, *exists]
@@ -186,6 +193,12 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
 
     computes = _steps(name, "computes", getattr(use_case_type, "computes", ()), ComputeStep)
     rules = _steps(name, "rules", getattr(use_case_type, "rules", ()), RuleStep)
+    _check_declarations(
+        name,
+        {"computes": computes, "rules": rules},
+        frozenset(b.name for b in (*params, *loads, *exists, input_binding) if b is not None),
+        input_binding.command_type if input_binding is not None else None,
+    )
     if input_binding is None and (computes or rules) and logger is not None:
         logger.warning(messages.steps_without_input(name), usecase=name)
 
@@ -222,8 +235,6 @@ def _log_detected(logger: LoggerPort, name: str, plan: ExecutionPlan) -> None:
 
 
 def _annotation_name(annotation: Any) -> str:
-    if isinstance(annotation, str):
-        return f"{annotation!r} (an annotation that could not be resolved)"
     name = getattr(annotation, "__qualname__", None)
     return name if isinstance(name, str) else repr(annotation)
 
@@ -325,6 +336,26 @@ def _steps(
             )
         steps.append(step_type(fn, accepts_context=_accepts_context(name, attribute, index, fn)))
     return tuple(steps)
+
+
+def _check_declarations(
+    name: str,
+    steps: dict[str, tuple[Any, ...]],
+    parameters: frozenset[str],
+    command_type: Any,
+) -> None:
+    """Ask each compute and rule that can tell (DSL specs have ``__loom_check__``)
+    whether it fits this use case: its ``from_params`` names, its field paths."""
+    for attribute, attribute_steps in steps.items():
+        for index, step in enumerate(attribute_steps):
+            check = getattr(step.fn, "__loom_check__", None)
+            problem = check(parameters, command_type) if callable(check) else None
+            if problem:
+                raise CompilationError(
+                    messages.declaration_problem(
+                        f"{name}.{attribute}[{index}]", step_label(step.fn), problem
+                    )
+                )
 
 
 def _accepts_context(name: str, attribute: str, index: int, fn: Any) -> bool:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import converts
 
-GENERATED_FORMAT = 4
+GENERATED_FORMAT = 5
 """Version of the contract between generated code and the runtime.
 
 Bumped whenever generated executors would need to be rewritten; the runtime
@@ -34,7 +34,8 @@ with nothing to await before ``execute`` is a plain function returning what
 ``execute`` returns (its coroutine, for an ``async def execute``). Format 4:
 the registry lists the use cases left to the interpreter (``INTERPRETED``),
 executors no longer step-log (``debug_execution`` runs the interpreter) and
-``Exists(on_missing=RETURN_NONE)`` yields ``None``.
+``Exists(on_missing=RETURN_NONE)`` yields ``None``. Format 5: parameters
+with a default are optional, and conversion is lossless (exact-type fast path).
 """
 
 Shape = dict[str, Any]
@@ -52,7 +53,7 @@ def build_shape(
     use_case: str,
     is_async: bool,
     read_only: bool,
-    params: Iterable[tuple[str, bool]],
+    params: Iterable[tuple[str, bool, bool]],
     input_name: str | None,
     loads: Iterable[LoadFacts],
     exists: Iterable[ExistsFacts],
@@ -64,7 +65,7 @@ def build_shape(
     The one definition of a shape: the runtime builds it from a live plan
     (:func:`plan_shape`), loomgen from its IR, and their fingerprints must
     agree for a generated executor to run. ``params`` holds ``(name,
-    converts)`` pairs; ``computes`` and ``rules`` whether each takes the
+    converts, has_default)`` triples; ``computes`` and ``rules`` whether each takes the
     context argument.
     """
     load_keys = ("name", "source_kind", "source_name", "lookup_kind", "against", "profile")
@@ -74,7 +75,10 @@ def build_shape(
         "use_case": use_case,
         "is_async": is_async,
         "read_only": read_only,
-        "params": [{"name": name, "converts": converts} for name, converts in params],
+        "params": [
+            {"name": name, "converts": converts, "default": default}
+            for name, converts, default in params
+        ],
         "input": None if input_name is None else {"name": input_name},
         "loads": [dict(zip((*load_keys, "on_missing"), facts, strict=True)) for facts in loads],
         "exists": [dict(zip(exists_keys, facts, strict=True)) for facts in exists],
@@ -112,7 +116,10 @@ def plan_shape(plan: ExecutionPlan) -> Shape:
         use_case=f"{use_case.__module__}:{use_case.__qualname__}",
         is_async=inspect.iscoroutinefunction(use_case.execute),
         read_only=plan.read_only,
-        params=[(binding.name, converts(binding.annotation)) for binding in plan.param_bindings],
+        params=[
+            (binding.name, converts(binding.annotation), binding.has_default)
+            for binding in plan.param_bindings
+        ],
         input_name=None if plan.input_binding is None else plan.input_binding.name,
         loads=[
             (

@@ -36,7 +36,12 @@ class PlanInterpreter:
         self.name = plan.use_case_name
         self._is_async = inspect.iscoroutinefunction(plan.use_case_type.execute)
         self._conversions = tuple(
-            (binding.name, binding.annotation if converts(binding.annotation) else None)
+            (
+                binding.name,
+                binding.annotation if converts(binding.annotation) else None,
+                binding.has_default,
+                binding.default,
+            )
             for binding in plan.param_bindings
         )
 
@@ -55,13 +60,16 @@ class PlanInterpreter:
         bound: dict[str, Any] = {}
 
         # 1. Plain parameters.
-        for param_name, target_type in self._conversions:
+        for param_name, target_type, has_default, default in self._conversions:
             try:
                 value = params[param_name]
             except KeyError:
-                raise missing_parameter(name, param_name) from None
-            if target_type is not None and not isinstance(value, target_type):
-                value = convert_parameter(name, param_name, target_type, value)
+                if not has_default:
+                    raise missing_parameter(name, param_name) from None
+                value = default
+            else:
+                if target_type is not None and type(value) is not target_type:
+                    value = convert_parameter(name, param_name, target_type, value)
             bound[param_name] = value
             if debug:
                 runtime.step(name, "Bind", param_name)

@@ -62,6 +62,16 @@ def input_without_from_payload(use_case: str, name: str, annotation: str) -> str
     )
 
 
+def unresolved_input_annotation(use_case: str, name: str, annotation: str) -> str:
+    """The ``Input()`` parameter's annotation is a string no namespace resolves."""
+    return (
+        f"{use_case}.execute: Input() parameter '{name}' type must implement"
+        f" from_payload(payload); its annotation {annotation!r} could not be resolved (with"
+        " postponed annotations, the command class must be importable from execute's module,"
+        " not local to a function)"
+    )
+
+
 def _marker(marker: str, entity: str | None) -> str:
     return marker if entity is None else f"{marker}({entity})"
 
@@ -135,10 +145,28 @@ def one_source(marker: str) -> str:
     return f"{marker}() takes exactly one of from_param= or from_command="
 
 
+def declaration_problem(label: str, what: str, problem: str) -> str:
+    """A DSL compute or rule that does not fit its use case (``label``, ``what``: as above)."""
+    return f"{label} ({what}): {problem}"
+
+
+def unknown_context_param(name: str, parameters: Iterable[str]) -> str:
+    """``from_params(name)`` where ``execute`` has no parameter ``name``."""
+    listed = ", ".join(sorted(parameters)) or "none"
+    return f"from_params({name!r}) names no parameter of execute (parameters: {listed})"
+
+
+def foreign_path(path: str, root: str, command: str) -> str:
+    """A field path starting from a class the use case's command is not a subclass of."""
+    return f"{path} is a path on {root}, but the command is {command}"
+
+
 __all__ = [
     "abstract_execute",
     "bad_step_signature",
     "command_source_without_input",
+    "declaration_problem",
+    "foreign_path",
     "input_without_from_payload",
     "no_execute",
     "not_a_class",
@@ -150,6 +178,8 @@ __all__ = [
     "steps_not_a_sequence",
     "steps_without_input",
     "unknown_command_field",
+    "unknown_context_param",
     "unknown_source_param",
     "unreadable_signature",
+    "unresolved_input_annotation",
 ]

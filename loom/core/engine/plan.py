@@ -15,10 +15,15 @@ from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
 
 @dataclass(frozen=True, slots=True)
 class ParamBinding:
-    """A plain parameter of ``execute``, bound from ``params`` by name."""
+    """A plain parameter of ``execute``, bound from ``params`` by name.
+
+    With ``has_default``, an absent parameter takes ``default`` (as given,
+    never converted)."""
 
     name: str
     annotation: Any
+    has_default: bool = False
+    default: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,11 @@ identical lines. Generated code only inlines the fast paths (dict lookups,
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from uuid import UUID
 from typing import Any, Literal, overload
 
 from loom.core.engine.plan import step_label
@@ -102,15 +105,70 @@ def missing_parameter(use_case_name: str, name: str) -> ValueError:
     return ValueError(f"{use_case_name}: missing required parameter '{name}'")
 
 
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_NOT_TEXT = (bytes, bytearray, memoryview, type(None), bool)
+
+
+def _lossless(target: type[Any], value: Any) -> Any:
+    """``value`` as a ``target``, only when nothing is lost or invented."""
+    if isinstance(value, target) and not (isinstance(value, bool) and target in (int, float)):
+        return value
+    if target is int:
+        if isinstance(value, str):
+            return int(value)
+        if isinstance(value, (float, Decimal)):
+            integral = int(value)  # NaN and infinities raise here
+            if integral == value:
+                return integral
+        raise ValueError("not an integral value")
+    if target is float:
+        if isinstance(value, (int, Decimal, str)) and not isinstance(value, bool):
+            return float(value)
+        raise ValueError("not a number")
+    if target is str:
+        if isinstance(value, (int, float, Decimal, UUID)) and not isinstance(value, _NOT_TEXT):
+            return str(value)
+        raise ValueError("not text")
+    if target is bool:
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise ValueError("not a boolean")
+    if value is None:
+        raise ValueError("None")
+    return target(value)
+
+
 def convert_parameter(use_case_name: str, name: str, annotation: type[Any], value: Any) -> Any:
-    """Convert ``value`` by calling ``annotation``; fail with a clear error."""
+    """``value`` for a parameter annotated with the class ``annotation``.
+
+    Called when ``type(value) is not annotation``. Conversion never loses or
+    invents information: an instance of a subclass is kept (but a ``bool``
+    is not an ``int``); ``int`` takes integral strings and integral floats,
+    not ``1.9``; ``str`` takes numbers, not ``None`` or bytes; ``bool`` takes
+    ``true``/``false``/``yes``/``no``/``on``/``off``/``1``/``0``; other classes
+    are called with the value. Anything else is a :class:`ParameterBindingError`
+    naming the parameter, the expected type and the value.
+    """
     try:
-        return annotation(value)
+        return _lossless(annotation, value)
     except Exception as error:
         raise ParameterBindingError(
             f"{use_case_name}: invalid value for parameter '{name}': expected"
             f" {annotation.__name__}, got {type(value).__name__} ({value!r})"
         ) from error
+
+
+def parameter_defaults(use_case_type: type[Any]) -> dict[str, Any]:
+    """The defaults of ``execute``'s parameters, by (mangled) name."""
+    signature = inspect.signature(use_case_type.execute)
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
 
 
 def check_params(use_case_name: str, params: object) -> Mapping[str, Any]:
@@ -230,4 +288,5 @@ __all__ = [
     "not_found",
     "on_missing_check",
     "on_missing_entity",
+    "parameter_defaults",
 ]

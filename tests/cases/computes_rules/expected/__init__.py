@@ -9,18 +9,18 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "billing.usecases:Charge": (
         ".billing.usecases",
         "run_charge",
-        "c2f6c21d383bf36a0142ec6e495722ed",
+        "4bb1718d5608dcac8a555b0472a24489",
     ),
     "billing.usecases:RulesWithoutInput": (
         ".billing.usecases",
         "run_rules_without_input",
-        "778e1342148aededc02b370e5b628967",
+        "9790ab2df150441b999f064b52482c51",
     ),
 }
 

@@ -9,13 +9,13 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "café.usecases:ÄndereBestellung": (
         ".café.usecases",
         "run_ändere_bestellung",
-        "bf4b578673dd381b2186926b9f7cbaa5",
+        "47bce16f59da007feca8fba129404da4",
     ),
 }
 

@@ -9,28 +9,28 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "crm.base.usecases:ContactUseCase": (
         ".crm.base.usecases",
         "run_contact_use_case",
-        "0687e7ac888c99e40b6e326c02e342cb",
+        "59a85358ce0994c80384d2271515e25c",
     ),
     "crm.usecases:Audit": (
         ".crm.usecases",
         "run_audit",
-        "9e26e684c08e1328d826292372fbb96c",
+        "1e5a9f03cca893b0e2394e8051e73f91",
     ),
     "crm.usecases:PreviewRename": (
         ".crm.usecases",
         "run_preview_rename",
-        "d1dc17569ae10cd6066bfb5651efe643",
+        "efe8fd8fdba45fd4dba782ae7e9a5337",
     ),
     "crm.usecases:RenameContact": (
         ".crm.usecases",
         "run_rename_contact",
-        "45a788ec903126b21fa929a1993844b1",
+        "9cad95472c95c9af247911902a287a51",
     ),
 }
 

@@ -9,23 +9,23 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "ops.jobs:Reindex": (
         ".ops.jobs",
         "run_reindex",
-        "06c09050a50fdb26338d2a7704d88094",
+        "532d631d2b8c62c143fd227c7779e9cd",
     ),
     "ops.jobs:Stats": (
         ".ops.jobs",
         "run_stats",
-        "35c17c5db70163139bf0d50df20312cc",
+        "7c425041839db52588717119e6f32b60",
     ),
     "ops.jobs:SyncUseCase": (
         ".ops.jobs",
         "run_sync_use_case",
-        "20c4a481a2d183a317a9d68f53220f23",
+        "bde01387192002cc3647705516c0410a",
     ),
 }
 

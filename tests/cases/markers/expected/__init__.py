@@ -9,13 +9,13 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "shop.usecases:Invite": (
         ".shop.usecases",
         "run_invite",
-        "fd78c7da4a6cbb20456ca9e6deea6f44",
+        "f22b917502a8137b0de17ea09b35a8ef",
     ),
 }
 

@@ -9,23 +9,23 @@ use cases the build saw but left to the interpreter, with the reason.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 4
+LOOMGEN_FORMAT = 5
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "legacy.usecases:ComputedProfile": (
         ".legacy.usecases",
         "run_computed_profile",
-        "846f7741963dce43db7ff13c340e947d",
+        "77aba59eaffbd52681fce68ce8764a3b",
     ),
     "legacy.usecases:Fine": (
         ".legacy.usecases",
         "run_fine",
-        "0e9fde25afaa4b2c29943e0b8bdf548b",
+        "36754c49ee2764d22d2ef5ad05db3ee9",
     ),
     "legacy.usecases:LambdaRule": (
         ".legacy.usecases",
         "run_lambda_rule",
-        "1998a138b2e5debe906a95406d5c5b6e",
+        "f922ad8f63335b3c9e0fcc15195a7ee4",
     ),
 }
 

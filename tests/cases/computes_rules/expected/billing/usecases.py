@@ -37,7 +37,7 @@ def run_charge(
         customer_id = params["customer_id"]
     except KeyError:
         raise missing_parameter("Charge", "customer_id") from None
-    if not isinstance(customer_id, str):
+    if type(customer_id) is not str:
         customer_id = convert_parameter("Charge", "customer_id", str, customer_id)
 
     # limit_cents: int
@@ -45,7 +45,7 @@ def run_charge(
         limit_cents = params["limit_cents"]
     except KeyError:
         raise missing_parameter("Charge", "limit_cents") from None
-    if not isinstance(limit_cents, int):
+    if type(limit_cents) is not int:
         limit_cents = convert_parameter("Charge", "limit_cents", int, limit_cents)
 
     # cmd: ChargeCommand = Input()
@@ -112,7 +112,7 @@ def run_rules_without_input(
         customer_id = params["customer_id"]
     except KeyError:
         raise missing_parameter("RulesWithoutInput", "customer_id") from None
-    if not isinstance(customer_id, str):
+    if type(customer_id) is not str:
         customer_id = convert_parameter("RulesWithoutInput", "customer_id", str, customer_id)
 
     # RulesWithoutInput.execute (async)
@@ -124,7 +124,7 @@ def run_rules_without_input(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Charge": (
-        "c2f6c21d383bf36a0142ec6e495722ed",
+        "4bb1718d5608dcac8a555b0472a24489",
         (
             Charge,
             str,
@@ -138,7 +138,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
         ),
     ),
     "RulesWithoutInput": (
-        "778e1342148aededc02b370e5b628967",
+        "9790ab2df150441b999f064b52482c51",
         (RulesWithoutInput, str, positive_amount),
     ),
 }

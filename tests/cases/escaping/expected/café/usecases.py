@@ -42,7 +42,7 @@ async def run_ändere_bestellung(
         params_ = params["params"]
     except KeyError:
         raise missing_parameter("ÄndereBestellung", "params") from None
-    if not isinstance(params_, str):
+    if type(params_) is not str:
         params_ = convert_parameter("ÄndereBestellung", "params", str, params_)
 
     # repository: int
@@ -50,7 +50,7 @@ async def run_ändere_bestellung(
         repository_ = params["repository"]
     except KeyError:
         raise missing_parameter("ÄndereBestellung", "repository") from None
-    if not isinstance(repository_, int):
+    if type(repository_) is not int:
         repository_ = convert_parameter("ÄndereBestellung", "repository", int, repository_)
 
     # value: int
@@ -58,7 +58,7 @@ async def run_ändere_bestellung(
         value_ = params["value"]
     except KeyError:
         raise missing_parameter("ÄndereBestellung", "value") from None
-    if not isinstance(value_, int):
+    if type(value_) is not int:
         value_ = convert_parameter("ÄndereBestellung", "value", int, value_)
 
     # isinstance: str
@@ -66,7 +66,7 @@ async def run_ändere_bestellung(
         isinstance_ = params["isinstance"]
     except KeyError:
         raise missing_parameter("ÄndereBestellung", "isinstance") from None
-    if not isinstance(isinstance_, str):
+    if type(isinstance_) is not str:
         isinstance_ = convert_parameter("ÄndereBestellung", "isinstance", str, isinstance_)
 
     # größe: str
@@ -74,7 +74,7 @@ async def run_ändere_bestellung(
         größe = params["größe"]
     except KeyError:
         raise missing_parameter("ÄndereBestellung", "größe") from None
-    if not isinstance(größe, str):
+    if type(größe) is not str:
         größe = convert_parameter("ÄndereBestellung", "größe", str, größe)
 
     # cmd: Größe = Input()
@@ -150,7 +150,7 @@ async def run_ändere_bestellung(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "ÄndereBestellung": (
-        "bf4b578673dd381b2186926b9f7cbaa5",
+        "47bce16f59da007feca8fba129404da4",
         (
             ÄndereBestellung,
             str,

@@ -41,7 +41,7 @@ async def run_rename_contact(
         contact_id = params["contact_id"]
     except KeyError:
         raise missing_parameter("RenameContact", "contact_id") from None
-    if not isinstance(contact_id, int):
+    if type(contact_id) is not int:
         contact_id = convert_parameter("RenameContact", "contact_id", int, contact_id)
 
     # cmd: RenameCommand = Input()
@@ -96,7 +96,7 @@ async def run_preview_rename(
         contact_id = params["contact_id"]
     except KeyError:
         raise missing_parameter("PreviewRename", "contact_id") from None
-    if not isinstance(contact_id, int):
+    if type(contact_id) is not int:
         contact_id = convert_parameter("PreviewRename", "contact_id", int, contact_id)
 
     # cmd: RenameCommand = Input()
@@ -151,7 +151,7 @@ async def run_audit(
         person_id = params["person_id"]
     except KeyError:
         raise missing_parameter("Audit", "person_id") from None
-    if not isinstance(person_id, int):
+    if type(person_id) is not int:
         person_id = convert_parameter("Audit", "person_id", int, person_id)
 
     # person: Person = LoadById(Entity, by="person_id")
@@ -174,12 +174,12 @@ async def run_audit(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "RenameContact": (
-        "45a788ec903126b21fa929a1993844b1",
+        "9cad95472c95c9af247911902a287a51",
         (RenameContact, int, RenameCommand, Contact, strip_name, no_digits),
     ),
     "PreviewRename": (
-        "d1dc17569ae10cd6066bfb5651efe643",
+        "efe8fd8fdba45fd4dba782ae7e9a5337",
         (PreviewRename, int, RenameCommand, Contact, strip_name, no_digits),
     ),
-    "Audit": ("9e26e684c08e1328d826292372fbb96c", (Audit, int, Audit_Entity)),
+    "Audit": ("1e5a9f03cca893b0e2394e8051e73f91", (Audit, int, Audit_Entity)),
 }

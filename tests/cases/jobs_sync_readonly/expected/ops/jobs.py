@@ -7,10 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loom.core.engine.steps import StepRuntime, convert_parameter, missing_parameter
+from loom.core.engine.steps import (
+    StepRuntime,
+    convert_parameter,
+    missing_parameter,
+    parameter_defaults,
+)
 
 from ops.jobs import Reindex, Stats, SyncUseCase
 from uuid import UUID
+
+# Objects reached through an attribute or an index, read once at import:
+# the executors call exactly what the runtime verified.
+Stats_defaults = parameter_defaults(Stats)
 
 
 def run_reindex(
@@ -28,7 +37,7 @@ def run_reindex(
         batch = params["batch"]
     except KeyError:
         raise missing_parameter("Reindex", "batch") from None
-    if not isinstance(batch, int):
+    if type(batch) is not int:
         batch = convert_parameter("Reindex", "batch", int, batch)
 
     # tenant: UUID
@@ -36,7 +45,7 @@ def run_reindex(
         tenant = params["tenant"]
     except KeyError:
         raise missing_parameter("Reindex", "tenant") from None
-    if not isinstance(tenant, UUID):
+    if type(tenant) is not UUID:
         tenant = convert_parameter("Reindex", "tenant", UUID, tenant)
 
     # label: Optional[str]
@@ -70,14 +79,14 @@ def run_stats(
         since = params["since"]
     except KeyError:
         raise missing_parameter("Stats", "since") from None
-    if not isinstance(since, int):
+    if type(since) is not int:
         since = convert_parameter("Stats", "since", int, since)
 
     # until: int | None = None
     try:
         until = params["until"]
     except KeyError:
-        raise missing_parameter("Stats", "until") from None
+        until = Stats_defaults["until"]
 
     # Stats.execute (async)
     return use_case.execute(since=since, until=until)
@@ -98,7 +107,7 @@ def run_sync_use_case(
         name = params["name"]
     except KeyError:
         raise missing_parameter("SyncUseCase", "name") from None
-    if not isinstance(name, str):
+    if type(name) is not str:
         name = convert_parameter("SyncUseCase", "name", str, name)
 
     # count: float
@@ -106,7 +115,7 @@ def run_sync_use_case(
         count = params["count"]
     except KeyError:
         raise missing_parameter("SyncUseCase", "count") from None
-    if not isinstance(count, float):
+    if type(count) is not float:
         count = convert_parameter("SyncUseCase", "count", float, count)
 
     # flag: bool
@@ -114,7 +123,7 @@ def run_sync_use_case(
         flag = params["flag"]
     except KeyError:
         raise missing_parameter("SyncUseCase", "flag") from None
-    if not isinstance(flag, bool):
+    if type(flag) is not bool:
         flag = convert_parameter("SyncUseCase", "flag", bool, flag)
 
     # raw: object
@@ -137,7 +146,7 @@ def run_sync_use_case(
 # it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
-    "Reindex": ("06c09050a50fdb26338d2a7704d88094", (Reindex, int, UUID)),
-    "Stats": ("35c17c5db70163139bf0d50df20312cc", (Stats, int)),
-    "SyncUseCase": ("20c4a481a2d183a317a9d68f53220f23", (SyncUseCase, str, float, bool)),
+    "Reindex": ("532d631d2b8c62c143fd227c7779e9cd", (Reindex, int, UUID)),
+    "Stats": ("7c425041839db52588717119e6f32b60", (Stats, int)),
+    "SyncUseCase": ("bde01387192002cc3647705516c0410a", (SyncUseCase, str, float, bool)),
 }

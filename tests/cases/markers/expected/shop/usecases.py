@@ -37,7 +37,7 @@ async def run_invite(
         account_id = params["account_id"]
     except KeyError:
         raise missing_parameter("Invite", "account_id") from None
-    if not isinstance(account_id, int):
+    if type(account_id) is not int:
         account_id = convert_parameter("Invite", "account_id", int, account_id)
 
     # team_id: int
@@ -45,7 +45,7 @@ async def run_invite(
         team_id = params["team_id"]
     except KeyError:
         raise missing_parameter("Invite", "team_id") from None
-    if not isinstance(team_id, int):
+    if type(team_id) is not int:
         team_id = convert_parameter("Invite", "team_id", int, team_id)
 
     # cmd: InviteCommand = Input()
@@ -158,7 +158,7 @@ async def run_invite(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "Invite": (
-        "fd78c7da4a6cbb20456ca9e6deea6f44",
+        "f22b917502a8137b0de17ea09b35a8ef",
         (
             Invite,
             int,

@@ -40,7 +40,7 @@ def run_fine(
         name = params["name"]
     except KeyError:
         raise missing_parameter("Fine", "name") from None
-    if not isinstance(name, str):
+    if type(name) is not str:
         name = convert_parameter("Fine", "name", str, name)
 
     # Fine.execute (async)
@@ -62,7 +62,7 @@ async def run_computed_profile(
         item_id = params["item_id"]
     except KeyError:
         raise missing_parameter("ComputedProfile", "item_id") from None
-    if not isinstance(item_id, int):
+    if type(item_id) is not int:
         item_id = convert_parameter("ComputedProfile", "item_id", int, item_id)
 
     # item: Any = LoadById(dict, by="item_id", profile=PROFILE)
@@ -117,7 +117,7 @@ def run_lambda_rule(
 # it binds, in the order of loom.core.engine.fingerprint.specialized_objects.
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
-    "Fine": ("0e9fde25afaa4b2c29943e0b8bdf548b", (Fine, str)),
-    "ComputedProfile": ("846f7741963dce43db7ff13c340e947d", (ComputedProfile, int, dict)),
-    "LambdaRule": ("1998a138b2e5debe906a95406d5c5b6e", (LambdaRule, Cmd, LambdaRule_rules_0)),
+    "Fine": ("36754c49ee2764d22d2ef5ad05db3ee9", (Fine, str)),
+    "ComputedProfile": ("77aba59eaffbd52681fce68ce8764a3b", (ComputedProfile, int, dict)),
+    "LambdaRule": ("f922ad8f63335b3c9e0fcc15195a7ee4", (LambdaRule, Cmd, LambdaRule_rules_0)),
 }

@@ -36,7 +36,7 @@ async def run_contact_use_case(
         contact_id = params["contact_id"]
     except KeyError:
         raise missing_parameter("ContactUseCase", "contact_id") from None
-    if not isinstance(contact_id, int):
+    if type(contact_id) is not int:
         contact_id = convert_parameter("ContactUseCase", "contact_id", int, contact_id)
 
     # cmd: RenameCommand = Input()
@@ -69,7 +69,7 @@ async def run_contact_use_case(
 # The runtime checks both against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {
     "ContactUseCase": (
-        "0687e7ac888c99e40b6e326c02e342cb",
+        "59a85358ce0994c80384d2271515e25c",
         (ContactUseCase, int, RenameCommand, Contact, strip_name),
     ),
 }

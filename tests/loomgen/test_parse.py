@@ -1,0 +1,279 @@
+"""The front end, stage by stage: scanning, name resolution, hierarchies, the IR.
+
+Sources are given as text (``{module name: source}``) and never imported.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from loomgen.diagnostics import Diagnostic, Severity
+from loomgen.discover import SourceFile
+from loomgen.hierarchy import Hierarchy, c3_merge
+from loomgen.ir import InterpretedIR, ModuleIR, UseCaseIR
+from loomgen.parse import analyse, mangle
+from loomgen.resolve import Resolver
+from loomgen.scan import ModuleScan, scan_module
+
+
+def scans(**modules: str) -> dict[str, ModuleScan]:
+    found: dict[str, ModuleScan] = {}
+    for name, text in modules.items():
+        dotted = name.replace("__", ".")
+        source = SourceFile(Path(f"/src/{dotted}.py"), f"{dotted}.py", dotted)
+        scanned = scan_module(source, textwrap.dedent(text))
+        assert not isinstance(scanned, Diagnostic), scanned
+        found[dotted] = scanned
+    return found
+
+
+def analysed(**modules: str) -> tuple[dict[str, ModuleIR], list[Diagnostic]]:
+    built, diagnostics = analyse(list(scans(**modules).values()))
+    return {m.module: m for m in built}, diagnostics
+
+
+def use_case(module: ModuleIR, qualname: str) -> UseCaseIR:
+    return next(uc for uc in module.use_cases if uc.qualname == qualname)
+
+
+def expression(text: str) -> cst.BaseExpression:
+    return cst.parse_expression(text)
+
+
+# -- scan ------------------------------------------------------------------------------
+
+
+def test_scan_indexes_imports_constants_and_nested_classes() -> None:
+    scan = scans(
+        app="""
+        from __future__ import annotations
+        import loom.core.use_case as uc
+        from .keys import KEY as K
+        ONCE = "a"
+        TWICE = "b"
+        TWICE = "c"
+        if True:
+            MAYBE = "d"
+        class Outer:
+            class Inner:
+                X = 1
+                def execute(self): ...
+                Y = 2
+        """
+    )["app"]
+    assert scan.future_annotations
+    assert scan.imports["uc"].module == "loom.core.use_case" and scan.imports["uc"].name == ""
+    assert (scan.imports["K"].module, scan.imports["K"].name) == ("keys", "KEY")
+    assert set(scan.constants) == {"ONCE"}  # rebound or conditional names are not constants
+    assert {"TWICE", "MAYBE"} <= scan.assigned
+    inner = scan.classes["Outer"].classes["Inner"]
+    assert inner.qualname == "Outer.Inner"
+    assert [c.qualname for c in scan.classes["Outer"].walk()] == ["Outer", "Outer.Inner"]
+    assert inner.visible_before("execute") == {"X"}
+
+
+# -- resolve ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("imports", "written", "expected"),
+    [
+        ("from loom.core.use_case import Input", "Input", "Input"),
+        ("from loom.core.use_case import Input as Payload", "Payload", "Input"),
+        ("import loom.core.use_case as uc", "uc.LoadById", "LoadById"),
+        ("import loom.core.use_case", "loom.core.use_case.Exists", "Exists"),
+        ("from loom.core import use_case", "use_case.Load", "Load"),
+        ("from loom.core.use_case.markers import OnMissing as M", "M", "OnMissing"),
+        ("from app.compat import Input", "Input", "Input"),  # re-exported by a scanned module
+        ("from elsewhere import Input", "Input", None),
+        ("Input = object", "Input", None),
+    ],
+)
+def test_loom_names_are_recognized_however_imported(
+    imports: str, written: str, expected: str | None
+) -> None:
+    found = scans(
+        app__compat="from loom.core.use_case import Input\n",
+        app__ucs=imports + "\n",
+    )
+    resolver = Resolver(found)
+    assert resolver.loom_name(found["app.ucs"], expression(written)) == expected
+
+
+def test_constants_are_followed_through_names_and_imports() -> None:
+    found = scans(
+        app__keys='KEY = "email"\nALIAS = KEY\n',
+        app__ucs="from app.keys import ALIAS\nLOCAL = ALIAS\nCOMPUTED = 'a' + 'b'\n",
+    )
+    resolver = Resolver(found)
+    scan, value = resolver.constant(found["app.ucs"], expression("LOCAL"))
+    assert scan.source.module == "app.keys"
+    assert isinstance(value, cst.SimpleString) and value.evaluated_value == "email"
+    _, computed = resolver.constant(found["app.ucs"], expression("COMPUTED"))
+    assert isinstance(computed, cst.BinaryOperation)
+
+
+# -- hierarchy -------------------------------------------------------------------------
+
+
+def test_use_case_kinds_and_c3_order() -> None:
+    found = scans(
+        app="""
+        from loom.core.use_case import UseCase as Base
+        from loom.core.job import Job
+        class A(Base): ...
+        class B(A): ...
+        class C(A): ...
+        class D(B, C): ...
+        class T(Job): ...
+        class Plain: ...
+        """
+    )
+    scan = found["app"]
+    hierarchy = Hierarchy(Resolver(found))
+    kinds = {name: hierarchy.kind_of(scan, c) for name, c in scan.classes.items()}
+    assert kinds == {"A": "UseCase", "B": "UseCase", "C": "UseCase", "D": "UseCase",
+                     "T": "Job", "Plain": None}  # fmt: skip
+    order = hierarchy.mro(scan, scan.classes["D"])
+    assert [e if isinstance(e, str) else e[1].name for e in order] == ["D", "B", "C", "A", "UseCase"]
+    assert c3_merge([["x", "y"], ["y", "x"]]) is None
+
+
+# -- parse -----------------------------------------------------------------------------
+
+FORMS = """
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Any
+
+import loom.core.use_case as uc
+from loom.core.command import Command
+from loom.core.use_case import Input as Payload, LoadById as ById, OnMissing, UseCase
+
+from app import helpers
+from app.helpers import PROFILE
+
+KEY = "account_id"
+POLICY = OnMissing.RETURN_NONE
+
+
+class Account: ...
+
+
+class Cmd(Command):
+    name: str
+
+
+class Invite(UseCase[Any, Any]):
+    Entity = Account
+    C = Cmd
+    computes = [helpers.trim, lambda cmd, fs, ctx: cmd]
+    rules = [helpers.ok]
+
+    async def execute(
+        self,
+        account_id: int,
+        note: Annotated[str, "free"],
+        title: typing.Text,
+        __secret: int,
+        cmd: C = Payload(),
+        account: Any = ById(Entity, by=KEY, profile=PROFILE, on_missing=POLICY),
+        seen: Any = uc.Exists(Account, from_param="account_id", against="id", on_missing=POLICY),
+    ) -> Any: ...
+
+
+class Outer:
+    class Inner(UseCase[Any, Any]):
+        def execute(self, x: int) -> Any: ...
+"""
+HELPERS = """
+PROFILE = "full"
+
+def trim(cmd, fields_set):
+    return cmd
+
+def ok(cmd, fields_set):
+    return None
+"""
+
+
+def test_the_forms_people_write_become_ir() -> None:
+    modules, diagnostics = analysed(app__helpers=HELPERS, app__ucs=FORMS)
+    ucs = modules["app.ucs"]
+    invite = use_case(ucs, "Invite")
+    assert diagnostics == []
+    assert [p.name for p in invite.params] == ["account_id", "note", "title", "_Invite__secret"]
+    assert [p.target.expression if p.target else None for p in invite.params] == [
+        "int", "str", "str", "int"
+    ]  # fmt: skip
+    assert invite.input is not None and invite.input.command.expression == "Invite.C"
+    (load,) = invite.loads
+    assert (load.source_name, load.profile, load.on_missing) == ("account_id", "full", "return_none")
+    assert load.entity.expression == "Invite.Entity"
+    (check,) = invite.exists
+    assert check.on_missing == "return_none"
+    assert [c.function.expression for c in invite.computes] == ["helpers.trim", "Invite.computes[1]"]
+    assert [c.accepts_context for c in invite.computes] == [False, True]
+    assert use_case(ucs, "Outer.Inner").use_case.expression == "Outer.Inner"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "x: Any = uc.Input(), *, y: int = 0) -> Any: ...\n        rules = [pick() or None]\n"
+            "        def other(self",
+            "rules[0]: cannot see the signature of 'pick() or None' statically",
+        ),
+        ('x: Any = uc.LoadById(Account, by="x" + "y")', "LoadById(by=...) is computed at runtime"),
+        ("x: Any = uc.LoadById(Account, by=make())", "LoadById(by=...) is computed at runtime"),
+    ],
+)
+def test_what_cannot_be_read_is_recorded_with_its_reason(body: str, reason: str) -> None:
+    source = f"""
+    from typing import Any
+    import loom.core.use_case as uc
+    class Account: ...
+    class Dynamic(uc.UseCase[Any, Any]):
+        async def execute(self, {body}) -> Any: ...
+    """
+    modules, diagnostics = analysed(app=source)
+    assert modules["app"].interpreted == (InterpretedIR("Dynamic", reason),)
+    assert [(d.severity, reason in d.message) for d in diagnostics] == [(Severity.WARNING, True)]
+
+
+def test_class_attributes_are_seen_only_below_their_assignment() -> None:
+    modules, diagnostics = analysed(
+        app__tools=HELPERS.replace("def trim", "def other(cmd, fields_set):\n    return cmd\n\ndef trim"),
+        app__ucs="""
+        from typing import Any
+        from loom.core.use_case import UseCase
+        from app import tools as rules
+        class UC(UseCase[Any, Any]):
+            computes = [rules.trim]
+            rules = [rules.ok]
+            def execute(self) -> Any: ...
+        """,
+    )
+    uc = use_case(modules["app.ucs"], "UC")
+    assert [c.function.expression for c in uc.computes] == ["tools.trim"]
+    assert [r.function.expression for r in uc.rules] == ["tools.ok"]
+    assert diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("name", "owner", "expected"),
+    [("__n", "A", "_A__n"), ("__n", "_A", "_A__n"), ("__n__", "A", "__n__"), ("_n", "A", "_n"),
+     ("__n", "__", "__n")],  # fmt: skip
+)
+def test_parameter_names_are_mangled_like_python(name: str, owner: str, expected: str) -> None:
+    assert mangle(name, owner) == expected
+    namespace: dict[str, object] = {}
+    exec(f"class {owner}:\n    def f(self, {name}): return None\n", namespace)
+    function = getattr(namespace[owner], "f")
+    assert function.__code__.co_varnames[1] == expected
