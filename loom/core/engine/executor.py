@@ -16,6 +16,7 @@ from time import perf_counter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from loom.core.engine import observe
 from loom.core.engine.compiler import UseCaseCompiler
 from loom.core.engine.events import EventKind, RuntimeEvent
 from loom.core.engine.generated import (
@@ -197,6 +198,10 @@ class RuntimeExecutor:
                     plan, PlanInterpreter(plan), runtime, False, reason=found.problem
                 )
         self._prepared[use_case_type] = prepared
+        if observe.recorder is not None:
+            observe.recorder.prepared(
+                plan, prepared.generated, self.mode, self._generated, prepared.reason
+            )
         return prepared
 
     def prepare_all(self, use_case_types: Iterable[type[Any]]) -> None:

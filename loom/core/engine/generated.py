@@ -123,7 +123,7 @@ class GeneratedExecutors:
         use_case = plan.use_case_type
         key = f"{use_case.__module__}:{use_case.__qualname__}"
         if "<locals>" in use_case.__qualname__:
-            return Lookup(None, Status.INTERPRETED, f"{key} is {LOCALS_REASON}")
+            return Lookup(None, Status.INTERPRETED, LOCALS_REASON)
         entries = self._load()
         if entries is None:
             assert self._refusal is not None
