@@ -4,11 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-fast typecheck format-check generate check-generated demo bench golden compat clean
+.PHONY: install test test-fast typecheck format-check generate check-generated demo bench golden compat wheel-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The distribution was called loom before it became loomgen: drop an old install.
+	$(BIN)/python -m pip uninstall --quiet --yes loom 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e ".[gen,dev]"
 	touch $(STAMP)
 
@@ -51,6 +53,10 @@ compat: $(STAMP)
 ## Rewrite the expected output of every golden case in tests/cases/.
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --update
+
+## Build the wheel, install it (not editable) into fresh venvs and use it from outside the repo.
+wheel-smoke: $(STAMP)
+	bash .ci/wheel-smoke
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .loomgen-cache var .bench .compat

@@ -25,6 +25,7 @@ has to be parsed or rendered, so a fully cached build never loads them.
 
 from __future__ import annotations
 
+import difflib
 import multiprocessing
 import os
 import sys
@@ -580,9 +581,7 @@ def explain(sources: Sequence[SourceFile], package: str, target: str) -> str:
             if candidate.module == module_name and skipped.qualname == qualname:
                 return f"{target}: left to the interpreter: {skipped.reason}"
     if found is None:
-        related = [str(d) for d in diagnostics if target.partition(":")[2] in d.message]
-        hint = ("\n" + "\n".join(related)) if related else ""
-        raise LookupError(f"no generated executor for {target}{hint}")
+        raise LookupError(_not_found(modules, diagnostics, target))
     module, uc = found
     lines = [
         f"{uc.key}  ({uc.kind}, {'async' if uc.is_async else 'sync'} execute,"
@@ -608,3 +607,21 @@ def explain(sources: Sequence[SourceFile], package: str, target: str) -> str:
     lines.extend(["", f"# generated into {package}/{module.module.replace('.', '/')}.py", ""])
     lines.append(render_module(single))
     return "\n".join(lines)
+
+
+def _not_found(modules: Sequence[ModuleIR], diagnostics: Sequence[Diagnostic], target: str) -> str:
+    """Why ``explain`` has nothing for ``target``: close names, or the problems about it."""
+    module_name, _, qualname = target.partition(":")
+    keys = sorted(f"{module.module}:{uc.qualname}" for module in modules for uc in module.use_cases)
+    in_module = [key.partition(":")[2] for key in keys if key.partition(":")[0] == module_name]
+    if in_module:
+        close = difflib.get_close_matches(qualname, in_module, n=3, cutoff=0.5)
+        where = f"class {qualname} not found among the use cases of {module_name}"
+    else:
+        close = difflib.get_close_matches(target, keys, n=3, cutoff=0.5)
+        where = f"no use case {target} in the sources"
+    message = f"{where}; did you mean {', '.join(close)}?" if close else where
+    if in_module and not close:
+        message += f" (its use cases: {', '.join(in_module)})"
+    related = [str(d) for d in diagnostics if qualname and qualname in d.message]
+    return "\n".join([message, *related])

@@ -1,9 +1,10 @@
 """The ``loomgen`` command line: build, check, diff, clean and explain.
 
-Exit codes: 0 success; 1 ``check`` found the package out of date; 2 the run
-could not be done (bad configuration, errors in the sources, unsafe output
-paths, unexpected failures). Problems are printed as ``loomgen: error: ...``
-without a traceback unless ``--debug`` is given.
+Exit codes: 0 success; 1 ``check`` found the package out of date, or
+``diff`` printed a difference; 2 the run could not be done (bad
+configuration, errors in the sources, files loomgen does not own in the
+way, unsafe output paths, unexpected failures). Problems are printed as
+``loomgen: error: ...`` without a traceback unless ``--debug`` is given.
 """
 
 from __future__ import annotations
@@ -20,17 +21,27 @@ from loomgen.config import ConfigError, LoomgenConfig, load_config
 from loomgen.diagnostics import Diagnostic, errors_in
 from loomgen.discover import SourceFile, discover
 from loomgen.emit import (
-    Changes,
+    CHANGED_BY_HAND,
+    NOT_IN_MANIFEST,
     EmitError,
+    NotOwnedError,
+    Unowned,
     check_package,
     clean_package,
     diff_package,
+    plan_changes,
     write_package,
 )
 
 EXIT_OK = 0
 EXIT_OUT_OF_DATE = 1
+EXIT_DIFFERENT = 1
 EXIT_ERROR = 2
+
+GEN_MODULES = frozenset({"libcst", "jinja2", "black"})
+"""What the ``gen`` extra installs; without them loomgen cannot parse or render."""
+
+INSTALL_GEN = "pip install 'loomgen[gen]'"
 
 _Explain = Callable[[Sequence[SourceFile], str, str], str]
 
@@ -56,11 +67,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(str(error))
         return EXIT_ERROR
+    except ModuleNotFoundError as error:
+        if args.debug or (error.name or "").partition(".")[0] not in GEN_MODULES:
+            raise
+        _error(
+            f"loomgen needs the `gen` extra (libcst, jinja2, black) and {error.name} is not "
+            f"installed; install it with: {INSTALL_GEN}"
+        )
+        return EXIT_ERROR
     except OSError as error:
         if args.debug:
             raise
-        where = f"{error.filename}: " if error.filename else ""
-        _error(f"{where}{error.strerror or error}")
+        _error(_describe(error))
         return EXIT_ERROR
     except KeyboardInterrupt:
         if args.debug:
@@ -80,9 +98,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build_command(args: argparse.Namespace) -> int:
     config = _config(args)
     files = _generate(config, args)
-    changes = write_package(config.output, files)
-    _report_changes(config, changes, args, verb="build")
+    shown = _show(config.output)
+    try:
+        changes = write_package(config.output, files, force=args.force)
+    except OSError as error:
+        if args.debug:
+            raise
+        _error(f"{_describe(error)}; {shown} was left as it was")
+        return EXIT_ERROR
+    except NotOwnedError as error:
+        for item in error.files:
+            _error(f"{shown}/{item.path}: {item.reason}; loomgen will not overwrite it")
+        _error(
+            f"{_count(len(error.files), 'file')} in the way; {shown} was left untouched: "
+            + _TAKE_OVER_ADVICE.format(shown=shown, them="it" if len(error.files) == 1 else "them")
+        )
+        return EXIT_ERROR
+    for item in changes.blocked:
+        _warn(f"{shown}/{item.path}: {item.reason}; overwritten (--force)")
+    _report_kept(shown, changes.kept)
     if not args.quiet:
+        counts = (
+            f"{len(changes.created)} created, {len(changes.updated)} updated, "
+            f"{len(changes.unchanged)} unchanged, {len(changes.deleted)} deleted"
+        )
+        if changes.blocked:
+            counts += f", {len(changes.blocked)} taken over"
+        if changes.kept:
+            counts += f", {len(changes.kept)} kept"
+        _out(f"loomgen: {shown}: {counts}")
         _out(f"loomgen: {_build.coverage_summary(files)}")
     return EXIT_OK
 
@@ -92,11 +136,19 @@ def _check_command(args: argparse.Namespace) -> int:
     files = _generate(config, args)
     problems = check_package(config.output, files)
     shown = _show(config.output)
+    changes = plan_changes(config.output, files)
+    _report_kept(shown, changes.kept)
     if problems:
         _out(f"loomgen: {shown} is out of date:")
         for line in problems:
             _out(f"  {line}")
-        _out("run `loomgen build` to update it")
+        if changes.blocked:
+            _out(
+                "`loomgen build` will not overwrite files loomgen does not own: "
+                + _TAKE_OVER_ADVICE.format(shown=shown, them="them")
+            )
+        else:
+            _out("run `loomgen build` to update it")
         return EXIT_OUT_OF_DATE
     if not args.quiet:
         _out(f"loomgen: {shown} is up to date")
@@ -107,15 +159,30 @@ def _diff_command(args: argparse.Namespace) -> int:
     config = _config(args)
     files = _generate(config, args)
     text = diff_package(config.output, files)
-    if text:
-        sys.stdout.write(text)
-    return EXIT_OK
+    shown = _show(config.output)
+    changes = plan_changes(config.output, files)
+    _report_kept(shown, changes.kept)
+    for item in changes.blocked:
+        _warn(f"{shown}/{item.path}: {item.reason}; `loomgen build` needs --force to overwrite it")
+    if not text:
+        return EXIT_OK
+    sys.stdout.write(text)
+    return EXIT_DIFFERENT
 
 
 def _clean_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    changes = clean_package(config.output)
-    _report_changes(config, changes, args, verb="clean")
+    shown = _show(config.output)
+    try:
+        changes = clean_package(config.output)
+    except OSError as error:
+        if args.debug:
+            raise
+        _error(f"{_describe(error)}; {shown} was left as it was")
+        return EXIT_ERROR
+    _report_kept(shown, changes.kept)
+    if not args.quiet:
+        _out(f"loomgen: {shown}: {len(changes.deleted)} deleted, {len(changes.kept)} kept")
     return EXIT_OK
 
 
@@ -196,24 +263,31 @@ def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:
         raise _Failed
 
 
-def _report_changes(
-    config: LoomgenConfig, changes: Changes, args: argparse.Namespace, *, verb: str
-) -> None:
-    shown = _show(config.output)
-    for rel in changes.kept_modified:
-        _warn(f"{shown}/{rel}: edited by hand and no longer generated; kept")
-    for rel in changes.orphaned:
-        _warn(f"{shown}/{rel}: not generated by loomgen (orphaned); left alone")
-    if args.quiet:
-        return
-    if verb == "build":
-        counts = (
-            f"{len(changes.created)} created, {len(changes.updated)} updated, "
-            f"{len(changes.unchanged)} unchanged, {len(changes.deleted)} deleted"
-        )
-    else:
-        counts = f"{len(changes.deleted)} deleted, {len(changes.kept_modified)} kept"
-    _out(f"loomgen: {shown}: {counts}")
+_TAKE_OVER_ADVICE = (
+    "move {them} out of {shown} (or set another `output` in [tool.loomgen]), "
+    "or run `loomgen build --force` to overwrite {them}"
+)
+
+
+def _report_kept(shown: str, kept: Sequence[Unowned]) -> None:
+    """The same warning for a kept file, whichever command found it."""
+    for item in kept:
+        if item.reason == CHANGED_BY_HAND:
+            advice = "no longer generated; kept (it is yours now)"
+        elif item.reason == NOT_IN_MANIFEST:
+            advice = "left alone (delete it if it is no longer needed)"
+        else:
+            advice = "left alone"
+        _warn(f"{shown}/{item.path}: {item.reason}; {advice}")
+
+
+def _describe(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 # -- output ------------------------------------------------------------------
@@ -242,6 +316,27 @@ def _with_newline(text: str) -> str:
 
 
 # -- arguments ---------------------------------------------------------------
+
+
+HELP_EPILOG = """\
+configuration ([tool.loomgen] in pyproject.toml; paths relative to that file):
+  sources = ["app"]          package folders or .py files to compile (required)
+  output = "generated"       folder of the generated package; its name is the import name
+  strict = false             true: warnings (use cases left to the interpreter) fail the run
+  cache = ".loomgen-cache"   build cache folder, or false for none
+
+exit codes:
+  0  done; check: up to date; diff: no difference
+  1  check: the package is out of date; diff: a difference was printed
+  2  the run could not be done: bad configuration, errors in the sources,
+     files loomgen does not own in the way (build --force takes them over),
+     unsafe output paths, missing `gen` extra, unexpected failures
+
+environment:
+  LOOMGEN_JOBS         build processes (default: one per core, from 16 modules up)
+  LOOM_EXECUTION_MODE  at runtime: auto (default), interpreted or generated
+  LOOM_GENERATED       at runtime: the generated package to import (default: generated)
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -274,6 +369,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="loomgen",
         description="Compile loom use cases into straight-line executors.",
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"loomgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -281,18 +378,32 @@ def _parser() -> argparse.ArgumentParser:
     def command(
         name: str, run: Callable[[argparse.Namespace], int], text: str
     ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, parents=[common], help=text, description=text)
+        sub = commands.add_parser(
+            name,
+            parents=[common],
+            help=text,
+            description=text,
+            epilog=HELP_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         sub.set_defaults(run=run)
         return sub
 
-    command("build", _build_command, "write the generated package")
+    build = command("build", _build_command, "write the generated package")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite files in the way that loomgen does not own (taking them over)",
+    )
     command(
         "check",
         _check_command,
-        "exit 1 if the generated package differs from what build would write",
+        "exit 1 if a build would change the generated package",
     )
-    command("diff", _diff_command, "show what build would change, as a unified diff")
-    command("clean", _clean_command, "remove the files loomgen generated")
+    command(
+        "diff", _diff_command, "show what build would change, as a unified diff (exit 1 if any)"
+    )
+    command("clean", _clean_command, "remove the files loomgen owns (others are kept)")
     explain = command("explain", _explain_command, "show how loomgen compiles one use case")
     explain.add_argument("target", metavar="MODULE:CLASS", help="the use case to explain")
     return parser

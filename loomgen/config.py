@@ -15,6 +15,7 @@ project root), because the emitter owns every file under it.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import os
 import tomllib
@@ -77,11 +78,9 @@ def load_config(
     else:
         root = cwd
 
-    bad = sorted(set(table) - set(KNOWN_KEYS))
-    if bad:
-        raise ConfigError(
-            f"{shown}: {_TABLE}: unknown key {bad[0]!r}; known keys: {', '.join(KNOWN_KEYS)}"
-        )
+    unknown = [key for key in table if key not in KNOWN_KEYS]
+    if unknown:
+        raise ConfigError(_unknown_keys(shown, unknown))
 
     if sources is not None:
         source_paths = tuple(_path_arg(s, cwd, "--source") for s in sources)
@@ -136,6 +135,19 @@ def load_config(
         output=output_path,
         strict=strict,
         cache_dir=cache_dir,
+    )
+
+
+def _unknown_keys(shown: str, keys: Sequence[str]) -> str:
+    """One message naming every unknown key, each with the known key it is closest to."""
+    named = []
+    for key in keys:
+        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
+        named.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
+    noun = "key" if len(keys) == 1 else "keys"
+    return (
+        f"{shown}: {_TABLE}: unknown {noun} {', '.join(named)}; "
+        f"known keys: {', '.join(KNOWN_KEYS)}"
     )
 
 

@@ -115,8 +115,21 @@ def test_unknown_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         load_config()
 
     assert str(caught.value) == (
-        "pyproject.toml: [tool.loomgen]: unknown key 'sorces'; "
+        "pyproject.toml: [tool.loomgen]: unknown key 'sorces' (did you mean 'sources'?); "
         "known keys: cache, output, sources, strict"
+    )
+
+
+def test_every_unknown_key_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_pyproject(tmp_path, 'sources = ["app"]\noutpt = "gen"\nstrikt = true\nflavour = 1')
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+
+    assert str(caught.value) == (
+        "pyproject.toml: [tool.loomgen]: unknown keys 'outpt' (did you mean 'output'?), "
+        "'strikt' (did you mean 'strict'?), 'flavour'; known keys: cache, output, sources, strict"
     )
 
 

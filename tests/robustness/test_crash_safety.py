@@ -329,7 +329,7 @@ def assert_old_or_new(crashes: Crashes, killed: Killed) -> None:
     new = crashes.new
     found = tree(killed.output)
     for rel, data in found.items():
-        if rel.endswith(".loomgen-tmp"):
+        if rel.endswith((".loomgen-tmp", ".loomgen-old")):  # staged files and backups
             assert rel.rsplit("/", 1)[-1].startswith("."), rel  # hidden, never a module
             continue
         assert data in (old.get(rel), new.get(rel)), f"{killed.point}: {rel}: neither old nor new"

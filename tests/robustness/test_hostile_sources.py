@@ -38,7 +38,15 @@ from hypothesis import strategies as st
 
 from loomgen.cli import main as loomgen_main
 from loomgen.discover import discover
-from loomgen.emit import MANIFEST, EmitError, clean_package, manifest_text, write_package
+from loomgen.emit import (
+    CHANGED_BY_HAND,
+    MANIFEST,
+    NOT_LOOMGENS,
+    EmitError,
+    clean_package,
+    manifest_text,
+    write_package,
+)
 from loomgen.ir import ModuleIR
 from loomgen.render import output_path
 from tests.robustness.harness import (
@@ -738,12 +746,16 @@ def test_symlinks_in_the_output_folder_are_never_written_or_deleted_through() ->
         # build that no longer wants them keeps them...
         changes = write_package(output, {"__init__.py": "", "other.py": ""})
         assert changes.deleted == ()
-        assert set(changes.kept_modified) == {"pkg/__init__.py", "pkg/ucs.py"}
+        assert {item.path for item in changes.kept} == {"pkg/__init__.py", "pkg/ucs.py"}
         # ...and so does a clean.
         (output / MANIFEST).write_text(manifest_text(files))
         cleaned = clean_package(output)
         assert cleaned.deleted == ("__init__.py",)
-        assert set(cleaned.kept_modified) == {"pkg/__init__.py", "pkg/ucs.py"}
+        assert {(item.path, item.reason) for item in cleaned.kept} == {
+            ("pkg/__init__.py", CHANGED_BY_HAND),
+            ("pkg/ucs.py", CHANGED_BY_HAND),
+            ("other.py", NOT_LOOMGENS),  # no longer in the (restored) manifest
+        }
         assert tree(root / "outside") == outside_before
 
         # A symlinked file is not replaced either.
