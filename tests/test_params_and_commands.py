@@ -39,6 +39,8 @@ from tests.usecases.inputs import (
 )
 from tests.usecases.jobs import DoubleJob, GreetJob, NotifyUserJob
 from tests.usecases.params import (
+    Paged,
+    StrictParams,
     ConvertParams,
     CountWithTypeCheckingResult,
     EchoParams,
@@ -65,6 +67,55 @@ def executor(make_executor: MakeExecutor) -> RuntimeExecutor:
 
 
 # -- 1. plain parameters ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"count": "12"}, {"count": 12}),
+        ({"count": 3.0}, {"count": 3}),
+        ({"count": True}, None),
+        ({"count": 1.9}, None),
+        ({"count": "1.5"}, None),
+        ({"count": float("nan")}, None),
+        ({"count": None}, None),
+        ({"name": 7}, {"name": "7"}),
+        ({"name": None}, None),
+        ({"name": b"ada"}, None),
+        ({"name": True}, None),
+        ({"ratio": "2.5"}, {"ratio": 2.5}),
+        ({"ratio": 2}, {"ratio": 2.0}),
+        ({"ratio": False}, None),
+        ({"flag": "false"}, {"flag": False}),
+        ({"flag": " Yes "}, {"flag": True}),
+        ({"flag": 1}, {"flag": True}),
+        ({"flag": 2}, None),
+        ({"flag": "maybe"}, None),
+    ],
+)
+async def test_conversion_is_lossless_or_a_binding_error(
+    executor: RuntimeExecutor, given: dict[str, Any], expected: dict[str, Any] | None
+) -> None:
+    (name,) = given
+    if expected is None:
+        with pytest.raises(ParameterBindingError) as caught:
+            await executor.execute(StrictParams(), params=given)
+        message = str(caught.value)
+        assert f"'{name}'" in message and repr(given[name]) in message
+        expected_type = {"count": "int", "name": "str", "ratio": "float", "flag": "bool"}[name]
+        assert f"expected {expected_type}" in message
+        return
+    result = await executor.execute(StrictParams(), params=given)
+    assert result[name] == expected[name] and type(result[name]) is type(expected[name])
+
+
+async def test_defaults_on_execute_are_used_when_a_parameter_is_absent(
+    executor: RuntimeExecutor,
+) -> None:
+    assert await executor.execute(Paged(), params={"query": "q"}) == ("q", 5, None)
+    assert await executor.execute(Paged(), params={"query": "q", "limit": "7"}) == ("q", 7, None)
+    with pytest.raises(ValueError, match="missing required parameter 'query'"):
+        await executor.execute(Paged(), params={"limit": 1})
 
 
 async def test_params_are_passed_to_execute(executor: RuntimeExecutor) -> None:

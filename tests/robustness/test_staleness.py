@@ -36,6 +36,7 @@ from loom.core.engine import (
     UseCaseCompiler,
 )
 from loom.core.engine.fingerprint import GENERATED_FORMAT
+from loom.core.engine import generated as generated_module
 from tests.robustness.tmp_project import TmpProject, replace_once
 from tests.support import (
     InMemoryRepository,
@@ -735,3 +736,21 @@ async def test_regression_module_older_than_its_registry_never_runs(
         assert await run_requests(made.factory(mode), module) == interpreted
     else:
         assert len(gen_warnings(made.loggers[-1], "[GEN]")) == 1
+
+
+def test_no_generated_package_anywhere_is_a_single_debug_line(
+    project: TmpProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing configured and the default package absent: interpreted, one debug line."""
+    project.write("ucs", BASE)
+    module = project.import_module("ucs")
+    monkeypatch.delenv("LOOM_GENERATED", raising=False)
+    monkeypatch.setenv("LOOM_EXECUTION_MODE", "auto")
+    monkeypatch.setattr(generated_module, "DEFAULT_PACKAGE", "no_generated_package_at_all")
+    logger, metrics = RecordingLogger(), RecordingMetrics()
+    executor = RuntimeExecutor(UseCaseCompiler(), logger=logger, metrics=metrics)
+    assert not executor.uses_generated(module.Invite)
+    assert not executor.uses_generated(module.Lookup)
+    assert [line.level for line in logger.lines] == ["debug"]
+    assert "no_generated_package_at_all" in logger.lines[0].event
+    assert metrics.of_kind(EventKind.GENERATED_FALLBACK) == []

@@ -56,3 +56,19 @@ class CountWithTypeCheckingResult(UseCase[Any, Any]):
 
     async def execute(self, count: int) -> Decimal:
         return count  # type: ignore[return-value]
+
+
+class StrictParams(UseCase[Any, dict[str, Any]]):
+    """One parameter per conversion rule (lossless or a ParameterBindingError)."""
+
+    async def execute(
+        self, count: int = 0, name: str = "", ratio: float = 0.0, flag: bool = False
+    ) -> dict[str, Any]:
+        return {"count": count, "name": name, "ratio": ratio, "flag": flag}
+
+
+class Paged(UseCase[Any, tuple[Any, ...]]):
+    """Defaults on execute: used as they are when the parameter is absent."""
+
+    async def execute(self, query: str, limit: int = 5, cursor: int | None = None) -> tuple[Any, ...]:
+        return (query, limit, cursor)
