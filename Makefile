@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-fast typecheck format-check generate check-generated demo bench golden wheel-smoke clean
+.PHONY: install test test-fast typecheck format-check generate check-generated demo bench golden compat wheel-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## loom-kernel 0.12.3's engine test suite against this project (see .ci/compat).
+compat: $(STAMP)
+	.ci/compat
+
 ## Rewrite the expected output of every golden case in tests/cases/.
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --update
@@ -55,4 +59,4 @@ wheel-smoke: $(STAMP)
 	bash .ci/wheel-smoke
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .loomgen-cache var .bench
+	rm -rf $(VENV) .mypy_cache .pytest_cache .loomgen-cache var .bench .compat

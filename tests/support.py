@@ -13,6 +13,7 @@ the exact calls (and their order) instead of on side effects:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -56,6 +57,17 @@ class LogLine(NamedTuple):
     def mentions(self, text: str) -> bool:
         """Whether ``text`` appears in the event or in any field value."""
         return text in self.event or any(text in str(value) for value in self.fields.values())
+
+
+_DONE_WITH_DURATION = re.compile(r"\[DONE\] \d+\.\dms")
+
+
+def without_duration(event: str) -> str:
+    """A log line's text with the duration ``[DONE] <ms>ms`` carries left out.
+
+    Two runs of the same call log the same lines except for that number.
+    """
+    return "[DONE] <ms>ms" if _DONE_WITH_DURATION.fullmatch(event) else event
 
 
 class RecordingLogger:

@@ -26,11 +26,12 @@ from loom.core.engine import (
     RuntimeExecutor,
     UseCaseCompiler,
 )
+from loom.core.command import Command
 from loom.core.job import Job
 from loom.core.use_case import Exists, Input, Load, UseCase
 from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
 from tests.compile_errors import cases
-from tests.support import RecordingMetrics
+from tests.support import RecordingLogger, RecordingMetrics
 from tests.usecases.computes_rules import (
     Register,
     adult,
@@ -109,6 +110,58 @@ async def test_executor_uses_the_compilers_cached_plan(make_executor: MakeExecut
 
     assert compiler.get_plan(EchoParams) is plan
     assert metrics.kinds == [EventKind.COMPILE_START, EventKind.COMPILE_DONE]
+
+
+async def test_executing_twice_builds_the_plan_once() -> None:
+    class Fresh(UseCase[Any, int]):  # defined here: no generated executor, interpreted
+        async def execute(self, value: int) -> int:
+            return value
+
+    compiler = UseCaseCompiler()
+    built: list[type[Any]] = []
+    real_build = compiler._build_plan
+
+    def spy(use_case_type: type[Any]) -> ExecutionPlan:
+        built.append(use_case_type)
+        return real_build(use_case_type)
+
+    compiler._build_plan = spy  # type: ignore[method-assign]
+    executor = RuntimeExecutor(compiler, execution_mode="interpreted")
+
+    assert await executor.execute(Fresh(), params={"value": 1}) == 1
+    assert await executor.execute(Fresh(), params={"value": 2}) == 2
+    assert built == [Fresh]
+
+
+def test_compile_logs_loom_kernels_boot_lines() -> None:
+    logger = RecordingLogger()
+
+    UseCaseCompiler(logger=logger).compile(AssignOwner)
+
+    name = AssignOwner.__qualname__
+    assert [(line.level, line.event) for line in logger.lines] == [
+        ("info", f"[BOOT] Compiling UseCase: {name}"),
+        ("info", "[BOOT]  - Detected Input: AssignTeam"),
+        ("info", "[BOOT]  - Detected Load: User email <- command:owner_email"),
+        ("info", "[BOOT]  - Detected LoadById: Team by team_id"),
+        ("info", "[BOOT]  - Validated 0 compute steps"),
+        ("info", "[BOOT]  - Validated 0 rules"),
+        ("info", "[BOOT]  - ExecutionPlan built (2 steps)"),
+    ]
+    assert all(line.fields["usecase"] == name for line in logger.lines)
+    assert logger.lines[-1].fields["loads"] == 2
+
+
+def test_compile_logs_exists_and_step_counts() -> None:
+    logger = RecordingLogger()
+
+    UseCaseCompiler(logger=logger).compile(RegisterWithContext)
+
+    events = [line.event for line in logger.lines]
+    assert "[BOOT]  - Detected Exists: User email <- command:email" in events
+    assert "[BOOT]  - Validated 2 compute steps" in events
+    assert "[BOOT]  - Validated 2 rules" in events
+    assert events[-1] == "[BOOT]  - ExecutionPlan built (6 steps)"
 
 
 # -- plan contents ---------------------------------------------------------------------
@@ -303,7 +356,18 @@ def test_abstract_execute_is_rejected(cls: type[Any]) -> None:
 
 
 def test_two_inputs_are_rejected() -> None:
-    _assert_rejected(cases.TwoInputs)
+    error = _assert_rejected(cases.TwoInputs)
+
+    assert "only one Input() parameter is allowed ('first' is one, 'second'" in str(error)
+
+
+@pytest.mark.parametrize(
+    "cls", cases.INPUT_WITHOUT_FROM_PAYLOAD, ids=_ids(cases.INPUT_WITHOUT_FROM_PAYLOAD)
+)
+def test_an_input_type_without_from_payload_is_rejected(cls: type[Any]) -> None:
+    error = _assert_rejected(cls)
+
+    assert "Input() parameter 'cmd' type must implement from_payload(payload)" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -320,6 +384,56 @@ def test_from_command_needs_an_input(cls: type[Any]) -> None:
     _assert_rejected(cls)
 
 
+def test_an_input_annotation_that_cannot_be_resolved_is_rejected() -> None:
+    class LocalCmd(Command):  # local: the postponed annotation below cannot see it
+        name: str = ""
+
+    class UsesLocal(UseCase[Any, Any]):
+        async def execute(self, cmd: LocalCmd = Input()) -> Any:
+            return cmd
+
+    error = _assert_rejected(UsesLocal)
+
+    assert "Input() parameter 'cmd' type must implement from_payload(payload)" in str(error)
+    assert "its annotation 'LocalCmd' could not be resolved" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("cls", "phrase"),
+    [
+        (cases.NoExecuteOverride, "NoExecuteOverride must override execute() before it can be"),
+        (cases.TwoInputs, "TwoInputs.execute: only one Input() parameter is allowed"),
+        (
+            cases.LoadByIdUnknownParam,
+            "LoadByIdUnknownParam.execute: LoadById(User): parameter 'user_id' not found in"
+            " execute signature (parameter 'user': by='user_id' must name a plain parameter",
+        ),
+        (
+            cases.LoadByIdNamesInput,
+            "LoadByIdNamesInput.execute: LoadById(User): parameter 'cmd' not found",
+        ),
+        (
+            cases.ExistsFromUnknownParam,
+            "Exists(User): parameter 'email' not found in execute signature (parameter"
+            " 'taken': from_param='email'",
+        ),
+        (
+            cases.LoadFromCommandWithoutInput,
+            "LoadFromCommandWithoutInput.execute: Load(User): from_command requires Input()"
+            " parameter (parameter 'owner' reads from_command='owner_email'",
+        ),
+        (
+            cases.InputOfPlainDataclass,
+            "InputOfPlainDataclass.execute: Input() parameter 'cmd' type must implement"
+            " from_payload(payload) (PlainPayload does not",
+        ),
+    ],
+    ids=["abstract", "two-inputs", "by", "by-names-input", "from-param", "from-command", "input"],
+)
+def test_messages_start_with_loom_kernels_wording(cls: type[Any], phrase: str) -> None:
+    assert phrase in str(_assert_rejected(cls))
+
+
 def test_a_failed_compile_is_not_cached() -> None:
     compiler = UseCaseCompiler()
 
@@ -333,8 +447,10 @@ async def test_executing_an_invalid_use_case_raises_compilation_error(
 ) -> None:
     executor = make_executor()
 
-    with pytest.raises(CompilationError):
+    with pytest.raises(CompilationError) as caught:
         await executor.execute(cases.LoadFromCommandWithoutInput(), params={"team_id": 1})
+
+    assert caught.value.__context__ is None  # not "during handling of" a cache miss
 
 
 def test_compilation_error_is_an_exception() -> None:

@@ -505,14 +505,17 @@ def test_a_path_on_another_command_class_is_a_compilation_error() -> None:
         UseCaseCompiler().compile(WrongRoot)
 
 
-def test_a_path_on_a_base_class_of_the_command_compiles() -> None:
-    class Sub(Cmd):
-        extra: int = 0
+class SubCmd(Cmd):
+    """At module level: the postponed annotation ``cmd: SubCmd`` must resolve."""
 
+    extra: int = 0
+
+
+def test_a_path_on_a_base_class_of_the_command_compiles() -> None:
     class OnBase(UseCase[Any, Any]):
         rules = [Rule.require_present(F(Cmd).name).when_present(F(Cmd).price)]
 
-        async def execute(self, cmd: Sub = Input()) -> Any:
+        async def execute(self, cmd: SubCmd = Input()) -> Any:
             return cmd
 
     assert len(UseCaseCompiler().compile(OnBase).rule_steps) == 1

@@ -219,6 +219,17 @@ def test_event_kinds_are_strings() -> None:
     )
 
 
+def test_event_kinds_are_loom_kernels_plus_generated_fallback() -> None:
+    kernel = ["compile_start", "compile_done", "exec_start", "step_done", "exec_done"]
+    kernel += ["exec_error", "job_dispatched", "job_started", "job_succeeded", "job_retrying"]
+    kernel += ["job_exhausted"]
+
+    assert {kind.name.lower(): kind.value for kind in EventKind} == {
+        **{value: value for value in kernel},
+        "generated_fallback": "generated_fallback",
+    }
+
+
 def test_runtime_events_are_immutable_with_optional_fields() -> None:
     event = RuntimeEvent(kind=EventKind.EXEC_START, use_case_name="PlaceOrder")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -102,9 +103,7 @@ async def test_any_other_failure_emits_exec_error_with_failure_status(
     executor = make_executor(metrics=metrics)
 
     with pytest.raises(error_type) as caught:
-        await executor.execute(
-            use_case(), params=params, dependencies={User: InMemoryRepository()}
-        )
+        await executor.execute(use_case(), params=params, dependencies={User: InMemoryRepository()})
 
     assert metrics.kinds == [EventKind.EXEC_START, EventKind.EXEC_ERROR]
     error_event = metrics.events[1]
@@ -191,9 +190,7 @@ async def test_step_lines_are_logged_only_with_debug_execution(
     }
 
     await make_executor(logger=quiet).execute(RegisterWithContext(), **run)
-    await make_executor(logger=verbose, debug_execution=True).execute(
-        RegisterWithContext(), **run
-    )
+    await make_executor(logger=verbose, debug_execution=True).execute(RegisterWithContext(), **run)
 
     assert len(quiet.lines) == 2
     steps = verbose.lines[1:-1]
@@ -202,6 +199,105 @@ async def test_step_lines_are_logged_only_with_debug_execution(
     assert len(steps) >= len(subjects)
     for subject in subjects:
         assert any(line.mentions(subject) for line in steps), subject
+
+
+async def test_summary_lines_read_as_loom_kernels(make_executor: MakeExecutor) -> None:
+    logger = RecordingLogger()
+    executor = make_executor(logger=logger)
+
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    with pytest.raises(RuleViolations):
+        await executor.execute(Register(), payload=INVALID_SIGNUP)
+    with pytest.raises(LookupError) as caught:
+        await executor.execute(Explode(), params={"message": "boom"})
+
+    name = EchoParams.__qualname__
+    start, done = logger.lines[:2]
+    assert (start.level, start.event, start.fields) == ("info", f"[EXEC] {name}", {"usecase": name})
+    assert done.level == "info"
+    assert re.fullmatch(r"\[DONE\] \d+\.\dms", done.event)
+    assert done.event == f"[DONE] {done.fields['duration_ms']:.1f}ms"
+    assert set(done.fields) == {"usecase", "status", "duration_ms"}
+    rule_failure = logger.lines[-3]
+    assert rule_failure.level == "warning"
+    assert rule_failure.event.startswith(f"[FAIL] {Register.__qualname__}: ")
+    assert rule_failure.fields["status"] == "rule_failure"
+    failure = logger.lines[-1]
+    assert failure.level == "error"
+    assert failure.event.startswith(f"[FAIL] {Explode.__qualname__}: ")
+    assert failure.fields["status"] == "failure"
+    assert failure.fields["error"] == str(caught.value)
+
+
+class BindCountingLogger(RecordingLogger):
+    """Records each ``bind`` call's fields (bound loggers share the list)."""
+
+    def __init__(self, binds: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.binds: list[dict[str, Any]] = [] if binds is None else binds
+
+    def bind(self, **fields: Any) -> RecordingLogger:
+        self.binds.append(fields)
+        bound = BindCountingLogger(self.binds, lines=self.lines, bound={**self.bound, **fields})
+        return bound
+
+
+@pytest.mark.parametrize("info", [True, False], ids=["info-on", "info-off"])
+async def test_the_summary_logger_is_bound_with_the_trace_id_once_per_call_that_logs(
+    make_executor: MakeExecutor, info: bool
+) -> None:
+    logger = BindCountingLogger()
+    if not info:
+        setattr(logger, "is_enabled_for", lambda level: level >= logging.WARNING)
+    executor = make_executor(logger=logger)
+
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    token = set_trace_id("trace-7")
+    try:
+        await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+        with pytest.raises(LookupError):
+            await executor.execute(Explode(), params={"message": "boom"})
+    finally:
+        reset_trace_id(token)
+
+    summaries = [(line.event.split()[0], line.fields.get("trace_id")) for line in logger.lines]
+    if info:
+        assert logger.binds == [{"trace_id": "trace-7"}] * 2
+        assert summaries == [("[EXEC]", None), ("[DONE]", None)] + [
+            ("[EXEC]", "trace-7"),
+            ("[DONE]", "trace-7"),
+            ("[EXEC]", "trace-7"),
+            ("[FAIL]", "trace-7"),
+        ]
+    else:
+        assert logger.binds == [{"trace_id": "trace-7"}]
+        assert summaries == [("[FAIL]", "trace-7")]
+
+
+async def test_step_lines_read_as_loom_kernels(make_executor: MakeExecutor) -> None:
+    logger = RecordingLogger()
+    executor = make_executor(logger=logger, debug_execution=True)
+
+    await executor.execute(
+        RegisterWithContext(),
+        params={"inviter_id": 1},
+        payload={"email": "new@x", "name": " New "},
+        dependencies={User: InMemoryRepository([User(1, "inviter@x")])},
+    )
+
+    steps = [line.event for line in logger.lines if line.event.startswith("[STEP]")]
+    assert steps == [
+        "[STEP] Bind inviter_id",
+        "[STEP] Bind Input cmd",
+        "[STEP] Load User (inviter)",
+        "[STEP] Exists User (taken)",
+        "[STEP] Compute strip_name",
+        "[STEP] Compute note_context",
+        "[STEP] Rule name_required",
+        "[STEP] Rule email_not_taken",
+        "[STEP] Execute core logic",
+    ]
+    assert {line.fields["usecase"] for line in logger.lines} == {RegisterWithContext.__qualname__}
 
 
 @pytest.mark.parametrize(

@@ -393,3 +393,107 @@ async def test_a_unit_of_work_runs_only_what_was_queued_inside_it(
     ]
     assert pending_dispatch_count() == 2
     clear_pending_dispatches()
+
+
+# -- patch points (tests written for loom-kernel patch these names) ----------------------------
+
+
+async def test_a_patched_flush_is_awaited_once_after_commit_with_the_transactions_queue(
+    executor: RuntimeExecutor, factory: RecordingUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Any] = []
+
+    async def fake_flush() -> None:
+        seen.append((list(factory.journal), pending_dispatch_count(), get_active_uow()))
+
+    cleared: list[int] = []
+    monkeypatch.setattr("loom.core.engine.executor.flush_pending_dispatches", fake_flush)
+    monkeypatch.setattr(
+        "loom.core.engine.executor.clear_pending_dispatches", lambda: cleared.append(1)
+    )
+
+    await executor.execute(Dispatching(factory.journal), params={"label": "a"})
+
+    assert seen == [(["begin", "execute a", "commit"], 2, None)]
+    assert cleared == []
+    # The fake ran nothing, and the queue it was given is gone with the transaction.
+    assert factory.journal == ["begin", "execute a", "commit"]
+    assert pending_dispatch_count() == 0
+
+
+async def test_a_patched_clear_is_called_once_on_rollback_and_flush_is_not(
+    executor: RuntimeExecutor, factory: RecordingUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    async def fake_flush() -> None:
+        calls.append("flush")
+
+    monkeypatch.setattr("loom.core.engine.executor.flush_pending_dispatches", fake_flush)
+    monkeypatch.setattr(
+        "loom.core.engine.executor.clear_pending_dispatches", lambda: calls.append("clear")
+    )
+
+    with pytest.raises(ValueError):
+        await executor.execute(Dispatching(factory.journal, fail=True), params={"label": "a"})
+
+    assert calls == ["clear"]
+    assert factory.journal == ["begin", "execute a", "rollback"]
+
+
+async def test_patched_names_are_not_called_without_a_unit_of_work_of_its_own(
+    make_executor: MakeExecutor,
+    factory: RecordingUnitOfWorkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    async def fake_flush() -> None:
+        calls.append("flush")
+
+    monkeypatch.setattr("loom.core.engine.executor.flush_pending_dispatches", fake_flush)
+    monkeypatch.setattr(
+        "loom.core.engine.executor.clear_pending_dispatches", lambda: calls.append("clear")
+    )
+
+    await make_executor().execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    with pytest.raises(ValueError):
+        await make_executor().execute(EchoParams(), params={"user_id": 1})
+    executor = make_executor(uow_factory=factory)
+    await executor.execute(RunNested(executor, ActiveUow()))  # the inner call joins
+
+    assert calls == ["flush"]
+    assert factory.journal == ["begin", "commit"]
+
+
+async def test_a_flush_wrapping_the_real_one_runs_the_dispatches(
+    executor: RuntimeExecutor, factory: RecordingUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    async def wrapping_flush() -> None:
+        calls.append("flush")
+        await flush_pending_dispatches()
+
+    monkeypatch.setattr("loom.core.engine.executor.flush_pending_dispatches", wrapping_flush)
+
+    await executor.execute(Dispatching(factory.journal), params={"label": "a"})
+
+    assert calls == ["flush"]
+    assert factory.journal == ["begin", "execute a", "commit", "dispatch a", "async dispatch a"]
+
+
+async def test_what_a_patched_flush_queues_goes_to_the_callers_queue(
+    executor: RuntimeExecutor, factory: RecordingUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def queueing_flush() -> None:
+        clear_pending_dispatches()
+        add_pending_dispatch(lambda: factory.journal.append("queued by flush"))
+
+    monkeypatch.setattr("loom.core.engine.executor.flush_pending_dispatches", queueing_flush)
+
+    await executor.execute(Dispatching(factory.journal), params={"label": "a"})
+    assert pending_dispatch_count() == 1
+    await flush_pending_dispatches()
+
+    assert factory.journal == ["begin", "execute a", "commit", "queued by flush"]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from loom.core.command import Command
 
 
-class ShopCommand(Command):
+class ShopCommand(Command, forbid_unknown_fields=True):
     """Base of the shop's commands: frozen, no unknown fields, trimmed strings."""
 
     model_config: ClassVar[ConfigDict] = ConfigDict(str_strip_whitespace=True)

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from typing import Any
 
 from loom.core.use_case import Exists, Input, Load, LoadById, UseCase
-from tests.usecases.domain import AssignTeam, RenameUser, User
+from tests.usecases.domain import AssignTeam, PlainPayload, RenameUser, User
 
 
 class NoExecuteOverride(UseCase[Any, Any]):
@@ -21,6 +21,18 @@ class StillAbstract(UseCase[Any, Any]):
 class TwoInputs(UseCase[Any, Any]):
     async def execute(self, first: RenameUser = Input(), second: RenameUser = Input()) -> Any:
         return first, second
+
+
+class InputOfPlainDataclass(UseCase[Any, Any]):
+    """The ``Input()`` type has no ``from_payload``."""
+
+    async def execute(self, cmd: PlainPayload = Input()) -> Any:
+        return cmd
+
+
+class InputWithoutAnnotation(UseCase[Any, Any]):
+    async def execute(self, cmd=Input()) -> Any:  # type: ignore[no-untyped-def]
+        return cmd
 
 
 class LoadByIdUnknownParam(UseCase[Any, Any]):
@@ -99,6 +111,7 @@ class LoadFromCommandWithInput(UseCase[Any, Any]):
 
 
 ABSTRACT = (NoExecuteOverride, StillAbstract)
+INPUT_WITHOUT_FROM_PAYLOAD = (InputOfPlainDataclass, InputWithoutAnnotation)
 SOURCE_NAMES_NO_PLAIN_PARAM = (
     LoadByIdUnknownParam,
     LoadByIdDefaultByMissing,

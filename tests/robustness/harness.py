@@ -42,7 +42,7 @@ from typing import Any
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
 from loom.core.errors import NotFound, RuleViolation, RuleViolations
 from loomgen.build import build_package
-from tests.support import RecordingLogger, RecordingMetrics
+from tests.support import RecordingLogger, RecordingMetrics, without_duration
 
 # -- what the source modules call ------------------------------------------------
 
@@ -383,7 +383,10 @@ async def run_request(rig: Rig, module: Any, request: Request) -> Outcome:
         )
         for event in rig.metrics.events
     ]
-    outcome.logs = [(line.level, line.event, _log_fields(line.fields)) for line in rig.logger.lines]
+    outcome.logs = [
+        (line.level, without_duration(line.event), _log_fields(line.fields))
+        for line in rig.logger.lines
+    ]
     outcome.repository_calls = journal
     outcome.unit_of_work = list(rig.uow.journal)
     outcome.trace = list(TRACE)

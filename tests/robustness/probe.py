@@ -36,7 +36,7 @@ from unittest import mock
 
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
 from loom.core.errors import RuleViolations
-from tests.support import RecordingLogger, RecordingMetrics
+from tests.support import RecordingLogger, RecordingMetrics, without_duration
 
 
 def resolve(path: str) -> Any:
@@ -186,8 +186,10 @@ async def run_call(call: Mapping[str, Any], mode: str, package: str) -> dict[str
     outcome["logs"] = [
         [
             line.level,
-            line.event,
-            sorted((key, _plain(value)) for key, value in line.fields.items() if key != "duration_ms"),
+            without_duration(line.event),
+            sorted(
+                (key, _plain(value)) for key, value in line.fields.items() if key != "duration_ms"
+            ),
         ]
         for line in logger.lines
     ]

@@ -491,6 +491,7 @@ def test_a_mapping_of_dependencies_is_read_alike(tmp_path: Path) -> None:
         }
     ]
     outcome = compare_modes(tmp_path, scenario)["generated"][0]
-    assert outcome["error"][0] == "RuntimeError" and "no repository for Absent" in outcome["error"][1]
+    assert outcome["error"][0] == "RuntimeError"
+    assert "No repository registered for entity type 'Absent'" in outcome["error"][1]
     reads = [call for call in outcome["repositories"] if call[0] == "dependencies"]
     assert [call[2] for call in reads] == ["Present", "Absent"]  # loads run before exists

@@ -997,15 +997,16 @@ BAD_SOURCES = [
         'by="user_id"',
         'by="nobody"',
         [
-            "app/ucs.py:26:9: error: app.ucs:UC: UC.execute: parameter 'user':"
-            " LoadById(by='nobody') names no plain parameter of execute"
+            "app/ucs.py:26:9: error: app.ucs:UC: UC.execute: LoadById: parameter 'nobody' not"
+            " found in execute signature (parameter 'user': by='nobody' must name a plain"
+            " parameter of execute"
         ],
         False,
     ),
     (
         "cmd: Cmd = Input(),",
         "cmd: Cmd = Input(),\n        again: Cmd = Input(),",
-        ["app/ucs.py:26:", "only one Input() is allowed"],
+        ["app/ucs.py:26:", "only one Input() parameter is allowed"],
         False,
     ),
     (

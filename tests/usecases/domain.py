@@ -53,6 +53,19 @@ class FrozenRename(Command, frozen=True):
     name: str
 
 
+class StrictRename(Command, forbid_unknown_fields=True):
+    """Rejects payload keys that name no field."""
+
+    name: str
+
+
+class SetPrice(Command, frozen=True, kw_only=True, omit_defaults=True, rename="camel"):
+    """Declared the way loom-kernel's msgspec commands were."""
+
+    price_cents: int
+    stock: int = 0
+
+
 class Named(Protocol):
     """A structural type (not runtime-checkable): anything with a ``name``."""
 

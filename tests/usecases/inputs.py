@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from loom.core.use_case import Input, UseCase
-from tests.usecases.domain import OBSERVED, FrozenRename, PlainPayload, RenameUser, UpdateProfile
+from tests.usecases.domain import (
+    OBSERVED,
+    FrozenRename,
+    RenameUser,
+    SetPrice,
+    StrictRename,
+    UpdateProfile,
+)
 
 
 def observe_fields_set(cmd: UpdateProfile, fields_set: frozenset[str]) -> UpdateProfile:
@@ -30,6 +37,18 @@ class RenameFrozen(UseCase[Any, FrozenRename]):
         return cmd
 
 
-class RenameFromPlainPayload(UseCase[Any, Any]):
-    async def execute(self, cmd: PlainPayload = Input()) -> Any:
+class RenameStrict(UseCase[Any, StrictRename]):
+    async def execute(self, cmd: StrictRename = Input()) -> StrictRename:
+        return cmd
+
+
+def observe_price_fields(cmd: SetPrice, fields_set: frozenset[str]) -> SetPrice:
+    OBSERVED.append(("observe_price_fields", fields_set))
+    return cmd
+
+
+class UpdatePrice(UseCase[Any, SetPrice]):
+    computes = [observe_price_fields]
+
+    async def execute(self, cmd: SetPrice = Input()) -> SetPrice:
         return cmd

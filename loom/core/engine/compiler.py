@@ -65,15 +65,36 @@ class UseCaseCompiler:
         if cached is not None:
             return cached
         if not isinstance(use_case_type, type):
-            raise CompilationError(f"expected a use case class, got {use_case_type!r}")
-        name = use_case_type.__qualname__
-        self._emit(EventKind.COMPILE_START, name)
-        self._logger.info("[BOOT] compiling use case", usecase=name)
-        plan = build_plan(use_case_type, self._logger)
+            raise CompilationError(messages.not_a_class(repr(use_case_type)))
+        plan = self._build_plan(use_case_type)
         use_case_type.__execution_plan__ = plan
         self._cache[use_case_type] = plan
-        self._logger.info(
-            "[BOOT] execution plan ready",
+        return plan
+
+    def _build_plan(self, use_case_type: type[Any]) -> ExecutionPlan:
+        """Build, log and report one plan (no caching).
+
+        Logs loom-kernel's ``[BOOT]`` lines, each with the ``usecase`` field.
+        """
+        name = use_case_type.__qualname__
+        logger = self._logger
+        logger.info(f"[BOOT] Compiling UseCase: {name}", usecase=name)
+        self._emit(EventKind.COMPILE_START, name)
+        plan = build_plan(use_case_type, logger)
+        _log_detected(logger, name, plan)
+        logger.info(
+            f"[BOOT]  - Validated {len(plan.compute_steps)} compute steps",
+            usecase=name,
+        )
+        logger.info(f"[BOOT]  - Validated {len(plan.rule_steps)} rules", usecase=name)
+        total = (
+            len(plan.load_steps)
+            + len(plan.exists_steps)
+            + len(plan.compute_steps)
+            + len(plan.rule_steps)
+        )
+        logger.info(
+            f"[BOOT]  - ExecutionPlan built ({total} steps)",
             usecase=name,
             params=len(plan.param_bindings),
             loads=len(plan.load_steps),
@@ -98,14 +119,14 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
     name = use_case_type.__qualname__
     execute = getattr(use_case_type, "execute", None)
     if execute is None or not callable(execute):
-        raise CompilationError(f"{name} has no execute() method")
+        raise CompilationError(messages.no_execute(name))
     if getattr(execute, "__isabstractmethod__", False):
-        raise CompilationError(f"{name} must implement execute() before it can be compiled")
+        raise CompilationError(messages.abstract_execute(name))
 
     try:
         signature = inspect.signature(execute)
     except (TypeError, ValueError) as error:
-        raise CompilationError(f"{name}.execute: cannot read its signature ({error})") from None
+        raise CompilationError(messages.unreadable_signature(name, str(error))) from None
     hints = _type_hints(execute, _defining_class(use_case_type))
 
     params: list[ParamBinding] = []
@@ -124,6 +145,16 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         if isinstance(marker, InputMarker):
             if input_binding is not None:
                 raise CompilationError(messages.second_input(name, param_name, input_binding.name))
+            if isinstance(annotation, str):
+                raise CompilationError(
+                    messages.unresolved_input_annotation(name, param_name, annotation)
+                )
+            if not callable(getattr(annotation, "from_payload", None)):
+                raise CompilationError(
+                    messages.input_without_from_payload(
+                        name, param_name, _annotation_name(annotation)
+                    )
+                )
             input_binding = InputBinding(param_name, annotation)
         elif isinstance(marker, (LoadByIdMarker, LoadMarker)):
             loads.append(
@@ -169,10 +200,7 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         input_binding.command_type if input_binding is not None else None,
     )
     if input_binding is None and (computes or rules) and logger is not None:
-        logger.warning(
-            "[BOOT] computes and rules run only with an Input() parameter; they are ignored",
-            usecase=name,
-        )
+        logger.warning(messages.steps_without_input(name), usecase=name)
 
     return ExecutionPlan(
         use_case_type=use_case_type,
@@ -184,6 +212,31 @@ def build_plan(use_case_type: type[Any], logger: LoggerPort | None = None) -> Ex
         rule_steps=rules,
         read_only=bool(getattr(use_case_type, "read_only", False)),
     )
+
+
+def _log_detected(logger: LoggerPort, name: str, plan: ExecutionPlan) -> None:
+    """loom-kernel's ``[BOOT]  - Detected ...`` line for each marker of ``plan``."""
+    if plan.input_binding is not None:
+        command = _annotation_name(plan.input_binding.command_type)
+        logger.info(
+            f"[BOOT]  - Detected Input: {command}",
+            usecase=name,
+            parameter=plan.input_binding.name,
+        )
+    steps: list[LoadStep | ExistsStep] = [*plan.load_steps, *plan.exists_steps]
+    for step in steps:
+        marker = _marker_name(step)
+        entity = step.entity_type.__name__
+        if marker == "LoadById":
+            detail = f"{entity} by {step.source_name}"
+        else:
+            detail = f"{entity} {step.against} <- {step.source_kind.value}:{step.source_name}"
+        logger.info(f"[BOOT]  - Detected {marker}: {detail}", usecase=name, parameter=step.name)
+
+
+def _annotation_name(annotation: Any) -> str:
+    name = getattr(annotation, "__qualname__", None)
+    return name if isinstance(name, str) else repr(annotation)
 
 
 def _defining_class(use_case_type: type[Any]) -> type[Any]:
@@ -230,24 +283,34 @@ def _check_source(
     plain: set[str],
     input_binding: InputBinding | None,
 ) -> None:
-    where = messages.parameter(name, step.name)
     marker = _marker_name(step)
+    entity = step.entity_type.__name__
     if step.source_kind is SourceKind.PARAM:
         if step.source_name not in plain:
             raise CompilationError(
-                messages.unknown_source_param(name, step.name, marker, step.source_name, plain)
+                messages.unknown_source_param(
+                    name, step.name, marker, step.source_name, plain, entity=entity
+                )
             )
         return
     if input_binding is None:
         raise CompilationError(
-            messages.command_source_without_input(name, step.name, marker, step.source_name)
+            messages.command_source_without_input(
+                name, step.name, marker, step.source_name, entity=entity
+            )
         )
     fields = getattr(input_binding.command_type, "model_fields", None)
     if isinstance(fields, dict) and step.source_name not in fields:
         if not hasattr(input_binding.command_type, step.source_name):
             raise CompilationError(
-                f"{where}: {marker}(from_command={step.source_name!r}) names no field of"
-                f" {input_binding.command_type.__qualname__}"
+                messages.unknown_command_field(
+                    name,
+                    step.name,
+                    marker,
+                    step.source_name,
+                    _annotation_name(input_binding.command_type),
+                    entity=entity,
+                )
             )
 
 
@@ -264,11 +327,13 @@ def _steps(
     step_type: type[ComputeStep] | type[RuleStep],
 ) -> tuple[Any, ...]:
     if not isinstance(functions, Sequence) or isinstance(functions, str):
-        raise CompilationError(f"{name}.{attribute} must be a list or tuple of functions")
+        raise CompilationError(messages.steps_not_a_sequence(name, attribute))
     steps = []
     for index, fn in enumerate(functions):
         if not callable(fn):
-            raise CompilationError(f"{name}.{attribute}[{index}] is not callable: {fn!r}")
+            raise CompilationError(
+                messages.step_not_callable(f"{name}.{attribute}[{index}]", repr(fn))
+            )
         steps.append(step_type(fn, accepts_context=_accepts_context(name, attribute, index, fn)))
     return tuple(steps)
 

@@ -38,8 +38,14 @@ from loom.core.errors import RuleViolations
 # The pending-dispatch queue's context variable itself: a unit of work owned by
 # the executor installs a fresh queue for its transaction and restores the
 # previous one afterwards, which needs the variable's token.
+from loom.core.job import context as _dispatch_context
 from loom.core.job.context import _pending as _pending_dispatches
-from loom.core.job.context import run_dispatches
+from loom.core.job.context import (
+    add_pending_dispatch,
+    clear_pending_dispatches,
+    flush_pending_dispatches,
+    run_dispatches,
+)
 from loom.core.logger import LoggerPort, StdlibLogger, get_logger, is_enabled, level_check
 from loom.core.tracing import get_trace_id
 from loom.core.uow.abc import UnitOfWork, UnitOfWorkFactory
@@ -64,18 +70,20 @@ class Prepared:
     """A use case class made ready to run: its plan and the function to run it.
 
     ``run`` is called with ``(use_case, params, payload, dependencies,
-    load_overrides, runtime)``. When ``awaits`` is set it returns an awaitable
+    load_overrides, runtime)``, ``runtime`` being this class's own
+    :class:`StepRuntime`. When ``awaits`` is set it returns an awaitable
     (the interpreter, and generated executors that await a repository or an
     ``async execute``); otherwise it returns the result itself (a generated
     executor of a plain ``def execute`` with nothing to await).
     """
 
-    __slots__ = ("plan", "name", "read_only", "run", "generated", "awaits", "reason")
+    __slots__ = ("plan", "name", "read_only", "run", "runtime", "generated", "awaits", "reason")
 
     def __init__(
         self,
         plan: ExecutionPlan,
         run: GeneratedRun,
+        runtime: StepRuntime,
         generated: bool,
         awaits: bool = True,
         reason: str | None = None,
@@ -84,6 +92,7 @@ class Prepared:
         self.name = plan.use_case_name
         self.read_only = plan.read_only
         self.run = run
+        self.runtime = runtime
         self.generated = generated
         self.awaits = awaits
         self.reason = reason
@@ -124,7 +133,8 @@ class RuntimeExecutor:
         self._uow_factory = uow_factory
         self._logger = logger if logger is not None else get_logger("loom.executor")
         self._metrics = metrics
-        self._runtime = StepRuntime(self._logger, repo_resolver, debug_execution)
+        self._repo_resolver = repo_resolver
+        self._debug = debug_execution
         self.mode = resolve_mode(execution_mode)
         package, self._package_asked = resolve_package(generated_package)
         self._generated = GeneratedExecutors(package)
@@ -159,12 +169,19 @@ class RuntimeExecutor:
         plan = use_case_type.__dict__.get("__execution_plan__")
         if not isinstance(plan, ExecutionPlan) or plan.use_case_type is not use_case_type:
             plan = self._compiler.compile(use_case_type)
+        entities = {step.name: step.entity_type.__name__ for step in plan.load_steps}
+        entities.update((step.name, step.entity_type.__name__) for step in plan.exists_steps)
+        runtime = StepRuntime(self._logger, self._repo_resolver, self._debug, entities)
         if self.mode is ExecutionMode.INTERPRETED:
-            prepared = Prepared(plan, PlanInterpreter(plan), False, reason="interpreted mode")
-        elif self._runtime.debug:
+            prepared = Prepared(
+                plan, PlanInterpreter(plan), runtime, False, reason="interpreted mode"
+            )
+        elif self._debug:
             # Step-by-step logs come from the reference interpreter; generated
             # executors carry no logging of their own.
-            prepared = Prepared(plan, PlanInterpreter(plan), False, reason="debug_execution")
+            prepared = Prepared(
+                plan, PlanInterpreter(plan), runtime, False, reason="debug_execution"
+            )
         else:
             found = self._generated.find(plan)
             if found.run is not None:
@@ -174,10 +191,12 @@ class RuntimeExecutor:
                 awaits = inspect.iscoroutinefunction(found.run) or inspect.iscoroutinefunction(
                     plan.use_case_type.execute
                 )
-                prepared = Prepared(plan, found.run, generated=True, awaits=awaits)
+                prepared = Prepared(plan, found.run, runtime, generated=True, awaits=awaits)
             else:
                 self._fall_back(plan, found)
-                prepared = Prepared(plan, PlanInterpreter(plan), False, reason=found.problem)
+                prepared = Prepared(
+                    plan, PlanInterpreter(plan), runtime, False, reason=found.problem
+                )
         self._prepared[use_case_type] = prepared
         if observe.recorder is not None:
             observe.recorder.prepared(
@@ -310,6 +329,10 @@ class RuntimeExecutor:
         try:
             prepared = self._prepared[type(compilable)]
         except KeyError:
+            prepared = None
+        if prepared is None:
+            # Outside the except block, so a compile error is not reported as
+            # raised "during handling of" the KeyError.
             prepared = self.prepare(type(compilable))
         if type(params) is not dict:
             params = _NO_PARAMS if params is None else check_params(prepared.name, params)
@@ -319,7 +342,11 @@ class RuntimeExecutor:
         # every call; the INFO lines and the events cost nothing unless observed.
         start = perf_counter()
         quiet = self._quiet_levels
-        observed = (quiet is None or quiet.get(_INFO) is not False) and self._started(prepared.name)
+        # The call's logger (bound with the trace id, if any) when anything
+        # observes the call, else None: nothing is logged or built on success.
+        log = None
+        if quiet is None or quiet.get(_INFO) is not False:
+            log = self._started(prepared.name)
         try:
             factory = self._uow_factory
             if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
@@ -328,7 +355,7 @@ class RuntimeExecutor:
                 # here stay queued for whoever owns the queue.
                 try:
                     result = prepared.run(
-                        compilable, params, payload, dependencies, load_overrides, self._runtime
+                        compilable, params, payload, dependencies, load_overrides, prepared.runtime
                     )
                 except StopIteration as stop:
                     raise _coroutine_error(stop) from stop
@@ -339,10 +366,10 @@ class RuntimeExecutor:
                     prepared, factory, compilable, params, payload, dependencies, load_overrides
                 )
         except BaseException as error:
-            self._failed(prepared.name, start, error)
+            self._failed(prepared.name, start, error, log)
             raise
-        if observed:
-            self._finished(prepared.name, start, STATUS_SUCCESS, None)
+        if log is not None:
+            self._finished(prepared.name, start, STATUS_SUCCESS, None, log)
         return result
 
     async def _run_in_unit_of_work(
@@ -355,7 +382,13 @@ class RuntimeExecutor:
         dependencies: Mapping[type[Any], Any] | None,
         load_overrides: Mapping[type[Any], Any] | None,
     ) -> Any:
-        """Own a unit of work: begin, run, commit, then run the dispatches queued meanwhile."""
+        """Own a unit of work: begin, run, commit, then run the dispatches queued meanwhile.
+
+        The dispatches are flushed with, and dropped with, this module's
+        ``flush_pending_dispatches`` and ``clear_pending_dispatches``, looked
+        up when each unit of work ends, so patching those names here (as tests
+        written for loom-kernel do) intercepts them.
+        """
         uow = factory.create()
         uow_token = active_uow.set(uow)
         dispatch_token = _pending_dispatches.set([])
@@ -364,7 +397,7 @@ class RuntimeExecutor:
                 await uow.begin()
                 try:
                     result = prepared.run(
-                        compilable, params, payload, dependencies, load_overrides, self._runtime
+                        compilable, params, payload, dependencies, load_overrides, prepared.runtime
                     )
                 except StopIteration as stop:
                     raise _coroutine_error(stop) from stop
@@ -372,7 +405,7 @@ class RuntimeExecutor:
                     result = await result
                 await uow.commit()
             except BaseException as error:
-                _pending_dispatches.set(None)
+                clear_pending_dispatches()
                 await self._roll_back(prepared.name, uow, error)
                 raise
             dispatches = _pending_dispatches.get()
@@ -381,19 +414,29 @@ class RuntimeExecutor:
             active_uow.reset(uow_token)
         # Dispatches run once the transaction is over: a use case they execute
         # opens a unit of work of its own instead of joining the committed one.
-        if dispatches:
-            await run_dispatches(dispatches)
+        flush = flush_pending_dispatches
+        if flush is _REAL_FLUSH:
+            # What the real flush would do with this unit of work's queue,
+            # without the coroutine call when there is nothing to run.
+            if dispatches:
+                await run_dispatches(dispatches)
+        else:
+            await _flush_with(flush, dispatches or [])
         return result
 
-    def _failed(self, name: str, start: float, error: BaseException) -> None:
-        """Report a failed call with its status."""
+    def _failed(
+        self, name: str, start: float, error: BaseException, log: LoggerPort | None
+    ) -> None:
+        """Report a failed call with its status (always logged, at WARNING or ERROR)."""
         if isinstance(error, RuleViolations):
             status = STATUS_RULE_FAILURE
         elif isinstance(error, Exception):
             status = STATUS_FAILURE
         else:
             status = STATUS_CANCELLED
-        self._finished(name, start, status, error)
+        if log is None:
+            log = self._call_logger(get_trace_id())
+        self._finished(name, start, status, error, log)
 
     async def _roll_back(self, name: str, uow: UnitOfWork, cause: BaseException) -> None:
         """Roll back; a failing rollback is logged, never hides ``cause``."""
@@ -407,34 +450,54 @@ class RuntimeExecutor:
                 error=repr(error),
             )
 
-    def _started(self, name: str) -> bool:
-        """Log and report the start of a call; whether anything observes it at all."""
+    def _call_logger(self, trace_id: str | None) -> LoggerPort:
+        """The logger for one call's summary lines: bound with the trace id, if any."""
+        return self._logger.bind(trace_id=trace_id) if trace_id else self._logger
+
+    def _started(self, name: str) -> LoggerPort | None:
+        """Log and report the start of a call.
+
+        Returns the call's logger, or ``None`` when nothing observes the call
+        (INFO disabled and no metrics adapter): then nothing was built.
+        """
         info_check = self._info_check
         log_info = True if info_check is None else info_check(_INFO)
         metrics = self._metrics
         if not log_info and metrics is None:
-            return False
+            return None
         trace_id = get_trace_id()
+        logger = self._call_logger(trace_id)
         if log_info:
-            self._logger.info(f"[EXEC] {name}", usecase=name, trace_id=trace_id)
+            logger.info(f"[EXEC] {name}", usecase=name)
         if metrics is not None:
             metrics.on_event(
                 RuntimeEvent(kind=EventKind.EXEC_START, use_case_name=name, trace_id=trace_id)
             )
-        return True
+        return logger
 
-    def _finished(self, name: str, start: float, status: str, error: BaseException | None) -> None:
+    def _finished(
+        self,
+        name: str,
+        start: float,
+        status: str,
+        error: BaseException | None,
+        logger: LoggerPort,
+    ) -> None:
+        """The summary line and event of one call, as loom-kernel emits them.
+
+        ``[DONE] <ms>ms`` at INFO; ``[FAIL] <name>`` at WARNING for rule
+        failures, else at ERROR with the ``error`` field; each with
+        ``usecase``, ``status`` and ``duration_ms``. After the name, loom adds
+        what failed.
+        """
         duration_ms = (perf_counter() - start) * 1000.0
-        trace_id = get_trace_id()
-        logger = self._logger
         if error is None:
             if is_enabled(logger, logging.INFO):
                 logger.info(
-                    f"[DONE] {name}",
+                    f"[DONE] {duration_ms:.1f}ms",
                     usecase=name,
                     status=status,
                     duration_ms=round(duration_ms, 3),
-                    trace_id=trace_id,
                 )
         elif status == STATUS_RULE_FAILURE:
             logger.warning(
@@ -442,7 +505,6 @@ class RuntimeExecutor:
                 usecase=name,
                 status=status,
                 duration_ms=round(duration_ms, 3),
-                trace_id=trace_id,
             )
         else:
             logger.error(
@@ -450,7 +512,7 @@ class RuntimeExecutor:
                 usecase=name,
                 status=status,
                 duration_ms=round(duration_ms, 3),
-                trace_id=trace_id,
+                error=str(error),
             )
         if self._metrics is not None:
             self._metrics.on_event(
@@ -460,9 +522,32 @@ class RuntimeExecutor:
                     duration_ms=duration_ms,
                     status=status,
                     error=error,
-                    trace_id=trace_id,
+                    trace_id=get_trace_id(),
                 )
             )
+
+
+_REAL_FLUSH = _dispatch_context.flush_pending_dispatches
+
+
+async def _flush_with(flush: Callable[[], Any], dispatches: list[Callable[[], Any]]) -> None:
+    """Call a replaced ``flush_pending_dispatches`` on a unit of work's queue.
+
+    The queue is installed as the current one for the call, as it was during
+    the transaction; whatever the call queues without a unit of work (and
+    leaves queued) goes on to the caller's queue, as with the real flush.
+    """
+    token = _pending_dispatches.set(dispatches)
+    try:
+        outcome = flush()
+        if inspect.isawaitable(outcome):
+            await outcome
+    finally:
+        left = _pending_dispatches.get()
+        _pending_dispatches.reset(token)
+    if left and left is not dispatches:
+        for dispatch in left:
+            add_pending_dispatch(dispatch)
 
 
 def _coroutine_error(stop: StopIteration) -> RuntimeError:

@@ -30,27 +30,47 @@ class ParameterBindingError(ValueError):
 
 
 class StepRuntime:
-    """Per-executor settings the pipeline needs: built once, passed to every run."""
+    """Per-executor settings the pipeline needs: built once per use case class,
+    passed to every run.
 
-    __slots__ = ("logger", "repo_resolver", "debug")
+    ``entities`` maps each load or exists parameter to its entity's name, so
+    step lines can name the entity as loom-kernel's did.
+    """
+
+    __slots__ = ("logger", "repo_resolver", "debug", "entities")
 
     def __init__(
         self,
         logger: LoggerPort,
         repo_resolver: RepoResolver | None,
         debug: bool,
+        entities: Mapping[str, str] | None = None,
     ) -> None:
         self.logger = logger
         self.repo_resolver = repo_resolver
         self.debug = debug
+        self.entities: Mapping[str, str] = entities or {}
 
     def step(self, use_case_name: str, action: str, subject: Any) -> None:
         """Log one pipeline step (callers check ``debug`` first).
 
-        ``subject`` is a parameter name, or the function/class the step uses.
+        ``action`` is ``Bind``, ``Input``, ``Load``, ``Exists``, ``Compute``,
+        ``Rule`` or ``Execute``; ``subject`` is a parameter name, or the
+        compute/rule function. The lines read as loom-kernel's (``[STEP] Bind
+        Input``, ``[STEP] Load User``, ``[STEP] Execute core logic``...), with
+        the parameter named after them.
         """
         label = subject if isinstance(subject, str) else step_label(subject)
-        self.logger.info(f"[STEP] {action} {label}", usecase=use_case_name, step=action)
+        if action == "Input":
+            text = f"[STEP] Bind Input {label}"
+        elif action == "Load" or action == "Exists":
+            entity = self.entities.get(label)
+            text = f"[STEP] {action} {entity} ({label})" if entity else f"[STEP] {action} {label}"
+        elif action == "Execute":
+            text = "[STEP] Execute core logic"
+        else:
+            text = f"[STEP] {action} {label}"
+        self.logger.info(text, usecase=use_case_name, step=action)
 
     def rule_failed(self, use_case_name: str, rule: Any, violation: RuleViolation) -> None:
         """Log one violated rule as a warning."""
@@ -197,9 +217,16 @@ def find_repository(
     if repository is None and runtime.repo_resolver is not None:
         repository = runtime.repo_resolver(entity_type)
     if repository is None:
+        entity = entity_type.__name__
+        if dependencies is None and runtime.repo_resolver is None:
+            # loom-kernel's wording first, for log searches and tests written against it.
+            raise RuntimeError(
+                f"No dependencies provided for {entity}: {use_case_name} needs its repository;"
+                " pass it in dependencies= or configure the executor's repo_resolver"
+            )
         raise RuntimeError(
-            f"{use_case_name}: no repository for {entity_type.__name__}: pass it in"
-            " dependencies= or configure the executor's repo_resolver"
+            f"No repository registered for entity type '{entity}': {use_case_name} found"
+            " none in dependencies= or from the executor's repo_resolver"
         )
     return repository
 
