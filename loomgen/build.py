@@ -67,6 +67,9 @@ class BuildResult:
     files: dict[str, str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     modules: tuple[ModuleIR, ...] = ()
+    rebuilt: tuple[str, ...] = ()
+    """The source modules analysed (and rendered) in this run: neither the build
+    cache nor the package's record of its inputs could vouch for them."""
 
     def errors(self, *, strict: bool = False) -> list[Diagnostic]:
         return errors_in(self.diagnostics, strict=strict)
@@ -464,12 +467,13 @@ def generate(
     ordered = [outcomes[module] for module in sorted(outcomes)]
     diagnostics = sorted(problems + [d for outcome in ordered for d in outcome.diagnostics])
     modules = tuple(outcome.ir for outcome in ordered if outcome.ir is not None)
+    rebuilt = tuple(sorted(module for module, _ in tasks))
     if errors_in(diagnostics, strict=False):
-        return BuildResult({}, diagnostics, modules)
+        return BuildResult({}, diagnostics, modules, rebuilt)
     for outcome in ordered:
         if outcome.render_error is not None:
             diagnostics.append(Diagnostic("<loomgen>", 1, 1, outcome.render_error, Severity.ERROR))
-            return BuildResult({}, diagnostics, modules)
+            return BuildResult({}, diagnostics, modules, rebuilt)
 
     files = {
         outcome.path: outcome.output
@@ -479,14 +483,14 @@ def generate(
     entries = sorted(entry for outcome in ordered for entry in outcome.entries)
     files.update(_package_files(entries, sorted(files), cache))
     files[INPUTS] = inputs_text(ordered, package)
-    return BuildResult(dict(sorted(files.items())), diagnostics, modules)
+    return BuildResult(dict(sorted(files.items())), diagnostics, modules, rebuilt)
 
 
 # -- what a generated package was built from -------------------------------------------
 
 INPUTS = "_loomgen_inputs.json"
-"""A file of every generated package: per source module, the digest of every
-input it was built from (its own text and every module its analysis read),
+"""A file of every generated package: per source module that produced anything
+(use cases, diagnostics), the digest of every input it was built from (its own text and every module its analysis read),
 its diagnostics, registry entries, and the hash of the file it produced; with
 the toolchain that produced them. A build or check on a fresh clone (no build
 cache) reuses each module whose inputs and output still match, and renders
@@ -503,6 +507,8 @@ def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
 
     modules = {}
     for outcome in outcomes:
+        if not (outcome.entries or outcome.path or outcome.diagnostics):
+            continue  # nothing generated from it: recording it would only churn the file
         record = outcome.record()
         modules[outcome.module] = {
             "deps": record["deps"],
@@ -518,6 +524,34 @@ def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
         "modules": modules,
     }
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def settle_inputs(output: Path, files: Mapping[str, str]) -> dict[str, str]:
+    """``files`` with the package's current :data:`INPUTS` file kept as it is when
+    nothing else would change.
+
+    The file is a verified hint, never trusted (every record is checked against
+    the digests of today's sources and files), so a stale one costs time, not
+    correctness. Keeping it when the generated code is unchanged means an edit
+    that changes no generated code (a method body, a helper module) needs no
+    rebuild and no commit: ``check`` passes and ``build`` writes nothing.
+    """
+    from loomgen.emit import EmitError, plan_changes
+
+    wanted = dict(files)
+    try:
+        current = (output / INPUTS).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return wanted
+    if INPUTS not in wanted or current == wanted[INPUTS]:
+        return wanted
+    kept = {**wanted, INPUTS: current}
+    try:
+        if not plan_changes(output, kept).changes_anything:
+            return kept
+    except EmitError:
+        pass
+    return wanted
 
 
 def read_inputs(output: Path, package: str) -> dict[str, Record]:
@@ -632,8 +666,9 @@ def build_package(
     diagnostics = sorted(problems + result.diagnostics)
     if errors_in(diagnostics, strict=strict):
         return BuildResult({}, diagnostics, result.modules)
-    write_package(output, result.files)
-    return BuildResult(result.files, diagnostics, result.modules)
+    files = settle_inputs(output, result.files)
+    write_package(output, files)
+    return BuildResult(files, diagnostics, result.modules, result.rebuilt)
 
 
 def coverage_summary(files: Mapping[str, str]) -> str:

@@ -248,7 +248,7 @@ def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]
     finally:
         _build.active_cache.reset(token)
     _judge([*found, *result.diagnostics], config)
-    return dict(result.files)
+    return _build.settle_inputs(config.output, result.files)
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:

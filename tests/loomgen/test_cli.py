@@ -33,7 +33,9 @@ class FakeGenerate:
         self.diagnostics: list[Diagnostic] = []
         self.calls: list[tuple[list[str], str]] = []
 
-    def __call__(self, sources: Sequence[SourceFile], package: str) -> BuildResult:
+    def __call__(
+        self, sources: Sequence[SourceFile], package: str, committed: Path | None = None
+    ) -> BuildResult:
         self.calls.append(([s.module for s in sources], package))
         return BuildResult(dict(self.files), list(self.diagnostics))
 
@@ -271,7 +273,7 @@ def test_clean(project: Path, fake: FakeGenerate, capsys: pytest.CaptureFixture[
 def test_unexpected_errors_are_one_line_unless_debug(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(sources: Sequence[SourceFile], package: str) -> BuildResult:
+    def broken(sources: Sequence[SourceFile], package: str, **_: object) -> BuildResult:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(build, "generate", broken)

@@ -37,6 +37,7 @@ from loom.core.engine import (
 )
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loom.core.engine import generated as generated_module
+from loomgen.build import INPUTS
 from tests.robustness.tmp_project import TmpProject, replace_once
 from tests.support import (
     InMemoryRepository,
@@ -362,8 +363,10 @@ async def test_edit_is_detected(project: TmpProject, change: Edit, rebuilt: bool
     project.write("ucs", change.apply(BASE))
     expected = {"changed: _loomgen_manifest.json"}
     if change.code_changes or change.shape_changes:
-        # Each module records the fingerprints it was written for.
+        # Each module records the fingerprints it was written for, and the
+        # package what each module was built from.
         expected.add(f"changed: {project.package}/ucs.py")
+        expected.add(f"changed: {INPUTS}")
     if change.shape_changes:
         expected.add("changed: __init__.py")
 
