@@ -315,7 +315,7 @@ def module_source(index: int) -> str:
     return "".join(parts)
 
 
-def write_project(folder: Path) -> list[Path]:
+def write_project(folder: Path, modules_count: int = MODULES) -> list[Path]:
     """(Re)write the whole synthetic project into ``folder``; returns the module paths."""
     package = folder / PACKAGE
     if package.exists():
@@ -327,7 +327,7 @@ def write_project(folder: Path) -> list[Path]:
     (package / "steps.py").write_text(STEPS, encoding="utf-8")
     (package / "base.py").write_text(BASE, encoding="utf-8")
     modules = []
-    for index in range(MODULES):
+    for index in range(modules_count):
         path = package / f"m{index:03d}.py"
         path.write_text(module_source(index), encoding="utf-8")
         modules.append(path)
