@@ -15,7 +15,7 @@ EXECUTORS: dict[str, tuple[str, str, str]] = {
     "forms.usecases:Admin.Purge": (
         ".forms.usecases",
         "run_admin__purge",
-        "da643074fb7a6fe0f1f5b9fc3a97bfa5",
+        "a483a342d1081999ae5692a2e1380589",
     ),
     "forms.usecases:Invite": (
         ".forms.usecases",

@@ -15,6 +15,7 @@ from loom.core.engine.steps import (
     missing_parameter,
     on_missing_check,
     on_missing_entity,
+    parameter_defaults,
 )
 from loom.core.errors import RuleViolation, RuleViolations
 from loom.core.use_case.markers import OnMissing
@@ -28,6 +29,7 @@ Admin_Purge = Admin.Purge
 Invite_Cmd = Invite.Cmd
 Invite_Entity = Invite.Entity
 Invite_computes_1 = Invite.computes[1]
+Admin_Purge_defaults = parameter_defaults(Admin_Purge)
 rules_quota_ok = rules.quota_ok
 rules_trim = rules.trim
 
@@ -134,8 +136,17 @@ def run_admin__purge(
     if type(_Purge__limit) is not int:
         _Purge__limit = convert_parameter("Admin.Purge", "_Purge__limit", int, _Purge__limit)
 
+    # batch: int = 100
+    try:
+        batch = params["batch"]
+    except KeyError:
+        batch = Admin_Purge_defaults["batch"]
+    else:
+        if type(batch) is not int:
+            batch = convert_parameter("Admin.Purge", "batch", int, batch)
+
     # Admin.Purge.execute (sync)
-    return use_case.execute(_Purge__limit=_Purge__limit)
+    return use_case.execute(_Purge__limit=_Purge__limit, batch=batch)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -159,5 +170,5 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
         (),
     ),
-    "Admin.Purge": ("da643074fb7a6fe0f1f5b9fc3a97bfa5", (Admin_Purge, int), ()),
+    "Admin.Purge": ("a483a342d1081999ae5692a2e1380589", (Admin_Purge, int, int), ()),
 }

@@ -48,5 +48,5 @@ class Admin:
     class Purge(UseCase[Any, int]):
         read_only = True
 
-        def execute(self, __limit: int) -> int:
-            return __limit
+        def execute(self, __limit: int, batch: int = 100) -> int:
+            return min(__limit, batch)
