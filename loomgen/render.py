@@ -616,6 +616,9 @@ _ARGUMENT = re.compile(r'(?:\w+=)?(?:[\w.]+|"[^"]*")')
 
 _DICT_ITEM = re.compile(r'"[^"]*": [\w.]+')
 
+_ONE_TUPLE = re.compile(r"\([\w.]+,\)")
+"""A tuple of one item: its comma is not a magic trailing comma."""
+
 _DOCSTRING = re.compile(r' *"""[^"\s](?:[^"]*[^"\s])?"""')
 """A one-line docstring with nothing to pad or requote: black never splits it."""
 
@@ -712,31 +715,49 @@ def canonical_text(code: str) -> str | None:
     else black could change: a too-long line of any other kind, a string
     literal that is not a plain double-quoted one (a quote, a backslash, an
     escape), a comment black would rewrite or obey, trailing whitespace,
-    tabs or control characters, two blank lines in a row, or a non-ASCII line
-    whose width cannot be told for sure.
+    tabs or control characters, two blank lines in a row or a blank line
+    opening a block, brackets spanning lines other than one item per line
+    with a trailing comma, a magic trailing comma on one line, or a non-ASCII
+    line whose width cannot be told for sure.
     """
     if not code.endswith("\n") or code.endswith("\n\n") or code.startswith("\n"):
         return None
     out: list[str] = []
-    blank = False
+    previous = ""  # the previous line
+    brackets = 0  # how many brackets the lines so far left open
     for line in code[:-1].split("\n"):
         if not line:
-            if blank:
-                return None
-            blank = True
+            if not previous or previous.endswith(":") or brackets:
+                return None  # two blank lines, a blank opening a block, or inside brackets
+            previous = line
             out.append(line)
             continue
-        blank = False
         if not line.isprintable() or line[-1] == " ":
             return None  # tabs, control characters, trailing whitespace
         text = line.lstrip(" ")
         if text.startswith("#"):
-            if not _plain_comment(text):
+            if not _plain_comment(text) or brackets:
                 return None
+            previous = line
             out.append(line)
             continue
         if "'" in line or "\\" in line:
             return None  # a literal black may requote or re-escape
+        if ",)" in _ONE_TUPLE.sub("", line) or ",]" in line or ",}" in line:
+            return None  # a magic trailing comma: black explodes its brackets
+        # Brackets left open at the end of a line hold one item per line, each with a
+        # trailing comma (a magic one: black keeps them so); anything else black may join.
+        if text[0] in ")]}":
+            if not brackets or not previous.endswith(","):
+                return None
+            brackets -= 1
+        elif brackets:
+            items = _top_level(text[:-1])
+            if not text.endswith(",") or items is None or len(items) != 1:
+                return None
+        if text[-1] in "([{":
+            brackets += 1
+        previous = line
         fits = _fits(line)
         if fits is None:
             return None

@@ -228,6 +228,16 @@ EDGES: dict[str, tuple[str, bool]] = {
         False,
     ),
     "wide characters that surely fit": (DEF + f"    return f({long_name('名', 20)}=a)\n", True),
+    "brackets black would join": (DEF + "    x = f(\n        a, b\n    )\n", False),
+    "two items on a line inside brackets": (DEF + "    x = f(\n        a, b,\n    )\n", False),
+    "one item per line with trailing commas": (
+        DEF + "    x = f(\n        a,\n        b,\n    )\n",
+        True,
+    ),
+    "a magic trailing comma on one line": (DEF + "    x = f([a, b,])\n", False),
+    "a tuple of one item": (DEF + "    x = f((a,))\n", True),
+    "a blank line opening a block": (DEF + "    if x:\n\n        y = 1\n", False),
+    "a comment inside brackets": (DEF + "    x = f(\n        # a\n        a,\n    )\n", False),
 }
 
 
