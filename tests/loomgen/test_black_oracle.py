@@ -296,8 +296,10 @@ def lines(draw: st.DrawFn) -> str:
         else:
             items = draw(st.lists(st.tuples(STRINGS, NAMES), min_size=1, max_size=5))
             arguments.append("{" + ", ".join(f'"{k}": {v}' for k, v in items) + "}")
-    call = f"{draw(NAMES)}.{draw(NAMES)}({', '.join(arguments)})"
-    prefix = {"call": "", "return": "return await ", "assign": f"{draw(NAMES)} = "}[kind]
+    callee = ".".join(draw(st.lists(NAMES, min_size=1, max_size=4)))
+    call = f"{callee}({', '.join(arguments)})"
+    awaited = "await " if draw(st.booleans()) else ""
+    prefix = {"call": "", "return": "return ", "assign": f"{draw(NAMES)} = "}[kind] + awaited
     return DEF + blocks + indent + prefix + call + "\n"
 
 
