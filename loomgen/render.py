@@ -559,14 +559,20 @@ _BLACK_DIRECTIVES = ("fmt:", "yapf:", "type:")
 """Comment text black reads as an instruction: such a comment's piece goes to black."""
 
 
+NARROW = range(0x20, 0x250)
+"""Characters black counts one column wide: ASCII, Latin-1 and Latin Extended-A/B
+(``é``, ``ß``, ``Ä``; the oracle tests check this against black's own table)."""
+
+
 def _fits(line: str) -> bool | None:
     """Whether black keeps ``line`` on one line (``None``: cannot tell without black).
 
-    Black measures a line in terminal columns: an ASCII line by its length; a
-    wide (East Asian) character counts two and a combining one none, so a
-    non-ASCII line is known to fit only if it would with every character wide.
+    Black measures a line in terminal columns: a line of :data:`NARROW`
+    characters by its length; a wide (East Asian) character counts two and a
+    combining one none, so any other line is known to fit only if it would
+    with every character wide.
     """
-    if line.isascii():
+    if line.isascii() or all(ord(char) in NARROW for char in line):
         return len(line) <= LINE_LENGTH
     return True if 2 * len(line) <= LINE_LENGTH else None
 
