@@ -34,7 +34,8 @@ OLDEST = "26.1.0"
 ROOT = Path(__file__).resolve().parents[2]
 
 NEWEST = "26.10.1"
-"""The newest black release of that range when this was last checked (pin it in CI)."""
+"""The newest black release of the range when this test was written: raise it when black
+releases another one this year (and keep the range's upper bound at next year)."""
 
 FORMAT = """
 import json, sys
