@@ -36,7 +36,7 @@ INTERP_VS_GEN = 3.0
 NOOP_SECONDS = 0.5
 EDIT_SECONDS = 1.0
 STARTUP_MS = 100.0
-COLD_VS_BLACK = 1.2
+COLD_VS_BLACK = 0.5
 TOGETHER = "rename_user"
 
 
@@ -264,8 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         cpu_ratio = figures.cold_cpu / figures.black_cpu
         print(
-            f"\n  cold build {figures.cold:.1f} s; black alone {figures.black:.1f} s"
-            f" ({figures.black_reformatted} of {figures.black_files} files); ratio {cold_ratio:.2f}x"
+            f"\n  cold build {figures.cold:.1f} s; black alone over the finished package"
+            f" {figures.black:.1f} s (it reformatted {figures.black_reformatted} of"
+            f" {figures.black_files} files); ratio {cold_ratio:.2f}x, target <= {COLD_VS_BLACK}x"
             f" (medians of {buildspeed.COLD_REPEATS}, measured in alternation)"
             f"\n  (CPU time, which other jobs on the machine do not inflate: loomgen"
             f" {figures.cold_cpu:.1f} s, black {figures.black_cpu:.1f} s, ratio {cpu_ratio:.2f}x)"
@@ -287,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
             f" modules and checks the objects they bind, {figures.startup_prepare_ms:.1f} ms)"
         )
         verdicts += [
+            Verdict(
+                "black alone changes nothing in the finished package",
+                f"{figures.black_reformatted} files",
+                "0 files",
+                figures.black_reformatted == 0,
+            ),
             Verdict(
                 "cold loomgen build vs black alone (both on all cores), wall",
                 f"{cold_ratio:.2f}x",

@@ -20,7 +20,9 @@ state from the same inputs, so a cached, parallel or serial build produces the
 same files and the same diagnostics.
 
 Heavy dependencies (libcst, black, jinja2) are imported only when something
-has to be parsed or rendered, so a fully cached build never loads them.
+has to be parsed or rendered, so a fully cached build never loads them; black
+only when a piece of code is not written in its canonical form already (see
+:func:`loomgen.render.canonical_text`), which most builds never meet.
 """
 
 from __future__ import annotations
@@ -241,13 +243,17 @@ Rendered = tuple[
 def render_one(found: ModuleIR, pieces: Mapping[str, str]) -> Rendered:
     """Render and format one module (the second half of :func:`build_module`).
 
-    ``pieces`` maps the digest of an unformatted piece of code to its
-    formatted text (from an earlier build); black only runs for the others.
+    A piece already in black's canonical form (almost all of them: see
+    :func:`loomgen.render.canonical_text`) is used as it is. ``pieces`` maps
+    the digest of an unformatted piece of code to its black-formatted text
+    (from an earlier build); black only runs for the other pieces, in one run.
+    Only black's results are kept for the cache: the others cost nothing to
+    write again.
     """
     from loomgen.render import (
         RenderError,
-        format_code,
-        format_pieces,
+        black_pieces,
+        canonical_text,
         formatter_digest,
         output_path,
         registry_entries,
@@ -260,17 +266,21 @@ def render_one(found: ModuleIR, pieces: Mapping[str, str]) -> Rendered:
     used: dict[str, str] = {}
 
     def formatter(raw: Sequence[tuple[str, str]]) -> list[str]:
-        keys = [sha256(code) for _, code in raw]
-        known = [pieces.get(key) for key in keys]
-        if not any(isinstance(text, str) for text in known):
-            formatted = format_pieces(raw)  # nothing cached: one black run for the module
-        else:
-            formatted = [
-                text if isinstance(text, str) else format_code(code, where)
-                for text, (where, code) in zip(known, raw, strict=True)
-            ]
-        used.update(zip(keys, formatted, strict=True))
-        return formatted
+        formatted = [canonical_text(code) for _, code in raw]
+        rest: list[tuple[int, str]] = []  # (index, digest) of the pieces black formats
+        for index, (_, code) in enumerate(raw):
+            if formatted[index] is None:
+                key = sha256(code)
+                known = pieces.get(key)
+                if isinstance(known, str):
+                    formatted[index] = used[key] = known
+                else:
+                    rest.append((index, key))
+        if rest:
+            by_black = black_pieces([raw[index] for index, _ in rest])
+            for (index, key), text in zip(rest, by_black, strict=True):
+                formatted[index] = used[key] = text
+        return [text for text in formatted if text is not None]
 
     try:
         output = render_module(found, formatter)
@@ -324,11 +334,12 @@ def _work(task: tuple[str, Mapping[str, str]]) -> ModuleOutcome:
 
 
 def _load_renderer() -> None:
-    """Load jinja2, the templates and black ahead of need (in the helper process)."""
-    from loomgen.render import black_mode, environment
+    """Load jinja2 and the templates ahead of need. Not black: the templates
+    write black's canonical form, so most builds never run it (a process
+    that does imports it then)."""
+    from loomgen.render import environment
 
     environment().get_template("module.py.jinja")
-    black_mode()
 
 
 def _render_task(task: tuple[ModuleIR, Mapping[str, str]]) -> Rendered:
@@ -354,10 +365,11 @@ def _fork_context() -> Any:
 
 
 def _overlap_imports() -> bool:
-    """Whether to load black in a helper process while this one loads libcst.
+    """Whether to render in a helper process (which loads jinja2 and the
+    templates, and black if a piece needs it) while this one loads libcst.
 
     Worth it only in a fresh process (nothing loaded yet: the CLI) with a
-    spare core; then a small rebuild pays for one of the two imports, not both.
+    spare core; then a small rebuild pays for one of the imports, not both.
     """
     return (
         "black" not in sys.modules

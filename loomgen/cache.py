@@ -4,8 +4,9 @@ What is cached
 --------------
 For each source module, one JSON record (``modules/<hash of the module name>.json``)
 holding what building that module produced: its diagnostics, its registry
-entries, the path and text of its generated file, and the black-formatted
-*pieces* that text was joined from (see :func:`loomgen.render.module_pieces`).
+entries, the path and text of its generated file, and the *pieces* of that
+text black formatted (see :func:`loomgen.render.module_pieces`; the pieces
+loomgen writes in black's form itself, most of them, are not stored).
 One more record (``package.json``) holds the package-level files (the
 registry and the sub-package ``__init__`` files), keyed by a digest of
 everything they are made from.

@@ -1,0 +1,45 @@
+"""Black as the oracle on hypothesis-drawn use case sources.
+
+The sources :mod:`tests.robustness.sourcegen` writes (long and non-ASCII
+names, hostile strings in marker arguments, nested classes, several import
+styles) are analysed by loomgen; for every generated module, each piece
+loomgen writes without black must be exactly what black writes for it, and
+the module must be black's output over its raw pieces, which black then
+leaves unchanged (see ``tests/loomgen/test_black_oracle.py``).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from hypothesis import event, given
+
+from tests.loomgen.test_black_oracle import check_against_black, modules_in
+from tests.robustness.harness import Workspace
+from tests.robustness.profiles import robustness_settings
+from tests.robustness.sourcegen import Example, examples
+
+
+@pytest.mark.slow
+@robustness_settings()
+@given(example=examples())
+def test_drawn_sources_are_written_as_black_writes_them(
+    workspace: Workspace, example: Example
+) -> None:
+    package, _ = workspace.names("_oracle")
+    folder = workspace.root / package
+    files = {"__init__.py": "", **example.sources}
+    try:
+        for relative, text in files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        modules = modules_in(workspace.root, [folder])
+        assert modules, "the drawn sources gave no executor"
+        pieces, written = check_against_black(modules)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    event(
+        f"pieces written without black: {'all' if written == pieces else 'some' if written else 'none'}"
+    )
