@@ -646,8 +646,10 @@ def format_code(code: str, where: str) -> str:
 _IMPORT = re.compile(r"from ([\w.]+) import (\w+(?: as \w+)?(?:, \w+(?: as \w+)?)+)")
 """``from module import a, b as c, ...``: at least two names, as ``import_lines`` writes it."""
 
-_SPECIALIZED_ENTRY = re.compile(r'    ("[^"]*"): \(("[^"]*"), \(([\w.]*(?:, [\w.]+)*,?)\)\),')
-"""``    "key": ("fingerprint", (objects...)),``: one entry of the footer's ``SPECIALIZED_ON``."""
+_SPECIALIZED_ENTRY = re.compile(r'    ("[^"]*"): \(("[^"]*"), \(([\w.]*(?:, [\w.]+)*,?)\), \(\)\),')
+"""``    "key": ("fingerprint", (objects...), ()),``: one entry of the footer's
+``SPECIALIZED_ON`` with no DSL declaration compiled inline (an entry listing
+some holds their structures as escaped strings, and goes to black)."""
 
 _BLACK_DIRECTIVES = ("fmt:", "yapf:", "type:")
 """Comment text black reads as an instruction: such a comment's piece goes to black."""
@@ -698,14 +700,14 @@ def _split_specialized(line: str) -> list[str] | None:
         return None
     fits = _fits(inner)
     if fits:
-        return [*lines, inner, "    ),"]
+        return [*lines, inner, "        (),", "    ),"]
     items = objects.split(", ")
     if fits is None or len(items) < 2:
         return None
     exploded = [f"            {item}," for item in items]
     if not all(_fits(text) for text in exploded):
         return None
-    return [*lines, "        (", *exploded, "        ),", "    ),"]
+    return [*lines, "        (", *exploded, "        ),", "        (),", "    ),"]
 
 
 _CALL = re.compile(r"( *)((?:return |\w+ = )?(?:await )?[\w.]+)\((.*)\)")

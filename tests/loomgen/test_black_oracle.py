@@ -86,8 +86,11 @@ def test_golden_modules_equal_black_over_their_pieces(name: str) -> None:
     root = CASES / name / "source"
     pieces, written = check_against_black(modules_in(root, [root]))
     # Every piece is written without black but the executor of the case made of
-    # hostile strings (quotes and escapes in marker arguments).
-    assert written == (pieces - 1 if name == "escaping" else pieces) and pieces
+    # hostile strings (quotes and escapes in marker arguments), and in the DSL
+    # case the footer (the structures of its inlined declarations are escaped
+    # strings) and an executor whose long rule_outcome(...) calls nest a call.
+    needing_black = {"escaping": 1, "dsl": 2}.get(name, 0)
+    assert written == pieces - needing_black and pieces
 
 
 # -- the synthetic project of bench/ ---------------------------------------------------
@@ -198,7 +201,7 @@ EDGES: dict[str, tuple[str, bool]] = {
     ),
     "specialized entry, objects on one line": (
         "SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {\n"
-        f'    "{long_name("K", 40)}": ("{long_name("f", 32)}", (A, B, C, D)),\n'
+        f'    "{long_name("K", 40)}": ("{long_name("f", 32)}", (A, B, C, D), ()),\n'
         "}\n",
         True,
     ),
@@ -206,12 +209,12 @@ EDGES: dict[str, tuple[str, bool]] = {
         "SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {\n"
         f'    "K": ("{long_name("f", 32)}", ('
         + ", ".join(long_name(c, 20) for c in "ABCDE")
-        + ")),\n}\n",
+        + "), ()),\n}\n",
         True,
     ),
     "specialized entry, one long object": (
         "SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {\n"
-        f'    "K": ("f", ({long_name("A", 100)},)),\n'
+        f'    "K": ("f", ({long_name("A", 100)},), ()),\n'
         "}\n",
         False,
     ),
@@ -294,7 +297,7 @@ def lines(draw: st.DrawFn) -> str:
         key = repr(draw(STRINGS)) if draw(st.booleans()) else f'"{draw(NAMES)}"'
         return (
             "SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...]]] = {\n"
-            f'    {key}: ("{draw(NAMES)}", ({objects})),\n}}\n'
+            f'    {key}: ("{draw(NAMES)}", ({objects}), ()),\n}}\n'
         )
     arguments = []
     for _ in range(draw(st.integers(1, 6))):
