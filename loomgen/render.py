@@ -107,6 +107,7 @@ LOCAL_NAMES = frozenset(
         "value",
         "violations",
         "violation",
+        "outcome",
     }
 )
 """The generated function's own parameters and locals (see ``templates/``).

@@ -88,8 +88,8 @@ def test_golden_modules_equal_black_over_their_pieces(name: str) -> None:
     # Every piece is written without black but the executor of the case made of
     # hostile strings (quotes and escapes in marker arguments), and in the DSL
     # case the footer (the structures of its inlined declarations are escaped
-    # strings) and an executor whose long rule_outcome(...) calls nest a call.
-    needing_black = {"escaping": 1, "dsl": 2}.get(name, 0)
+    # strings).
+    needing_black = {"escaping": 1, "dsl": 1}.get(name, 0)
     assert written == pieces - needing_black and pieces
 
 

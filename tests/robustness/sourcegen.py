@@ -42,7 +42,7 @@ KNOWN_BUGS: frozenset[str] = frozenset()
 # fmt: off
 GENERATED_LOCALS = (
     "params", "payload", "dependencies", "load_overrides", "runtime", "debug", "fields_set",
-    "from_payload", "repository", "value", "violations", "violation", "use_case",
+    "from_payload", "repository", "value", "violations", "violation", "use_case", "outcome",
 )
 RUNTIME_NAMES = (
     "Mapping", "Any", "StepRuntime", "build_command", "convert_parameter", "find_repository",

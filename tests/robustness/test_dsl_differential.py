@@ -67,7 +67,8 @@ class UC(UseCase[Any, Any]):
         generated = next(built.generated_folder.rglob("ucs.py")).read_text(encoding="utf-8")
         assert "SHOUT(" not in generated and "UC_rules_0(" not in generated
         assert 'cmd.model_copy(update={"name": shout(cmd.name)})' in generated
-        assert 'rule_outcome(too_big(cmd.size), "size", "too big")' in generated
+        assert "outcome = too_big(cmd.size)" in generated
+        assert 'rule_outcome(outcome, "size", "too big")' in generated
         assert '"name" not in fields_set' in generated
     finally:
         discard(workspace, built)

@@ -151,7 +151,9 @@ async def run_add_product(
 
     # rules[0]: PRICE_IS_POSITIVE = Rule.check(F(AddProductCmd).price_cents, via=not_positive, message="must be positive")
     try:
-        rule_outcome(not_positive(cmd.price_cents), "price_cents", "must be positive")
+        outcome = not_positive(cmd.price_cents)
+        if outcome is not None and outcome is not False:
+            rule_outcome(outcome, "price_cents", "must be positive")
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("AddProduct", PRICE_IS_POSITIVE, violation)
@@ -437,7 +439,9 @@ async def run_place_order(
 
     # rules[1]: QUANTITY_IS_POSITIVE = Rule.check(F(PlaceOrderCmd).quantity, via=not_positive, message="must be at least 1")
     try:
-        rule_outcome(not_positive(cmd.quantity), "quantity", "must be at least 1")
+        outcome = not_positive(cmd.quantity)
+        if outcome is not None and outcome is not False:
+            rule_outcome(outcome, "quantity", "must be at least 1")
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("PlaceOrder", QUANTITY_IS_POSITIVE, violation)

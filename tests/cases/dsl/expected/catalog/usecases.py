@@ -72,7 +72,9 @@ def run_create_product_use_case(
 
     # rules[0]: PRICE_RULE = Rule.check(F(CreateProduct).price, via=price_must_be_positive)
     try:
-        rule_outcome(price_must_be_positive(cmd.price), "price", "Rule check failed")
+        outcome = price_must_be_positive(cmd.price)
+        if outcome is not None and outcome is not False:
+            rule_outcome(outcome, "price", "Rule check failed")
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("CreateProductUseCase", PRICE_RULE, violation)
@@ -123,11 +125,9 @@ def run_update_product_use_case(
 
     # rules[0]: NOT_EMPTY = Rule.forbid(payload_is_empty, message="at least one field must be provided").from_command()
     try:
-        rule_outcome(
-            payload_is_empty(cmd, fields_set),
-            type(cmd).__name__,
-            "at least one field must be provided",
-        )
+        outcome = payload_is_empty(cmd, fields_set)
+        if outcome is not None and outcome is not False:
+            rule_outcome(outcome, type(cmd).__name__, "at least one field must be provided")
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("UpdateProductUseCase", NOT_EMPTY, violation)
@@ -135,9 +135,9 @@ def run_update_product_use_case(
     # rules[1]: NAME_PRICE = (Rule.forbid(name_equals_price, message="name cannot be equal to price").from_command(F(UpdateProduct).name, F(UpdateProduct).price).when_present(F(UpdateProduct).name & F(UpdateProduct).price))
     try:
         if "name" in fields_set and "price" in fields_set:
-            rule_outcome(
-                name_equals_price(cmd.name, cmd.price), "name", "name cannot be equal to price"
-            )
+            outcome = name_equals_price(cmd.name, cmd.price)
+            if outcome is not None and outcome is not False:
+                rule_outcome(outcome, "name", "name cannot be equal to price")
     except RuleViolation as violation:
         violations.append(violation)
         runtime.rule_failed("UpdateProductUseCase", NAME_PRICE, violation)
