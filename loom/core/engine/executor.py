@@ -174,7 +174,7 @@ class RuntimeExecutor:
         runtime = StepRuntime(self._logger, self._repo_resolver, self._debug, entities)
         if self.mode is ExecutionMode.INTERPRETED:
             prepared = Prepared(
-                plan, PlanInterpreter(plan), runtime, False, reason="interpreted mode"
+                plan, PlanInterpreter(plan), runtime, False, reason=observe.INTERPRETED_MODE
             )
         elif self._debug:
             # Step-by-step logs come from the reference interpreter; generated
@@ -199,8 +199,11 @@ class RuntimeExecutor:
                 )
         self._prepared[use_case_type] = prepared
         if observe.recorder is not None:
-            observe.recorder.prepared(
-                plan, prepared.generated, self.mode, self._generated, prepared.reason
+            use_case = plan.use_case_type
+            observe.recorder.record(
+                f"{use_case.__module__}:{use_case.__qualname__}",
+                prepared.generated,
+                prepared.reason,
             )
         return prepared
 

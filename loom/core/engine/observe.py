@@ -21,19 +21,10 @@ not, the reason. A class prepared by several executors is reported by each.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, NamedTuple
-
-from loom.core.engine.generated import LOCALS_REASON, ExecutionMode
-
-if TYPE_CHECKING:
-    from loom.core.engine.generated import GeneratedExecutors
-    from loom.core.engine.plan import ExecutionPlan
+from typing import NamedTuple
 
 INTERPRETED_MODE = "interpreted mode"
 """Reason recorded when the executor was told never to use generated code."""
-
-DEFINED_IN_FUNCTION = LOCALS_REASON
-"""Reason recorded for a class defined in a function body (no build sees it)."""
 
 
 class Decision(NamedTuple):
@@ -61,32 +52,6 @@ class Recorder:
         with self._lock:
             self.decisions.append(decision)
 
-    def prepared(
-        self,
-        plan: ExecutionPlan,
-        generated: bool,
-        mode: ExecutionMode,
-        executors: GeneratedExecutors,
-        reason: str | None = None,
-    ) -> None:
-        """What :meth:`RuntimeExecutor.prepare` reports for the class of ``plan``.
-
-        Without an explicit ``reason``, a class left to the interpreter gets
-        the first that applies: the executor runs in interpreted mode; the
-        class is defined inside a function; the problem the generated
-        registry reports for it (missing, stale, not importable).
-        """
-        use_case = plan.use_case_type
-        key = f"{use_case.__module__}:{use_case.__qualname__}"
-        if not generated and reason is None:
-            if mode is ExecutionMode.INTERPRETED:
-                reason = INTERPRETED_MODE
-            elif "<locals>" in use_case.__qualname__:
-                reason = DEFINED_IN_FUNCTION
-            else:
-                reason = executors.find(plan).problem
-        self.record(key, generated, reason)
-
 
 recorder: Recorder | None = None
 """The installed recorder; ``None`` (the default) records nothing."""
@@ -112,7 +77,6 @@ def stop_recording(stopped: Recorder) -> None:
 
 
 __all__ = [
-    "DEFINED_IN_FUNCTION",
     "INTERPRETED_MODE",
     "Decision",
     "Recorder",
