@@ -39,7 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loomgen.cache import BuildCache, Record, config_digest, module_digest, sha256
+from loomgen.cache import (
+    BuildCache,
+    Record,
+    config_digest,
+    inputs_unchanged,
+    module_digest,
+    sha256,
+)
 from loomgen.diagnostics import Diagnostic, Severity, errors_in
 from loomgen.discover import SourceFile, discover
 
@@ -595,12 +602,7 @@ def _committed_outcome(
     whose output file is still exactly what it produced; else ``None``."""
     if record is None or output is None:
         return None
-    deps = record.get("deps")
-    if not (
-        isinstance(deps, dict)
-        and deps.get(module) == digests.get(module)
-        and all(digests.get(name) == digest for name, digest in deps.items())
-    ):
+    if not inputs_unchanged(module, record.get("deps"), digests):
         return None
     path, digest = record.get("path"), record.get("output")
     text = None

@@ -188,6 +188,16 @@ def config_digest(root: Path, package: str) -> str:
     return sha256(f"root={root}\npackage={package}")
 
 
+def inputs_unchanged(module: str, deps: object, digests: Mapping[str, str]) -> bool:
+    """Whether every module a record of ``module`` was built from (``deps``: name ->
+    digest, ``None`` for a name no source had) still has that digest today."""
+    return (
+        isinstance(deps, dict)
+        and deps.get(module) == digests.get(module)
+        and all(digests.get(name) == digest for name, digest in deps.items())
+    )
+
+
 class BuildCache:
     """Module records in ``folder``; every method fails soft (a miss, never an error)."""
 
@@ -223,13 +233,10 @@ class BuildCache:
         if record is None:
             self.misses += 1
             return None, None
-        deps = record.get("deps")
         if (
             record.get("toolchain") == self.toolchain
             and record.get("config") == self.config
-            and isinstance(deps, dict)
-            and deps.get(module) == digests.get(module)
-            and all(digests.get(name) == digest for name, digest in deps.items())
+            and inputs_unchanged(module, record.get("deps"), digests)
             and _well_formed(record)
         ):
             self.hits += 1
