@@ -89,10 +89,6 @@ class Lookup:
         self.status = status
         self.problem = problem
 
-    @property
-    def stale(self) -> bool:
-        return self.status is Status.STALE
-
 
 LOCALS_REASON = "defined inside a function, where no build can see it"
 
@@ -128,11 +124,6 @@ class GeneratedExecutors:
         self._refusal: str | None = None
         self.present = False
         """Whether something that claims to be a generated package was found."""
-
-    def unavailable(self) -> str | None:
-        """Why the package cannot be used at all (``None`` when it can)."""
-        self._load()
-        return self._refusal
 
     def registered(self, plan: ExecutionPlan) -> tuple[str, str, str] | Lookup:
         """Where the executor for ``plan`` lives, if the registry lists one whose
