@@ -105,9 +105,10 @@ def _prepare_fields(cls_name: str, namespace: dict[str, Any], frame: FrameType |
     scope of the class statement; one that cannot be evaluated yet is left
     to pydantic, and checked after it (:func:`_command_fields`).
     """
-    annotations = namespace.get("__annotations__")
-    if not isinstance(annotations, dict) or not annotations:
+    given = namespace.get("__annotations__")
+    if not isinstance(given, dict) or not given:
         return
+    annotations = namespace["__annotations__"] = dict(given)  # never change the caller's dict
     module = sys.modules.get(str(namespace.get("__module__", "")))
     globalns = dict(vars(module)) if module is not None else {}
     localns = dict(frame.f_locals) if frame is not None else {}
