@@ -152,3 +152,74 @@ def test_configure_logging_refuses_an_unknown_level(configured_logger: logging.L
         configure_logging_from_values(name="tests.configured", level="LOUD")
     with pytest.raises(ValueError, match="unknown log renderer"):
         configure_logging_from_values(name="tests.configured", renderer="xml")
+
+
+# -- use cases: generics, main repository -------------------------------------------------
+
+
+class Users:
+    pass
+
+
+class Product:
+    pass
+
+
+def test_use_case_declares_its_main_model_and_repository() -> None:
+    from loom.core.use_case import UseCase
+
+    class Two(UseCase[Entity, int]):
+        async def execute(self) -> int:
+            return 1
+
+    class Three(UseCase[Entity, int, Users]):
+        async def execute(self) -> int:
+            return 1
+
+    class Untyped(UseCase[Any, None]):
+        async def execute(self) -> None:
+            return None
+
+    assert Two.describe_main_repo() == (Entity, Any)
+    assert Three.describe_main_repo() == (Entity, Users)
+    assert Untyped.describe_main_repo() == (None, Any)
+    repo = Users()
+    assert Three(main_repo=repo).main_repo is repo
+    use_case = Two()
+    with pytest.raises(RuntimeError, match=r"Two: no main repository of Entity was injected"):
+        use_case.main_repo
+    use_case.main_repo = repo  # type: ignore[assignment]
+    assert use_case.main_repo is repo
+
+
+def test_a_use_case_needs_a_class_as_its_model() -> None:
+    from loom.core.use_case import UseCase
+
+    with pytest.raises(TypeError, match="takes a class as Model"):
+
+        class Bad(UseCase["Entity", int]):  # type: ignore[type-arg]
+            async def execute(self) -> int:
+                return 1
+
+
+def test_the_factory_injects_the_main_repository_from_the_resolver() -> None:
+    from loom.core.use_case import UseCase
+    from loom.core.use_case.factory import UseCaseFactory
+
+    class WithDependency(UseCase[Product, int]):
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
+        async def execute(self) -> int:
+            return self.offset
+
+    products = Users()
+    factory = UseCaseFactory({Product: products}.__getitem__)
+    built = factory.build(WithDependency, offset=3)
+    assert (built.main_repo, built.offset) == (products, 3)
+    given = Users()
+    assert factory.build(WithDependency, offset=1).main_repo is products
+    explicit = WithDependency(1)
+    explicit.main_repo = given  # type: ignore[assignment]
+    assert explicit.main_repo is given
