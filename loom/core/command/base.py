@@ -39,18 +39,23 @@ _UNSUPPORTED_STRUCT_KEYWORDS = frozenset(
 if msgspec_compat.available():
     import msgspec
 
-    class CommandValidationError(pydantic_core.ValidationError, msgspec.ValidationError):
+    class ValidationError(pydantic_core.ValidationError, msgspec.ValidationError):
         """A payload that does not fit its command, from ``from_payload``.
 
         pydantic's ``ValidationError`` (``errors()``, ``error_count()``...);
         with msgspec installed, also a ``msgspec.ValidationError``, so code
-        written for loom-kernel's commands catches it too.
+        written for loom-kernel's commands catches it too. Named like both, for
+        code and logs that go by the class name.
         """
 
 else:  # pragma: no cover - the wheel smoke test runs without msgspec
 
-    class CommandValidationError(pydantic_core.ValidationError):  # type: ignore[no-redef]
+    class ValidationError(pydantic_core.ValidationError):  # type: ignore[no-redef]
         """A payload that does not fit its command, from ``from_payload`` (pydantic's error)."""
+
+
+CommandValidationError = ValidationError
+"""The name :mod:`loom.core.command` exports it under."""
 
 
 class _CommandMeta(ModelMetaclass):
