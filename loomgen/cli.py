@@ -17,7 +17,7 @@ from typing import cast
 
 from loomgen import __version__
 from loomgen import build as _build
-from loomgen.config import ConfigError, LoomgenConfig, load_config
+from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
 from loomgen.discover import SourceFile, discover
 from loomgen.emit import (
@@ -213,12 +213,14 @@ def _explain_command(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> LoomgenConfig:
-    return load_config(
+    settings = load_config(
         args.project,
         sources=args.source,
         output=args.output,
         strict=True if args.strict else None,
     )
+    require_sources(settings)
+    return settings
 
 
 def _discover(config: LoomgenConfig) -> list[SourceFile]:

@@ -166,13 +166,14 @@ class GeneratedBuild:
     def make(cls, config: pytest.Config) -> GeneratedBuild:
         """Build and import; :class:`pytest.UsageError` when that cannot be done."""
         from loomgen.build import build_package
-        from loomgen.config import ConfigError, load_config
+        from loomgen.config import ConfigError, load_config, require_sources
         from loomgen.diagnostics import Severity
         from loomgen.emit import EmitError
 
         project = config.rootpath if (config.rootpath / "pyproject.toml").is_file() else None
         try:
             settings = load_config(project)
+            require_sources(settings)
         except ConfigError as error:
             raise pytest.UsageError(f"{_WHAT}: generated mode: {error}") from None
         folder = Path(tempfile.mkdtemp(prefix="loom-generated-"))
