@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from loom.core.engine import messages
+from loom.core.use_case.markers import bad_policy
 from loomgen.diagnostics import Diagnostic, Severity
 from loomgen.dsl import DslReader
 from loomgen.hierarchy import Found, Hierarchy
@@ -585,7 +586,7 @@ class _Where:
             if isinstance(value, str) and value in ON_MISSING.values():
                 return value
             raise Invalid(
-                written, f"on_missing={one_line(self.scan.code(written))} is not an OnMissing"
+                written, bad_policy(label.partition("(")[0], one_line(self.scan.code(written)))
             )
         if (
             isinstance(node, cst.Attribute)
@@ -593,7 +594,7 @@ class _Where:
         ):
             member = identifier(node.attr)
             if member not in ON_MISSING:
-                raise Invalid(written, f"OnMissing has no member {member}")
+                raise Invalid(written, bad_policy(label.partition("(")[0], f"OnMissing.{member}"))
             return ON_MISSING[member]
         raise Unsupported(written, f"{label} is computed at runtime")
 
