@@ -412,6 +412,8 @@ class UseCaseView:
     function: str
     use_case: str
     params: tuple[ParamView, ...]
+    param_names: str
+    """The names of the plain parameters, as a tuple literal (for ``missing_parameter``)."""
     input: InputView | None
     command: str
     loads: tuple[LoadView, ...]
@@ -602,6 +604,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
         function=function,
         use_case=expr(uc.use_case),
         params=tuple(params),
+        param_names=_tuple(literal(p.name) for p in uc.params),
         input=input_view,
         command=command,
         loads=tuple(loads),
@@ -711,15 +714,17 @@ def _split_specialized(line: str) -> list[str] | None:
     return [*lines, "        (", *exploded, "        ),", "        (),", "    ),"]
 
 
-_CALL = re.compile(r"( *)((?:return |\w+ = )?(?:await )?[\w.]+)\((.*)\)")
-"""A statement ending with a call: ``f(...)``, ``return [await] f(...)``, ``x = [await] f(...)``."""
+_CALL = re.compile(r"( *)((?:return |raise |\w+ = )?(?:await )?[\w.]+)\((.*)\)( from None)?")
+"""A statement ending with a call: ``f(...)``, ``return [await] f(...)``, ``x = [await] f(...)``,
+``raise f(...) [from None]``."""
 
-_ARGUMENT = re.compile(r'(?:\w+=)?(?:[\w.]+|"[^"]*")')
-"""A call argument black cannot split: a name, a dotted name or a plain string, maybe a keyword."""
+_ARGUMENT = re.compile(r'(?:\w+=)?(?:[\w.]+|"[^"]*"|\("[^"]*",\)|\("[^"]*"(?:, "[^"]*")+\))')
+"""A call argument black does not split when its line fits: a name, a dotted name, a plain
+string or a tuple of plain strings (one-item tuples with their comma), maybe a keyword."""
 
 _DICT_ITEM = re.compile(r'"[^"]*": [\w.]+')
 
-_ONE_TUPLE = re.compile(r"\([\w.]+,\)")
+_ONE_TUPLE = re.compile(r'\((?:[\w.]+|"[^"]*"),\)')
 """A tuple of one item: its comma is not a magic trailing comma."""
 
 _DOCSTRING = re.compile(r' *"""[^"\s](?:[^"]*[^"\s])?"""')
@@ -763,13 +768,13 @@ def _split_call(line: str) -> list[str] | None:
     found = _CALL.fullmatch(line)
     if found is None:
         return None
-    indent, callee, arguments = found.groups()
+    indent, callee, arguments, suffix = found.groups()
     items = _top_level(arguments)
     if items is None or len(items) < 2:
         return None
     head = f"{indent}{callee}("
     body = f"{indent}    {arguments}"
-    tail = f"{indent})"
+    tail = f"{indent}){suffix or ''}"
     if not _fits(head):
         return None
     fits = _fits(body)

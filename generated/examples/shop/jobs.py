@@ -37,7 +37,7 @@ async def run_stock_alert(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("StockAlert", "product_id") from None
+        raise missing_parameter("StockAlert", "product_id", params, ("product_id",)) from None
     if type(product_id) is not int:
         product_id = convert_parameter("StockAlert", "product_id", int, product_id)
 

@@ -36,7 +36,9 @@ def run_charge(
     try:
         customer_id = params["customer_id"]
     except KeyError:
-        raise missing_parameter("Charge", "customer_id") from None
+        raise missing_parameter(
+            "Charge", "customer_id", params, ("customer_id", "limit_cents")
+        ) from None
     if type(customer_id) is not str:
         customer_id = convert_parameter("Charge", "customer_id", str, customer_id)
 
@@ -44,7 +46,9 @@ def run_charge(
     try:
         limit_cents = params["limit_cents"]
     except KeyError:
-        raise missing_parameter("Charge", "limit_cents") from None
+        raise missing_parameter(
+            "Charge", "limit_cents", params, ("customer_id", "limit_cents")
+        ) from None
     if type(limit_cents) is not int:
         limit_cents = convert_parameter("Charge", "limit_cents", int, limit_cents)
 
@@ -111,7 +115,9 @@ def run_rules_without_input(
     try:
         customer_id = params["customer_id"]
     except KeyError:
-        raise missing_parameter("RulesWithoutInput", "customer_id") from None
+        raise missing_parameter(
+            "RulesWithoutInput", "customer_id", params, ("customer_id",)
+        ) from None
     if type(customer_id) is not str:
         customer_id = convert_parameter("RulesWithoutInput", "customer_id", str, customer_id)
 

@@ -51,7 +51,9 @@ def run_create_product_use_case(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("CreateProductUseCase", "product_id") from None
+        raise missing_parameter(
+            "CreateProductUseCase", "product_id", params, ("product_id",)
+        ) from None
     if type(product_id) is not int:
         product_id = convert_parameter("CreateProductUseCase", "product_id", int, product_id)
 

@@ -40,7 +40,7 @@ async def run_rename_contact(
     try:
         contact_id = params["contact_id"]
     except KeyError:
-        raise missing_parameter("RenameContact", "contact_id") from None
+        raise missing_parameter("RenameContact", "contact_id", params, ("contact_id",)) from None
     if type(contact_id) is not int:
         contact_id = convert_parameter("RenameContact", "contact_id", int, contact_id)
 
@@ -95,7 +95,7 @@ async def run_preview_rename(
     try:
         contact_id = params["contact_id"]
     except KeyError:
-        raise missing_parameter("PreviewRename", "contact_id") from None
+        raise missing_parameter("PreviewRename", "contact_id", params, ("contact_id",)) from None
     if type(contact_id) is not int:
         contact_id = convert_parameter("PreviewRename", "contact_id", int, contact_id)
 
@@ -150,7 +150,7 @@ async def run_audit(
     try:
         person_id = params["person_id"]
     except KeyError:
-        raise missing_parameter("Audit", "person_id") from None
+        raise missing_parameter("Audit", "person_id", params, ("person_id",)) from None
     if type(person_id) is not int:
         person_id = convert_parameter("Audit", "person_id", int, person_id)
 

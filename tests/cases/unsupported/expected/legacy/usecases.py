@@ -39,7 +39,7 @@ def run_fine(
     try:
         name = params["name"]
     except KeyError:
-        raise missing_parameter("Fine", "name") from None
+        raise missing_parameter("Fine", "name", params, ("name",)) from None
     if type(name) is not str:
         name = convert_parameter("Fine", "name", str, name)
 
@@ -61,7 +61,7 @@ async def run_computed_profile(
     try:
         item_id = params["item_id"]
     except KeyError:
-        raise missing_parameter("ComputedProfile", "item_id") from None
+        raise missing_parameter("ComputedProfile", "item_id", params, ("item_id",)) from None
     if type(item_id) is not int:
         item_id = convert_parameter("ComputedProfile", "item_id", int, item_id)
 

@@ -35,7 +35,7 @@ async def run_contact_use_case(
     try:
         contact_id = params["contact_id"]
     except KeyError:
-        raise missing_parameter("ContactUseCase", "contact_id") from None
+        raise missing_parameter("ContactUseCase", "contact_id", params, ("contact_id",)) from None
     if type(contact_id) is not int:
         contact_id = convert_parameter("ContactUseCase", "contact_id", int, contact_id)
 
