@@ -317,3 +317,42 @@ def test_a_bad_on_missing_lists_the_valid_values_in_the_build_and_at_runtime(
         LoadById(object, by="user_id", on_missing="bogus")  # type: ignore[arg-type]
     assert str(error.value) == f"LoadById(): on_missing= must be an OnMissing, got 'bogus'; {valid}"
     assert [m.value for m in OnMissing] == ["raise", "return_none", "return_false"]
+
+
+def test_an_error_in_an_inherited_execute_is_reported_once() -> None:
+    base = """
+    from loom.core.command import Command
+    from loom.core.use_case import Input, UseCase
+
+    class Cmd(Command):
+        name: str
+
+    class Base(UseCase):
+        async def execute(self, a: Cmd = Input(), b: Cmd = Input()):
+            return 0
+
+    class One(Base):
+        pass
+
+    class Three(One):
+        pass
+    """
+    other = """
+    from app.base import Base
+
+    class Two(Base):
+        pass
+    """
+    _, diagnostics = analysed(app__base=base, app__other=other)
+
+    assert [str(d) for d in diagnostics] == [
+        "app.base.py:9:47: error: app.base:Base: Base.execute: only one Input() parameter is"
+        " allowed ('a' is one, 'b' is another)"
+        " (inherited by app.base:One, app.base:Three, app.other:Two)"
+    ]
+    # Without heirs, the owner's error is as it always was.
+    _, diagnostics = analysed(app__base=base.split("    class One(Base):")[0])
+    assert [d.message for d in diagnostics] == [
+        "app.base:Base: Base.execute: only one Input() parameter is allowed ('a' is one,"
+        " 'b' is another)"
+    ]
