@@ -323,7 +323,8 @@ def _with_newline(text: str) -> str:
 HELP_EPILOG = """\
 configuration ([tool.loomgen] in pyproject.toml; paths relative to that file):
   sources = ["app"]          package folders or .py files to compile (required)
-  output = "generated"       folder of the generated package; its name is the import name
+  output = "generated"       folder of the generated package; imported by its path from
+                             the project root: "library/gen" is library.gen (LOOM_GENERATED)
   strict = false             true: warnings (use cases left to the interpreter) fail the run
   cache = ".loomgen-cache"   build cache folder, or false for none
 
@@ -337,7 +338,8 @@ exit codes:
 environment:
   LOOMGEN_JOBS         build processes (default: one per core, from 16 modules up)
   LOOM_EXECUTION_MODE  at runtime: auto (default), interpreted or generated
-  LOOM_GENERATED       at runtime: the generated package to import (default: generated)
+  LOOM_GENERATED       at runtime: the generated package's import name (default:
+                       generated; output = "library/gen" needs LOOM_GENERATED=library.gen)
 """
 
 

@@ -99,6 +99,19 @@ class Prepared:
         """Why the interpreter runs this class (``None`` when generated code does)."""
 
 
+def _refuse_path(package: str, source: str) -> None:
+    """A generated package named by its folder path instead of its import name."""
+    from loom.core.engine.elsewhere import path_like
+
+    meant = path_like(package)
+    advice = f": write {meant}" if meant else ""
+    raise ValueError(
+        f"{source}={package!r} is a folder path, but it takes the generated package's"
+        f" import name (a nested [tool.loomgen] output = 'library/gen' is imported as"
+        f" library.gen){advice}"
+    )
+
+
 class RuntimeExecutor:
     """Execute use cases and jobs from their compiled plans.
 
@@ -137,6 +150,8 @@ class RuntimeExecutor:
         self._debug = debug_execution
         self.mode = resolve_mode(execution_mode)
         package, self._package_asked = resolve_package(generated_package)
+        if "/" in package or "\\" in package:
+            _refuse_path(package, "generated_package" if generated_package else "LOOM_GENERATED")
         self._generated = GeneratedExecutors(package)
         self._unavailable_reported = False
         self._prepared: dict[type[Any], Prepared] = {}
@@ -237,8 +252,16 @@ class RuntimeExecutor:
         if status is Status.INTERPRETED:
             self._report_fallback(name, status, problem, logging.INFO)
             return
+        elsewhere = None
+        if status is Status.UNAVAILABLE and not self._generated.present:
+            # Not importable: maybe it exists under another import name (a nested output).
+            from loom.core.engine.elsewhere import generated_elsewhere
+
+            elsewhere = generated_elsewhere(self._generated.package)
+            if elsewhere is not None:
+                problem = f"{problem}; {elsewhere}"
         if strict:
-            advice = "" if status is Status.MISSING else " (run `loomgen build`)"
+            advice = "" if status is Status.MISSING or elsewhere else " (run `loomgen build`)"
             raise GeneratedCodeError(
                 f"{problem}; LOOM_EXECUTION_MODE=generated requires a fresh generated executor"
                 f"{advice}"
@@ -249,7 +272,7 @@ class RuntimeExecutor:
             if self._unavailable_reported:
                 return
             self._unavailable_reported = True
-            if self._package_asked or self._generated.present:
+            if self._package_asked or self._generated.present or elsewhere:
                 self._report_fallback(name, status, problem, logging.WARNING)
             else:
                 self._logger.debug(
