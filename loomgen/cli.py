@@ -41,7 +41,34 @@ EXIT_ERROR = 2
 GEN_MODULES = frozenset({"libcst", "jinja2", "black"})
 """What the ``gen`` extra installs; without them loomgen cannot parse or render."""
 
-INSTALL_GEN = "pip install 'loomgen[gen]'"
+INSTALL_GEN = (
+    "pip install '/path/to/loomgen-checkout[gen]' (or the wheel built there, with [gen] after"
+    " its file name; loomgen is not on a package index)"
+)
+"""The hint when loomgen cannot tell where it was installed from."""
+
+
+def install_gen_hint() -> str:
+    """How to add the ``gen`` extra: the checkout or wheel loomgen was installed from
+    (pip records it in ``direct_url.json``), else :data:`INSTALL_GEN`."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    recorded = [
+        dist.read_text("direct_url.json") for dist in metadata.distributions(name="loomgen")
+    ]
+    try:
+        url = json.loads(next((text for text in recorded if text), "{}")).get("url", "")
+    except (ValueError, AttributeError):
+        return INSTALL_GEN
+    parsed = urlparse(url) if isinstance(url, str) else None
+    if parsed is None or parsed.scheme != "file":
+        return INSTALL_GEN
+    where = Path(unquote(parsed.path))
+    if not where.exists():
+        return INSTALL_GEN
+    return f"pip install '{where}[gen]'"
 
 _Explain = Callable[[Sequence[SourceFile], str, str], str]
 
@@ -72,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(
             f"loomgen needs the `gen` extra (libcst, jinja2, black) and {error.name} is not "
-            f"installed; install it with: {INSTALL_GEN}"
+            f"installed; install it with: {install_gen_hint()}"
         )
         return EXIT_ERROR
     except OSError as error:
