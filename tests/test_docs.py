@@ -260,3 +260,14 @@ def test_the_documents_stay_inside_the_repository() -> None:
                 continue
             resolved = (document.parent / target).resolve()
             assert resolved.is_relative_to(REPO) and resolved.exists(), (document.name, target)
+
+
+def test_the_migration_doc_says_how_ci_runs_the_compat_suite() -> None:
+    """Both halves of the loom-kernel compat run gate CI, and the doc says so."""
+    ci = (REPO / ".ci" / "run").read_text()
+    compat = (REPO / ".ci" / "compat").read_text()
+    doc = (REPO / "docs" / "migrating-from-loom-kernel.md").read_text()
+    assert re.search(r"^COMPAT_GENERATED_GATE=1 make compat$", ci, re.MULTILINE)
+    assert '"${COMPAT_GENERATED_GATE:-0}" = 1' in compat
+    assert "CI runs `COMPAT_GENERATED_GATE=1 make compat`, so that half\ngates CI" in doc
+    assert "not yet a CI gate" not in doc
