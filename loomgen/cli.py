@@ -70,6 +70,7 @@ def install_gen_hint() -> str:
         return INSTALL_GEN
     return f"pip install '{where}[gen]'"
 
+
 _Explain = Callable[[Sequence[SourceFile], str, str], str]
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
+from loom.core.engine.shapes import section_digests
 from loom.core.use_case.markers import OnMissing
 from loomgen import __version__
 from loomgen.ir import (
@@ -92,7 +93,9 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.use_case.rule", "rule_outcome"),
     ("typing", "Any"),
 )
-MODULE_NAMES = frozenset({name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON"})
+MODULE_NAMES = frozenset(
+    {name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON", "SHAPES"}
+)
 LOCAL_NAMES = frozenset(
     {
         "use_case",
@@ -428,6 +431,7 @@ class UseCaseView:
     specialized_on: str
     inlined: str
     fingerprint: str
+    shape_digests: str
 
 
 def presence(predicate: PresenceIR, command: str) -> str:
@@ -620,6 +624,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
         specialized_on=_tuple(expr(ref) for ref in uc.specialized_on()),
         inlined=inlined(uc, expr),
         fingerprint=literal(uc.fingerprint),
+        shape_digests=literal(section_digests(uc.shape())),
     )
 
 

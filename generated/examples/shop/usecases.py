@@ -670,3 +670,18 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "RegisterUser": "b5be fcbc 4f53 1ee2 4f53 5a01 921d 5c2b",
+    "AddProduct": "b5be fcbc 4f53 1ee2 4f53 cee2 b848 7601",
+    "GetUser": "b5be b5be b459 7423 0c63 4f53 4f53 4f53",
+    "FindUserByEmail": "b5be b5be 2681 7423 84eb 4f53 4f53 4f53",
+    "BlockUser": "b5be fcbc 2681 7423 36d9 4f53 4f53 4f53",
+    "OrderHistory": "b5be b5be b459 7423 c7b4 4f53 4f53 4f53",
+    "ReserveStock": "b5be fcbc 01cf 1ee2 bd84 4f53 4f53 5c2b",
+    "PlaceOrder": "b5be fcbc b459 1ee2 b51f 4f53 f8ac 2406",
+    "CancelOrder": "b5be fcbc 5329 7423 5c90 cee4 4f53 4f53",
+    "RestockProducts": "b5be fcbc 4f53 1ee2 4f53 4f53 4f53 921d",
+}

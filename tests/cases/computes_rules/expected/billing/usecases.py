@@ -151,3 +151,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Charge": "b5be fcbc 3103 1ee2 4f53 4f53 5c2b 52d5",
+    "RulesWithoutInput": "b5be fcbc 5424 7423 4f53 4f53 4f53 10cd",
+}

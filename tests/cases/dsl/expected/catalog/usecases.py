@@ -238,3 +238,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
     ),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "CreateProductUseCase": "b5be fcbc 01cf 1ee2 4f53 4f53 ef7f 42e5",
+    "UpdateProductUseCase": "fcbc fcbc 4f53 1ee2 4f53 4f53 b848 ccee",
+}

@@ -194,3 +194,9 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "ÄndereBestellung": "b5be fcbc 96ed 1ee2 be6a b89c 10cd 4f53",
+}

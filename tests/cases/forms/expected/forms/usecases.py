@@ -178,3 +178,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     ),
     "Admin.Purge": ("a483a342d1081999ae5692a2e1380589", (Admin_Purge, int, int), ()),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Invite": "b5be fcbc 8db2 1ee2 7486 e5c3 921d 10cd",
+    "Admin.Purge": "fcbc b5be bc83 7423 4f53 4f53 4f53 4f53",
+}

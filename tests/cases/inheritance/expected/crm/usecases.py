@@ -186,3 +186,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     ),
     "Audit": ("f1aa8aec2291fa56610cf19c6206314b", (Audit, int, Audit_Entity), ()),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "RenameContact": "b5be fcbc 837d 1ee2 47d2 4f53 10cd 10cd",
+    "PreviewRename": "b5be b5be 837d 1ee2 47d2 4f53 10cd 10cd",
+    "Audit": "b5be fcbc c877 7423 f5c2 4f53 4f53 4f53",
+}

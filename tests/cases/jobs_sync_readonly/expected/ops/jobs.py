@@ -169,3 +169,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Stats": ("207443ca81c90cfdf062fbcda2289567", (Stats, int), ()),
     "SyncUseCase": ("a9df6dfec95e176e127ee1ee7b2124d5", (SyncUseCase, str, float, bool), ()),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Reindex": "fcbc fcbc ff49 7423 4f53 4f53 4f53 4f53",
+    "Stats": "b5be b5be 5455 7423 4f53 4f53 4f53 4f53",
+    "SyncUseCase": "fcbc fcbc 48e3 7423 4f53 4f53 4f53 4f53",
+}

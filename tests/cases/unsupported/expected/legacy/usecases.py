@@ -122,3 +122,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "ComputedProfile": ("879028eb9e1b37a2283db66911546b05", (ComputedProfile, int, dict), ()),
     "LambdaRule": ("89624c7f6fd1eb42d145419ef4a085c4", (LambdaRule, Cmd, LambdaRule_rules_0), ()),
 }
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Fine": "b5be fcbc a97d 7423 4f53 4f53 4f53 4f53",
+    "ComputedProfile": "b5be fcbc 79ea 7423 85d0 4f53 4f53 4f53",
+    "LambdaRule": "b5be fcbc 4f53 1ee2 4f53 4f53 4f53 10cd",
+}
