@@ -99,6 +99,10 @@ class Prepared:
         """Why the interpreter runs this class (``None`` when generated code does)."""
 
 
+_UNKNOWN = "<not looked up yet>"
+"""``RuntimeExecutor._elsewhere`` before the lookup (``None`` is its "nothing found")."""
+
+
 def _refuse_path(package: str, source: str) -> None:
     """A generated package named by its folder path instead of its import name."""
     from loom.core.engine.elsewhere import path_like
@@ -154,6 +158,7 @@ class RuntimeExecutor:
             _refuse_path(package, "generated_package" if generated_package else "LOOM_GENERATED")
         self._generated = GeneratedExecutors(package)
         self._unavailable_reported = False
+        self._elsewhere: str | None = _UNKNOWN
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
         # With the stdlib adapter and no metrics adapter, one dict lookup tells
@@ -254,10 +259,13 @@ class RuntimeExecutor:
             return
         elsewhere = None
         if status is Status.UNAVAILABLE and not self._generated.present:
-            # Not importable: maybe it exists under another import name (a nested output).
-            from loom.core.engine.elsewhere import generated_elsewhere
+            # Not importable: maybe it exists under another import name (a nested
+            # output). Looked up once per executor, as the package is imported once.
+            if self._elsewhere is _UNKNOWN:
+                from loom.core.engine.elsewhere import generated_elsewhere
 
-            elsewhere = generated_elsewhere(self._generated.package)
+                self._elsewhere = generated_elsewhere(self._generated.package)
+            elsewhere = self._elsewhere
             if elsewhere is not None:
                 problem = f"{problem}; {elsewhere}"
         if strict:
