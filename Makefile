@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The distribution was called loom before it became loomgen: drop an old install.
 	$(BIN)/python -m pip uninstall --quiet --yes loom 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e ".[gen,dev]"
+	# setuptools warns about every editable install, in a banner --quiet does not hide.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e ".[gen,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

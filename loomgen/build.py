@@ -47,7 +47,7 @@ from loomgen.cache import (
     module_digest,
     sha256,
 )
-from loomgen.diagnostics import Diagnostic, Severity, errors_in
+from loomgen.diagnostics import Diagnostic, Severity, errors_in, merge_inherited
 from loomgen.discover import SourceFile, discover
 
 if TYPE_CHECKING:
@@ -484,7 +484,9 @@ def generate(
             cache.store(outcome.record())
 
     ordered = [outcomes[module] for module in sorted(outcomes)]
-    diagnostics = sorted(problems + [d for outcome in ordered for d in outcome.diagnostics])
+    diagnostics = merge_inherited(
+        problems + [d for outcome in ordered for d in outcome.diagnostics]
+    )
     modules = tuple(outcome.ir for outcome in ordered if outcome.ir is not None)
     rebuilt = tuple(sorted(module for module, _ in tasks))
     if errors_in(diagnostics, strict=False):

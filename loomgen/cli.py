@@ -17,7 +17,7 @@ from typing import cast
 
 from loomgen import __version__
 from loomgen import build as _build
-from loomgen.config import ConfigError, LoomgenConfig, load_config
+from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
 from loomgen.discover import SourceFile, discover
 from loomgen.emit import (
@@ -41,7 +41,35 @@ EXIT_ERROR = 2
 GEN_MODULES = frozenset({"libcst", "jinja2", "black"})
 """What the ``gen`` extra installs; without them loomgen cannot parse or render."""
 
-INSTALL_GEN = "pip install 'loomgen[gen]'"
+INSTALL_GEN = (
+    "pip install '/path/to/loomgen-checkout[gen]' (or the wheel built there, with [gen] after"
+    " its file name; loomgen is not on a package index)"
+)
+"""The hint when loomgen cannot tell where it was installed from."""
+
+
+def install_gen_hint() -> str:
+    """How to add the ``gen`` extra: the checkout or wheel loomgen was installed from
+    (pip records it in ``direct_url.json``), else :data:`INSTALL_GEN`."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    recorded = [
+        dist.read_text("direct_url.json") for dist in metadata.distributions(name="loomgen")
+    ]
+    try:
+        url = json.loads(next((text for text in recorded if text), "{}")).get("url", "")
+    except (ValueError, AttributeError):
+        return INSTALL_GEN
+    parsed = urlparse(url) if isinstance(url, str) else None
+    if parsed is None or parsed.scheme != "file":
+        return INSTALL_GEN
+    where = Path(unquote(parsed.path))
+    if not where.exists():
+        return INSTALL_GEN
+    return f"pip install '{where}[gen]'"
+
 
 _Explain = Callable[[Sequence[SourceFile], str, str], str]
 
@@ -72,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(
             f"loomgen needs the `gen` extra (libcst, jinja2, black) and {error.name} is not "
-            f"installed; install it with: {INSTALL_GEN}"
+            f"installed; install it with: {install_gen_hint()}"
         )
         return EXIT_ERROR
     except OSError as error:
@@ -213,12 +241,14 @@ def _explain_command(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> LoomgenConfig:
-    return load_config(
+    settings = load_config(
         args.project,
         sources=args.source,
         output=args.output,
         strict=True if args.strict else None,
     )
+    require_sources(settings)
+    return settings
 
 
 def _discover(config: LoomgenConfig) -> list[SourceFile]:
@@ -321,7 +351,8 @@ def _with_newline(text: str) -> str:
 HELP_EPILOG = """\
 configuration ([tool.loomgen] in pyproject.toml; paths relative to that file):
   sources = ["app"]          package folders or .py files to compile (required)
-  output = "generated"       folder of the generated package; its name is the import name
+  output = "generated"       folder of the generated package; imported by its path from
+                             the project root: "library/gen" is library.gen (LOOM_GENERATED)
   strict = false             true: warnings (use cases left to the interpreter) fail the run
   cache = ".loomgen-cache"   build cache folder, or false for none
 
@@ -335,7 +366,8 @@ exit codes:
 environment:
   LOOMGEN_JOBS         build processes (default: one per core, from 16 modules up)
   LOOM_EXECUTION_MODE  at runtime: auto (default), interpreted or generated
-  LOOM_GENERATED       at runtime: the generated package to import (default: generated)
+  LOOM_GENERATED       at runtime: the generated package's import name (default:
+                       generated; output = "library/gen" needs LOOM_GENERATED=library.gen)
 """
 
 

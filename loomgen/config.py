@@ -48,6 +48,19 @@ class LoomgenConfig:
     """Treat warnings as errors."""
     cache_dir: Path | None = None
     """Where stages may keep a cache; ``None`` when disabled."""
+    sources_key: str | None = None
+    """Where the sources were configured (file, table and key), or ``None`` for ``--source``."""
+
+
+def require_sources(config: LoomgenConfig) -> None:
+    """Raise :class:`ConfigError` when a source configured in ``pyproject.toml`` does not exist.
+
+    The message names the file and the key, and the closest existing path for
+    each missing one. Sources given with ``--source`` are reported by the build
+    itself, beside every other problem.
+    """
+    if config.sources_key is not None:
+        _check_sources_exist(config.sources, config.root, config.sources_key)
 
 
 def load_config(
@@ -71,17 +84,27 @@ def load_config(
     cwd = _normalise(Path.cwd())
     pyproject = _find_pyproject(project, cwd)
     shown = _display(pyproject, cwd) if pyproject is not None else PYPROJECT
-    table: Mapping[str, object] = {}
+    table: Mapping[str, object] | None = None
     if pyproject is not None:
         table = _read_table(pyproject, shown)
         root = pyproject.parent
     else:
         root = cwd
 
+    if pyproject is not None and table is None:
+        misnamed = _misnamed_table(pyproject)
+        if misnamed is not None:
+            raise ConfigError(
+                f"{shown}: there is no {_TABLE} table, but there is [tool.{misnamed}]:"
+                f" did you mean {_TABLE}?"
+            )
+    has_table = table is not None
+    table = table or {}
     unknown = [key for key in table if key not in KNOWN_KEYS]
     if unknown:
         raise ConfigError(_unknown_keys(shown, unknown))
 
+    sources_key: str | None = None
     if sources is not None:
         source_paths = tuple(_path_arg(s, cwd, "--source") for s in sources)
         if not source_paths:
@@ -93,8 +116,14 @@ def load_config(
         )
         if not source_paths:
             raise ConfigError(f"{shown}: {_TABLE}: key 'sources' must list at least one path")
+        sources_key = f"{shown}: {_TABLE}: key 'sources'"
     elif pyproject is None:
         raise ConfigError(f"no {PYPROJECT} found in {cwd} or its parents and no --source given")
+    elif not has_table:
+        raise ConfigError(
+            f"{shown}: there is no {_TABLE} table (add one with"
+            ' sources = ["path/to/usecases"], or pass --source)'
+        )
     else:
         raise ConfigError(
             f"{shown}: {_TABLE}: key 'sources' is missing "
@@ -135,6 +164,7 @@ def load_config(
         output=output_path,
         strict=strict,
         cache_dir=cache_dir,
+        sources_key=sources_key,
     )
 
 
@@ -151,6 +181,53 @@ def _unknown_keys(shown: str, keys: Sequence[str]) -> str:
     )
 
 
+def _misnamed_table(pyproject: Path) -> str | None:
+    """The ``[tool.X]`` table of ``pyproject`` that looks meant as ``[tool.loomgen]``."""
+    with pyproject.open("rb") as handle:
+        tool = tomllib.load(handle).get("tool", {})
+    names = [name for name in tool if isinstance(name, str) and isinstance(tool[name], dict)]
+    for name in names:
+        if name.replace("-", "").replace("_", "").lower() == "loomgen":
+            return name
+    close = difflib.get_close_matches("loomgen", names, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _check_sources_exist(sources: Sequence[Path], root: Path, where: str) -> None:
+    """Name every configured source that does not exist, with the closest path that does."""
+    missing = [source for source in sources if not source.exists()]
+    if not missing:
+        return
+    named = []
+    for source in missing:
+        shown = _display(source, root)
+        close = closest_existing(source)
+        named.append(
+            f"{shown!r} (did you mean {_display(close, root)!r}?)" if close else repr(shown)
+        )
+    noun = "path does" if len(missing) == 1 else "paths do"
+    raise ConfigError(f"{where}: source {noun} not exist: {', '.join(named)}")
+
+
+def closest_existing(path: Path) -> Path | None:
+    """The existing folder or ``.py`` file beside ``path`` whose name is closest to its name."""
+    parent = path.parent
+    while not parent.is_dir() and parent != parent.parent:
+        parent = parent.parent
+    if parent != path.parent:
+        return None
+    try:
+        entries = [
+            entry.name
+            for entry in os.scandir(parent)
+            if not entry.name.startswith(".") and (entry.is_dir() or entry.name.endswith(".py"))
+        ]
+    except OSError:
+        return None
+    close = difflib.get_close_matches(path.name, entries, n=1, cutoff=0.6)
+    return parent / close[0] if close else None
+
+
 def _find_pyproject(project: Path | None, cwd: Path) -> Path | None:
     if project is not None:
         given = _normalise(cwd / project)
@@ -165,7 +242,7 @@ def _find_pyproject(project: Path | None, cwd: Path) -> Path | None:
     return None
 
 
-def _read_table(pyproject: Path, shown: str) -> Mapping[str, object]:
+def _read_table(pyproject: Path, shown: str) -> Mapping[str, object] | None:
     try:
         with pyproject.open("rb") as handle:
             document = tomllib.load(handle)
@@ -176,7 +253,9 @@ def _read_table(pyproject: Path, shown: str) -> Mapping[str, object]:
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{shown}: [tool] must be a table")
-    table = tool.get("loomgen", {})
+    if "loomgen" not in tool:
+        return None
+    table = tool["loomgen"]
     if not isinstance(table, dict):
         raise ConfigError(f"{shown}: {_TABLE} must be a table")
     return table

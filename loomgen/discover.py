@@ -102,7 +102,11 @@ class _Discovery:
         if path.is_symlink() and not self.link_stays_inside(path):
             return
         if not path.exists():
-            self.report(path, "source path does not exist")
+            from loomgen.config import closest_existing
+
+            close = closest_existing(path)
+            hint = f" (did you mean {_relative(close, self.root)!r}?)" if close else ""
+            self.report(path, f"source path does not exist{hint}")
         elif path.is_dir():
             before = len(self.found)
             self.walk(path, active=frozenset())
@@ -240,3 +244,10 @@ def _absolute(path: Path) -> Path:
 
 def _within(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from loom.core.engine import messages
-from loomgen.diagnostics import Diagnostic, Severity
+from loom.core.use_case.markers import bad_policy
+from loomgen.diagnostics import INHERITED_BY, Diagnostic, Severity, merge_inherited
 from loomgen.dsl import DslReader
 from loomgen.hierarchy import Found, Hierarchy
 from loomgen.ir import (
@@ -145,7 +146,25 @@ class Analyzer:
                 raise Unsupported(execute.decorators[0], "execute() is decorated")
             return self._build(scan, class_scan, kind, found)
         except Unsupported as problem:
-            self.report(problem_scan(problem, scan, found), problem, subject)
+            where = problem_scan(problem, scan, found)
+            if (
+                isinstance(problem, Invalid)
+                and found.owner is not class_scan
+                and _within(problem.node, execute)
+            ):
+                # The mistake is in an execute this class inherits: it is reported
+                # once, as the owner's, naming every class that inherits it.
+                owner = found.owner.qualname
+                message = problem.message.replace(
+                    f"{class_scan.qualname}.execute", f"{owner}.execute"
+                )
+                self.report(
+                    where,
+                    Invalid(problem.node, f"{message}{INHERITED_BY}{subject})"),
+                    f"{found.scan.source.module}:{owner}",
+                )
+                return None
+            self.report(where, problem, subject)
             if isinstance(problem, Invalid):
                 return None
             return InterpretedIR(class_scan.qualname, problem.message)
@@ -443,6 +462,17 @@ def mangle(name: str, class_name: str) -> str:
     return f"_{stripped}{name}"
 
 
+def _within(node: cst.CSTNode, tree: cst.CSTNode) -> bool:
+    """Whether ``node`` is ``tree`` or one of its descendants."""
+    pending = [tree]
+    while pending:
+        current = pending.pop()
+        if current is node:
+            return True
+        pending.extend(current.children)
+    return False
+
+
 def problem_scan(problem: Unsupported, scan: ModuleScan, found: Found) -> ModuleScan:
     """The module whose tree holds the node a problem points at."""
     return scan if problem.node in scan.positions else found.scan
@@ -585,7 +615,7 @@ class _Where:
             if isinstance(value, str) and value in ON_MISSING.values():
                 return value
             raise Invalid(
-                written, f"on_missing={one_line(self.scan.code(written))} is not an OnMissing"
+                written, bad_policy(label.partition("(")[0], one_line(self.scan.code(written)))
             )
         if (
             isinstance(node, cst.Attribute)
@@ -593,7 +623,7 @@ class _Where:
         ):
             member = identifier(node.attr)
             if member not in ON_MISSING:
-                raise Invalid(written, f"OnMissing has no member {member}")
+                raise Invalid(written, bad_policy(label.partition("(")[0], f"OnMissing.{member}"))
             return ON_MISSING[member]
         raise Unsupported(written, f"{label} is computed at runtime")
 
@@ -695,7 +725,7 @@ def analyse(scans: Sequence[ModuleScan]) -> tuple[list[ModuleIR], list[Diagnosti
         if found is not None:
             modules.append(found)
         diagnostics.extend(problems)
-    return modules, sorted(diagnostics)
+    return modules, merge_inherited(diagnostics)
 
 
 def analyse_module(
@@ -704,7 +734,7 @@ def analyse_module(
     """The IR of the use cases of one module (``None`` if it has none) and its problems."""
     analyzer = Analyzer([scan], modules)
     found = analyzer.run()
-    return (found[0] if found else None), sorted(analyzer.diagnostics)
+    return (found[0] if found else None), merge_inherited(analyzer.diagnostics)
 
 
 __all__ = ["Analyzer", "Location", "analyse", "analyse_module", "mangle"]

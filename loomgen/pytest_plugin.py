@@ -22,11 +22,16 @@ off unless asked for::
 
 When a mode is given, the session ends with one line saying how many use
 case classes ran generated code and how many ran interpreted, grouped by
-the reason the runtime recorded (see :mod:`loom.core.engine.observe`).
+the reason the runtime recorded (see :mod:`loom.core.engine.observe`). A
+class counts once per way it ran: one that ran both ways (the fixture below)
+counts in each, and the line says how many did.
 
 The fixture ``loom_executor_mode`` runs a test once per mode (interpreted,
 then generated) whether or not the option is given; it sets the mode for
-executors created inside the test and returns it.
+executors created inside the test and returns it. Unless the session itself
+is in ``generated`` mode, the fresh build is the imported package only for
+the test's generated run: afterwards the project's own package is imported
+again, so ``auto`` keeps testing what production would run.
 
 Without an option, ini value or use of the fixture the plugin does nothing:
 its hooks return at once and nothing from loom or loomgen's build is imported.
@@ -117,13 +122,24 @@ def loom_executor_mode(
     """
     mode: str = request.param
     monkeypatch.setenv(MODE_VARIABLE, mode)
+    lent: GeneratedBuild | None = None
     if mode == "generated":
         try:
-            package = session_build(request.config).package
+            build = session_build(request.config)
         except pytest.UsageError as error:
             pytest.fail(str(error), pytrace=False)
-        monkeypatch.setenv(PACKAGE_VARIABLE, package)
-    yield mode
+        monkeypatch.setenv(PACKAGE_VARIABLE, build.package)
+        session = request.config.pluginmanager.get_plugin("loom-session")
+        if not (isinstance(session, LoomSession) and session.mode == "generated"):
+            # Only for this test: later tests (``auto`` above all) must see the
+            # project's own generated package again, as production would.
+            lent = build
+            build.activate()
+    try:
+        yield mode
+    finally:
+        if lent is not None:
+            lent.deactivate()
 
 
 # -- the build -------------------------------------------------------------------------
@@ -161,18 +177,22 @@ class GeneratedBuild:
         self.executors = executors
         self.warnings = warnings
         self._shadowed: dict[str, ModuleType] = {}
+        self._own: dict[str, ModuleType] = {}
+        self.active = False
+        """Whether the build's package is the one ``import`` finds (see :meth:`activate`)."""
 
     @classmethod
     def make(cls, config: pytest.Config) -> GeneratedBuild:
         """Build and import; :class:`pytest.UsageError` when that cannot be done."""
         from loomgen.build import build_package
-        from loomgen.config import ConfigError, load_config
+        from loomgen.config import ConfigError, load_config, require_sources
         from loomgen.diagnostics import Severity
         from loomgen.emit import EmitError
 
         project = config.rootpath if (config.rootpath / "pyproject.toml").is_file() else None
         try:
             settings = load_config(project)
+            require_sources(settings)
         except ConfigError as error:
             raise pytest.UsageError(f"{_WHAT}: generated mode: {error}") from None
         folder = Path(tempfile.mkdtemp(prefix="loom-generated-"))
@@ -191,10 +211,12 @@ class GeneratedBuild:
                 f"{_WHAT}: generated mode: cannot write the generated package: {error}"
             ) from None
         except ImportError as error:  # libcst, jinja2 or black: the ``gen`` extra
+            from loomgen.cli import install_gen_hint
+
             shutil.rmtree(folder, ignore_errors=True)
             raise pytest.UsageError(
-                f"{_WHAT}: generated mode needs loomgen's build dependencies"
-                f" (install it with the gen extra): {error}"
+                f"{_WHAT}: generated mode needs loomgen's build dependencies, the gen extra"
+                f" ({error}); install it with: {install_gen_hint()}"
             ) from None
         errors = result.errors(strict=settings.strict)
         if errors:
@@ -215,6 +237,40 @@ class GeneratedBuild:
             raise
         return build
 
+    def _modules(self) -> list[str]:
+        name = self.package
+        return [m for m in sys.modules if m == name or m.startswith(name + ".")]
+
+    def activate(self) -> None:
+        """Make the build's package the one imported, hiding the project's own copy
+        (already imported or not) until :meth:`deactivate`."""
+        if self.active:
+            return
+        for module in self._modules():
+            self._shadowed[module] = sys.modules.pop(module)
+        sys.modules.update(self._own)
+        self._own.clear()
+        sys.path.insert(0, str(self.folder))
+        importlib.invalidate_caches()
+        self.active = True
+
+    def deactivate(self) -> None:
+        """Put the project's own package back where :meth:`activate` found it:
+        the build's modules are set aside (for the next :meth:`activate`) and the
+        temporary folder leaves ``sys.path``."""
+        if not self.active:
+            return
+        for module in self._modules():
+            self._own[module] = sys.modules.pop(module)
+        sys.modules.update(self._shadowed)
+        self._shadowed.clear()
+        try:
+            sys.path.remove(str(self.folder))
+        except ValueError:
+            pass
+        importlib.invalidate_caches()
+        self.active = False
+
     def _import(self) -> dict[str, object]:
         """Import the package from the temporary folder, hiding any other copy of it.
 
@@ -222,10 +278,7 @@ class GeneratedBuild:
         folders put in front of ``sys.path`` later cannot shadow it.
         """
         name = self.package
-        for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-            self._shadowed[module] = sys.modules.pop(module)
-        sys.path.insert(0, str(self.folder))
-        importlib.invalidate_caches()
+        self.activate()
         try:
             package = importlib.import_module(name)
         except Exception as error:
@@ -244,15 +297,8 @@ class GeneratedBuild:
 
     def close(self) -> None:
         """Forget the package and remove the folder; bring back what it hid."""
-        name = self.package
-        for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-            del sys.modules[module]
-        sys.modules.update(self._shadowed)
-        self._shadowed.clear()
-        try:
-            sys.path.remove(str(self.folder))
-        except ValueError:
-            pass
+        self.deactivate()
+        self._own.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -343,6 +389,10 @@ class LoomSession:
         if reasons:
             groups = sorted(reasons.items(), key=lambda item: (-len(item[1]), item[0]))
             line += " (" + "; ".join(f"{len(keys)} {reason}" for reason, keys in groups) + ")"
+        both = len(generated & interpreted)
+        if both:
+            # The loom_executor_mode fixture runs a class both ways: it counts in each.
+            line += f"; {_count(both, 'class')} ran both ways and counted once in each"
         if self.generated_errors:
             line += f"; {_count(len(self.generated_errors), 'test')} failed with GeneratedCodeError"
         return line

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
+from loom.core.engine.shapes import section_digests
 from loom.core.use_case.markers import OnMissing
 from loomgen import __version__
 from loomgen.ir import (
@@ -92,7 +93,9 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.use_case.rule", "rule_outcome"),
     ("typing", "Any"),
 )
-MODULE_NAMES = frozenset({name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON"})
+MODULE_NAMES = frozenset(
+    {name for _, name in RUNTIME_IMPORTS} | {"annotations", "SPECIALIZED_ON", "SHAPES"}
+)
 LOCAL_NAMES = frozenset(
     {
         "use_case",
@@ -412,6 +415,8 @@ class UseCaseView:
     function: str
     use_case: str
     params: tuple[ParamView, ...]
+    param_names: str
+    """The names of the plain parameters, as a tuple literal (for ``missing_parameter``)."""
     input: InputView | None
     command: str
     loads: tuple[LoadView, ...]
@@ -426,6 +431,7 @@ class UseCaseView:
     specialized_on: str
     inlined: str
     fingerprint: str
+    shape_digests: str
 
 
 def presence(predicate: PresenceIR, command: str) -> str:
@@ -602,6 +608,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
         function=function,
         use_case=expr(uc.use_case),
         params=tuple(params),
+        param_names=_tuple(literal(p.name) for p in uc.params),
         input=input_view,
         command=command,
         loads=tuple(loads),
@@ -617,6 +624,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames, function: str) -> UseCaseVi
         specialized_on=_tuple(expr(ref) for ref in uc.specialized_on()),
         inlined=inlined(uc, expr),
         fingerprint=literal(uc.fingerprint),
+        shape_digests=literal(section_digests(uc.shape())),
     )
 
 
@@ -711,15 +719,17 @@ def _split_specialized(line: str) -> list[str] | None:
     return [*lines, "        (", *exploded, "        ),", "        (),", "    ),"]
 
 
-_CALL = re.compile(r"( *)((?:return |\w+ = )?(?:await )?[\w.]+)\((.*)\)")
-"""A statement ending with a call: ``f(...)``, ``return [await] f(...)``, ``x = [await] f(...)``."""
+_CALL = re.compile(r"( *)((?:return |raise |\w+ = )?(?:await )?[\w.]+)\((.*)\)( from None)?")
+"""A statement ending with a call: ``f(...)``, ``return [await] f(...)``, ``x = [await] f(...)``,
+``raise f(...) [from None]``."""
 
-_ARGUMENT = re.compile(r'(?:\w+=)?(?:[\w.]+|"[^"]*")')
-"""A call argument black cannot split: a name, a dotted name or a plain string, maybe a keyword."""
+_ARGUMENT = re.compile(r'(?:\w+=)?(?:[\w.]+|"[^"]*"|\("[^"]*",\)|\("[^"]*"(?:, "[^"]*")+\))')
+"""A call argument black does not split when its line fits: a name, a dotted name, a plain
+string or a tuple of plain strings (one-item tuples with their comma), maybe a keyword."""
 
 _DICT_ITEM = re.compile(r'"[^"]*": [\w.]+')
 
-_ONE_TUPLE = re.compile(r"\([\w.]+,\)")
+_ONE_TUPLE = re.compile(r'\((?:[\w.]+|"[^"]*"),\)')
 """A tuple of one item: its comma is not a magic trailing comma."""
 
 _DOCSTRING = re.compile(r' *"""[^"\s](?:[^"]*[^"\s])?"""')
@@ -763,13 +773,13 @@ def _split_call(line: str) -> list[str] | None:
     found = _CALL.fullmatch(line)
     if found is None:
         return None
-    indent, callee, arguments = found.groups()
+    indent, callee, arguments, suffix = found.groups()
     items = _top_level(arguments)
     if items is None or len(items) < 2:
         return None
     head = f"{indent}{callee}("
     body = f"{indent}    {arguments}"
-    tail = f"{indent})"
+    tail = f"{indent}){suffix or ''}"
     if not _fits(head):
         return None
     fits = _fits(body)

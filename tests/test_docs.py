@@ -5,18 +5,28 @@ Each document runs in a temporary folder of its own, its blocks in order:
 * a ```python block is executed, all blocks of a document sharing one
   namespace (top-level ``await`` is allowed);
 * a block preceded by ``<!-- file: PATH -->`` is written to ``PATH`` instead
-  (a use case module, a pyproject.toml...);
+  (a use case module, a pyproject.toml...), one preceded by
+  ``<!-- append: PATH -->`` is appended to it;
 * a ```sh block preceded by ``<!-- run -->`` is run line by line by bash,
   with this interpreter's ``bin`` folder first on ``PATH``; each line must
   exit 0, and one commented ``# prints: X`` must print exactly ``X``;
+* a ```sh block preceded by ``<!-- dry-run -->`` is meant to be run in the
+  checkout (``make test`` cannot run inside the test suite): each ``make X``
+  must be a target (``make -n X``) and each ``python -m M`` an importable module;
+* a block preceded by ``<!-- run: fresh-venv -->`` (the install recipe, a CI
+  job's ``run:`` steps) runs in a fresh venv, from a wheel built from this
+  checkout, in the slow ``test_install_recipes_run_in_a_fresh_venv``;
 * a ```python block preceded by ``<!-- not-run -->`` is a deliberate
   fragment and is skipped (there are few: ``test_fragments_are_few``).
+
+Every ```sh block carries one of those marks (``test_every_shell_block_is_run``).
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import importlib.util
 import inspect
 import os
 import re
@@ -33,7 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 _FENCE = re.compile(
-    r"(?:<!-- (?P<mark>not-run|run|file: [^ ]+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)^```$",
+    r"(?:<!-- (?P<mark>not-run|run|dry-run|run: fresh-venv|(?:file|append): [^ ]+) -->\n)?"
+    r"```(?P<lang>\w*)\n(?P<body>.*?)^```$",
     re.DOTALL | re.MULTILINE,
 )
 
@@ -72,16 +83,56 @@ def run_python(block: Block, namespace: dict[str, Any]) -> None:
         exec(code, namespace)
 
 
-def run_shell(block: Block, folder: Path) -> None:
-    bin_folder = str(Path(sys.executable).parent)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOM")}
-    env["PATH"] = bin_folder + os.pathsep + env.get("PATH", "")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+def commands(block: Block) -> list[tuple[int, str, str]]:
+    """``(line offset, command, comment)`` for each command line of a shell block."""
+    found = []
     for offset, line in enumerate(block.body.splitlines()):
         command, _, comment = line.partition("  #")
         command = command.strip()
-        if not command or command.startswith("#"):
-            continue
+        if command and not command.startswith("#"):
+            found.append((offset, command, comment))
+    return found
+
+
+def shell_env(bin_folder: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOM") and k != "PYTHONPATH"}
+    env["PATH"] = bin_folder + os.pathsep + env.get("PATH", "")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def write_file(block: Block, folder: Path) -> None:
+    """A ``file:`` block written, or an ``append:`` block appended, under ``folder``."""
+    assert block.mark is not None
+    kind, _, path = block.mark.partition(": ")
+    target = folder / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "append":
+        with target.open("a") as handle:
+            handle.write("\n" + block.body)
+    else:
+        target.write_text(block.body)
+
+
+def dry_run(block: Block) -> None:
+    """Each ``make X`` of ``block`` is a target of the Makefile, each ``python -m M`` a module."""
+    for offset, command, _ in commands(block):
+        where = f"{block.document.name}:{block.line + offset}: {command}"
+        words = command.split()
+        if words[0] == "make":
+            done = subprocess.run(
+                ["make", "-n", *words[1:]], cwd=REPO, capture_output=True, text=True
+            )
+            assert done.returncode == 0, f"{where}\n{done.stderr}"
+        elif words[:2] == ["python", "-m"]:
+            assert importlib.util.find_spec(words[2]) is not None, where
+        else:
+            raise AssertionError(f"{where}: a dry-run block holds make or python -m commands")
+
+
+def run_shell(block: Block, folder: Path, bin_folder: str | None = None) -> None:
+    env = shell_env(bin_folder or str(Path(sys.executable).parent))
+    for offset, command, comment in commands(block):
         done = subprocess.run(
             ["bash", "-c", command], cwd=folder, env=env, capture_output=True, text=True
         )
@@ -111,21 +162,87 @@ def test_every_example_runs(
     ran = 0
     try:
         for block in blocks(document):
-            if block.mark is not None and block.mark.startswith("file: "):
-                target = tmp_path / block.mark.removeprefix("file: ")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(block.body)
+            if block.mark is not None and block.mark.startswith(("file: ", "append: ")):
+                write_file(block, tmp_path)
+            elif block.mark == "run: fresh-venv":
+                continue  # test_install_recipes_run_in_a_fresh_venv
             elif block.lang == "python" and block.mark != "not-run":
                 run_python(block, namespace)
                 ran += 1
             elif block.lang == "sh" and block.mark == "run":
                 run_shell(block, tmp_path)
                 ran += 1
+            elif block.lang == "sh" and block.mark == "dry-run":
+                dry_run(block)
     finally:
         for name in set(sys.modules) - before:
             if str(tmp_path) in str(getattr(sys.modules[name], "__file__", None) or ""):
                 del sys.modules[name]
     assert ran, f"{document.name} has no example that runs"
+
+
+def test_every_shell_block_is_run() -> None:
+    """No shell recipe goes unchecked: each is run here, in the fresh venv, or dry-run."""
+    unmarked = [
+        f"{b.document.name}:{b.line}"
+        for d in DOCUMENTS
+        for b in blocks(d)
+        if (b.lang == "sh" and b.mark not in ("run", "dry-run", "run: fresh-venv"))
+        or (b.lang == "yaml" and b.body.startswith("jobs:") and b.mark != "run: fresh-venv")
+    ]
+    assert unmarked == []
+
+
+PLACEHOLDERS = {"/path/to/checkout": str(REPO)}
+"""What the install recipe leaves to the reader, and what this test puts there."""
+
+
+@pytest.mark.slow
+def test_install_recipes_run_in_a_fresh_venv(tmp_path: Path) -> None:
+    """The README's install lines and its CI job, as written, in a venv of their own: the
+    wheel is built as the README says (into ``dist/``, and committed under ``wheels/`` for
+    the CI job), the project is the README's own (its file blocks), and the CI job runs in
+    a clone where ``generated/`` is committed (built first)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(project / "dist"), str(REPO)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    [wheel] = (project / "dist").glob("loomgen-*.whl")
+    (project / "wheels").mkdir()
+    (project / "wheels" / wheel.name).write_bytes(wheel.read_bytes())
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    bin_folder = str(venv / "bin")
+    ran = []
+    for block in blocks(REPO / "README.md"):
+        if block.mark is not None and block.mark.startswith(("file: ", "append: ")):
+            write_file(block, project)
+        elif block.mark == "run: fresh-venv":
+            if block.lang == "yaml":
+                # A clone of the project: its generated package is committed.
+                subprocess.run([f"{bin_folder}/loomgen", "build", "-q"], cwd=project, check=True)
+                steps = re.findall(r"^ *- run: (.*)$", block.body, re.MULTILINE)
+                body = "\n".join(steps) + "\n"
+            else:
+                body = block.body
+                for placeholder, value in PLACEHOLDERS.items():
+                    body = body.replace(placeholder, value)
+            run_shell(Block(block.document, block.line, "sh", "run", body), project, bin_folder)
+            ran.append(block.lang)
+    assert ran == ["sh", "yaml"]
+    # Installed from the wheel, not from this checkout.
+    where = subprocess.run(
+        [f"{bin_folder}/python", "-c", "import loomgen; print(loomgen.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(venv) in where.stdout
 
 
 def test_fragments_are_few() -> None:
@@ -143,3 +260,14 @@ def test_the_documents_stay_inside_the_repository() -> None:
                 continue
             resolved = (document.parent / target).resolve()
             assert resolved.is_relative_to(REPO) and resolved.exists(), (document.name, target)
+
+
+def test_the_migration_doc_says_how_ci_runs_the_compat_suite() -> None:
+    """Both halves of the loom-kernel compat run gate CI, and the doc says so."""
+    ci = (REPO / ".ci" / "run").read_text()
+    compat = (REPO / ".ci" / "compat").read_text()
+    doc = (REPO / "docs" / "migrating-from-loom-kernel.md").read_text()
+    assert re.search(r"^COMPAT_GENERATED_GATE=1 make compat$", ci, re.MULTILINE)
+    assert '"${COMPAT_GENERATED_GATE:-0}" = 1' in compat
+    assert "CI runs `COMPAT_GENERATED_GATE=1 make compat`, so that half\ngates CI" in doc
+    assert "not yet a CI gate" not in doc

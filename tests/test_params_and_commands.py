@@ -129,6 +129,19 @@ async def test_a_missing_param_is_a_value_error_naming_it(executor: RuntimeExecu
         await executor.execute(EchoParams(), params={"name": "ann"})
 
 
+async def test_a_missing_param_names_the_unknown_keys_given_instead(
+    executor: RuntimeExecutor,
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        await executor.execute(EchoParams(), params={"userId": 7, "name": "ann", "x": 1})
+    assert str(caught.value) == (
+        "EchoParams: missing required parameter 'user_id'; got unknown 'userId', 'x'"
+    )
+    with pytest.raises(ValueError) as caught:
+        await executor.execute(Paged(), params={"limit": 1})
+    assert str(caught.value) == "Paged: missing required parameter 'query'"
+
+
 async def test_params_none_means_no_params(executor: RuntimeExecutor) -> None:
     assert await executor.execute(NoParams(), params=None) == "done"
     assert await executor.execute(NoParams()) == "done"

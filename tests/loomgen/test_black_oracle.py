@@ -176,6 +176,25 @@ EDGES: dict[str, tuple[str, bool]] = {
         + ' profile="default")\n',
         True,
     ),
+    "raise of a call, from None": (
+        DEF
+        + f'    raise missing_parameter("{long_name("U", 30)}", "{long_name("p", 20)}", params,'
+        + f' ("{long_name("p", 20)}", "{long_name("q", 20)}")) from None\n',
+        True,
+    ),
+    "raise of a call whose arguments do not fit": (
+        DEF
+        + f'    raise missing_parameter("{long_name("U", 40)}", "{long_name("p", 30)}", params,'
+        + f' ("{long_name("p", 30)}",)) from None\n',
+        True,
+    ),
+    "raise of a call with a tuple too long for its line": (
+        DEF
+        + '    raise missing_parameter("U", "p", params, ('
+        + ", ".join(f'"{long_name(c, 20)}"' for c in "abcd")
+        + ")) from None\n",
+        False,
+    ),
     "call with one long argument": (
         DEF + f"    {long_name('f', 20)}({long_name('a', 95)})\n",
         False,
@@ -244,6 +263,7 @@ EDGES: dict[str, tuple[str, bool]] = {
     ),
     "a magic trailing comma on one line": (DEF + "    x = f([a, b,])\n", False),
     "a tuple of one item": (DEF + "    x = f((a,))\n", True),
+    "a tuple of one string": (DEF + '    x = f(("a, b",))\n', True),
     "a blank line opening a block": (DEF + "    if x:\n\n        y = 1\n", False),
     "a comment inside brackets": (DEF + "    x = f(\n        # a\n        a,\n    )\n", False),
 }
@@ -286,7 +306,7 @@ def lines(draw: st.DrawFn) -> str:
     depth = draw(st.integers(1, 3))
     indent = "    " * depth
     blocks = "".join(f"{'    ' * level}if {draw(NAMES)}:\n" for level in range(1, depth))
-    kind = draw(st.sampled_from(["call", "return", "assign", "import", "specialized"]))
+    kind = draw(st.sampled_from(["call", "return", "assign", "raise", "import", "specialized"]))
     if kind == "import":
         names = draw(st.lists(NAMES, min_size=1, max_size=6))
         return f"from {draw(NAMES)}.{draw(NAMES)} import {', '.join(names)}\n"
@@ -301,8 +321,11 @@ def lines(draw: st.DrawFn) -> str:
         )
     arguments = []
     for _ in range(draw(st.integers(1, 6))):
-        form = draw(st.sampled_from(["name", "keyword", "string", "dict"]))
-        if form == "name":
+        form = draw(st.sampled_from(["name", "keyword", "string", "dict", "strings"]))
+        if form == "strings":
+            strings = draw(st.lists(STRINGS, min_size=1, max_size=4))
+            arguments.append(_tuple_of(strings))
+        elif form == "name":
             arguments.append(draw(NAMES))
         elif form == "keyword":
             arguments.append(f"{draw(NAMES)}={draw(NAMES)}")
@@ -314,8 +337,16 @@ def lines(draw: st.DrawFn) -> str:
     callee = ".".join(draw(st.lists(NAMES, min_size=1, max_size=4)))
     call = f"{callee}({', '.join(arguments)})"
     awaited = "await " if draw(st.booleans()) else ""
+    if kind == "raise":
+        return DEF + blocks + indent + f"raise {call} from None\n"
     prefix = {"call": "", "return": "return ", "assign": f"{draw(NAMES)} = "}[kind] + awaited
     return DEF + blocks + indent + prefix + call + "\n"
+
+
+def _tuple_of(strings: list[str]) -> str:
+    """A tuple display of ``strings``, written as loomgen writes one."""
+    items = [f'"{text}"' for text in strings]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 @settings(max_examples=1000, deadline=None)

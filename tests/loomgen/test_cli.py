@@ -567,10 +567,24 @@ def test_without_the_gen_extra_the_error_says_how_to_install_it(project: Path) -
         env={"PYTHONPATH": str(REPO)},
     )
     assert result.returncode == 2
+    # The checkout this venv was installed from (`make install`), not an index where
+    # loomgen is not published.
     assert result.stderr == (
         "loomgen: error: loomgen needs the `gen` extra (libcst, jinja2, black) and libcst is "
-        "not installed; install it with: pip install 'loomgen[gen]'\n"
+        f"not installed; install it with: pip install '{REPO}[gen]'\n"
     )
+
+
+def test_without_a_recorded_origin_the_hint_names_a_checkout_or_its_wheel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib import metadata
+
+    from loomgen.cli import INSTALL_GEN, install_gen_hint
+
+    monkeypatch.setattr(metadata, "distributions", lambda **_: iter(()))
+    assert install_gen_hint() == INSTALL_GEN
+    assert "loomgen-checkout[gen]" in INSTALL_GEN and "'loomgen[gen]'" not in INSTALL_GEN
 
 
 @pytest.mark.parametrize("command", [[], ["build"], ["check"], ["diff"], ["clean"], ["explain"]])

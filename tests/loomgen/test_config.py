@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loomgen.config import ConfigError, LoomgenConfig, load_config
+from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 
 
 def write_pyproject(folder: Path, table: str) -> Path:
@@ -29,6 +29,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         output=tmp_path / "generated",
         strict=False,
         cache_dir=tmp_path / ".loomgen-cache",
+        sources_key="pyproject.toml: [tool.loomgen]: key 'sources'",
     )
     assert all(p.is_absolute() for p in (config.root, config.output, *config.sources))
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -200,7 +201,7 @@ def test_pyproject_without_table_needs_sources(
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
     monkeypatch.chdir(tmp_path)
 
-    with pytest.raises(ConfigError, match=r"pyproject\.toml: \[tool\.loomgen\]: key 'sources'"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: there is no \[tool\.loomgen\] table"):
         load_config()
     assert load_config(sources=["app"]).sources == (tmp_path / "app",)
 
@@ -233,3 +234,50 @@ def test_output_must_not_be_or_contain_a_source(
     monkeypatch.chdir(tmp_path / "proj")
     with pytest.raises(ConfigError, match="--output: the output folder must not"):
         load_config(output=output)
+
+
+# -- messages that point at the fix (issue 22) ------------------------------------------
+
+
+@pytest.mark.parametrize("misnamed", ["loom-gen", "loom_gen", "LoomGen", "loomgn"])
+def test_a_misnamed_table_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, misnamed: str
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f'[tool.{misnamed}]\nsources = ["app"]\n')
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(ConfigError) as error:
+        load_config()
+
+    assert str(error.value) == (
+        f"pyproject.toml: there is no [tool.loomgen] table, but there is [tool.{misnamed}]:"
+        " did you mean [tool.loomgen]?"
+    )
+
+
+def test_no_table_at_all_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(ConfigError, match=r"^pyproject.toml: there is no \[tool.loomgen\] table"):
+        load_config()
+
+
+def test_a_configured_source_that_does_not_exist_names_the_key_and_the_closest_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "library").mkdir()
+    (tmp_path / "src" / "orders").mkdir(parents=True)
+    write_pyproject(tmp_path, 'sources = ["libary", "src/ordres", "nothing/like/it"]')
+    monkeypatch.chdir(tmp_path)
+
+    config = load_config()
+    with pytest.raises(ConfigError) as error:
+        require_sources(config)
+
+    assert str(error.value) == (
+        "pyproject.toml: [tool.loomgen]: key 'sources': source paths do not exist:"
+        " 'libary' (did you mean 'library'?), 'src/ordres' (did you mean 'src/orders'?),"
+        " 'nothing/like/it'"
+    )

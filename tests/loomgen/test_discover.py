@@ -279,3 +279,18 @@ def test_relative_root_and_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert diagnostics == []
     assert files == [SourceFile(tmp_path / "app" / "__init__.py", "app/__init__.py", "app")]
     assert os.path.isabs(files[0].path)
+
+
+def test_a_missing_source_offers_the_closest_existing_path(tmp_path: Path) -> None:
+    touch(tmp_path, "library/__init__.py", "library/books.py")
+
+    _, diagnostics = discover([Path("libary"), Path("library/bokos.py")], root=tmp_path)
+
+    assert messages(diagnostics) == [
+        ("libary", "error", "source path does not exist (did you mean 'library'?)"),
+        (
+            "library/bokos.py",
+            "error",
+            "source path does not exist (did you mean 'library/books.py'?)",
+        ),
+    ]

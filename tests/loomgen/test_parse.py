@@ -48,8 +48,7 @@ def expression(text: str) -> cst.BaseExpression:
 
 
 def test_scan_indexes_imports_constants_and_nested_classes() -> None:
-    scan = scans(
-        app="""
+    scan = scans(app="""
         from __future__ import annotations
         import loom.core.use_case as uc
         from .keys import KEY as K
@@ -63,8 +62,7 @@ def test_scan_indexes_imports_constants_and_nested_classes() -> None:
                 X = 1
                 def execute(self): ...
                 Y = 2
-        """
-    )["app"]
+        """)["app"]
     assert scan.future_annotations
     assert scan.imports["uc"].module == "loom.core.use_case" and scan.imports["uc"].name == ""
     assert (scan.imports["K"].module, scan.imports["K"].name) == ("keys", "KEY")
@@ -121,8 +119,7 @@ def test_constants_are_followed_through_names_and_imports() -> None:
 
 
 def test_use_case_kinds_and_c3_order() -> None:
-    found = scans(
-        app="""
+    found = scans(app="""
         from loom.core.use_case import UseCase as Base
         from loom.core.job import Job
         class A(Base): ...
@@ -131,15 +128,20 @@ def test_use_case_kinds_and_c3_order() -> None:
         class D(B, C): ...
         class T(Job): ...
         class Plain: ...
-        """
-    )
+        """)
     scan = found["app"]
     hierarchy = Hierarchy(Resolver(found))
     kinds = {name: hierarchy.kind_of(scan, c) for name, c in scan.classes.items()}
     assert kinds == {"A": "UseCase", "B": "UseCase", "C": "UseCase", "D": "UseCase",
                      "T": "Job", "Plain": None}  # fmt: skip
     order = hierarchy.mro(scan, scan.classes["D"])
-    assert [e if isinstance(e, str) else e[1].name for e in order] == ["D", "B", "C", "A", "UseCase"]
+    assert [e if isinstance(e, str) else e[1].name for e in order] == [
+        "D",
+        "B",
+        "C",
+        "A",
+        "UseCase",
+    ]
     assert c3_merge([["x", "y"], ["y", "x"]]) is None
 
 
@@ -213,11 +215,18 @@ def test_the_forms_people_write_become_ir() -> None:
     ]  # fmt: skip
     assert invite.input is not None and invite.input.command.expression == "Invite.C"
     (load,) = invite.loads
-    assert (load.source_name, load.profile, load.on_missing) == ("account_id", "full", "return_none")
+    assert (load.source_name, load.profile, load.on_missing) == (
+        "account_id",
+        "full",
+        "return_none",
+    )
     assert load.entity.expression == "Invite.Entity"
     (check,) = invite.exists
     assert check.on_missing == "return_none"
-    assert [c.function.expression for c in invite.computes] == ["helpers.trim", "Invite.computes[1]"]
+    assert [c.function.expression for c in invite.computes] == [
+        "helpers.trim",
+        "Invite.computes[1]",
+    ]
     assert [c.accepts_context for c in invite.computes] == [False, True]
     assert use_case(ucs, "Outer.Inner").use_case.expression == "Outer.Inner"
 
@@ -249,7 +258,9 @@ def test_what_cannot_be_read_is_recorded_with_its_reason(body: str, reason: str)
 
 def test_class_attributes_are_seen_only_below_their_assignment() -> None:
     modules, diagnostics = analysed(
-        app__tools=HELPERS.replace("def trim", "def other(cmd, fields_set):\n    return cmd\n\ndef trim"),
+        app__tools=HELPERS.replace(
+            "def trim", "def other(cmd, fields_set):\n    return cmd\n\ndef trim"
+        ),
         app__ucs="""
         from typing import Any
         from loom.core.use_case import UseCase
@@ -277,3 +288,71 @@ def test_parameter_names_are_mangled_like_python(name: str, owner: str, expected
     exec(f"class {owner}:\n    def f(self, {name}): return None\n", namespace)
     function = getattr(namespace[owner], "f")
     assert function.__code__.co_varnames[1] == expected
+
+
+@pytest.mark.parametrize("written", ['"bogus"', "OnMissing.BOGUS"])
+def test_a_bad_on_missing_lists_the_valid_values_in_the_build_and_at_runtime(
+    written: str,
+) -> None:
+    from loom.core.use_case import LoadById, OnMissing
+
+    _, diagnostics = analysed(app__ucs=f"""
+        from loom.core.use_case import LoadById, OnMissing, UseCase
+
+        class User: ...
+
+        class GetUser(UseCase):
+            async def execute(self, user_id: int, user: User = LoadById(User, by="user_id", on_missing={written})):
+                return user
+        """)
+    valid = (
+        "valid values: OnMissing.RAISE, OnMissing.RETURN_NONE, OnMissing.RETURN_FALSE"
+        " (or the strings 'raise', 'return_none', 'return_false')"
+    )
+    assert [
+        d.message.endswith(f"LoadById(): on_missing= must be an OnMissing, got {written}; {valid}")
+        for d in diagnostics
+    ] == [True]
+    with pytest.raises(ValueError) as error:
+        LoadById(object, by="user_id", on_missing="bogus")  # type: ignore[arg-type]
+    assert str(error.value) == f"LoadById(): on_missing= must be an OnMissing, got 'bogus'; {valid}"
+    assert [m.value for m in OnMissing] == ["raise", "return_none", "return_false"]
+
+
+def test_an_error_in_an_inherited_execute_is_reported_once() -> None:
+    base = """
+    from loom.core.command import Command
+    from loom.core.use_case import Input, UseCase
+
+    class Cmd(Command):
+        name: str
+
+    class Base(UseCase):
+        async def execute(self, a: Cmd = Input(), b: Cmd = Input()):
+            return 0
+
+    class One(Base):
+        pass
+
+    class Three(One):
+        pass
+    """
+    other = """
+    from app.base import Base
+
+    class Two(Base):
+        pass
+    """
+    _, diagnostics = analysed(app__base=base, app__other=other)
+
+    assert [str(d) for d in diagnostics] == [
+        "app.base.py:9:47: error: app.base:Base: Base.execute: only one Input() parameter is"
+        " allowed ('a' is one, 'b' is another)"
+        " (inherited by app.base:One, app.base:Three, app.other:Two)"
+    ]
+    # Without heirs, the owner's error is as it always was.
+    _, diagnostics = analysed(app__base=base.split("    class One(Base):")[0])
+    assert [d.message for d in diagnostics] == [
+        "app.base:Base: Base.execute: only one Input() parameter is allowed ('a' is one,"
+        " 'b' is another)"
+    ]

@@ -386,8 +386,59 @@ def test_fixture_in_a_generated_session_shares_its_build(pytester: pytest.Pytest
     result.assert_outcomes(passed=2)
     assert summary_lines(result) == [
         "loom --loom-mode=generated: 1 use case class ran generated, 1 interpreted"
-        " (1 interpreted mode)"
+        " (1 interpreted mode); 1 class ran both ways and counted once in each"
     ]
+
+
+FIXTURE_THEN_AUTO_SUITE = """
+from pathlib import Path
+
+import generated
+
+from loom.core.engine import RuntimeExecutor, UseCaseCompiler
+
+from shopapp.usecases import Double
+
+
+async def test_double(loom_executor_mode: str) -> None:
+    executor = RuntimeExecutor(UseCaseCompiler())
+    assert await executor.execute(Double(), params={"n": 5}) == 10
+    assert executor.uses_generated(Double) is (loom_executor_mode == "generated")
+
+
+async def test_after_the_fixture_auto_uses_the_committed_package_again() -> None:
+    import generated as now
+
+    assert Path(now.__file__).parent == Path(__file__).parents[1] / "generated"
+    assert now is generated
+    executor = RuntimeExecutor(UseCaseCompiler())
+    assert await executor.execute(Double(), params={"n": 5}) == 10
+    assert not executor.uses_generated(Double)  # the committed executor is stale
+"""
+
+
+def test_the_fixture_does_not_mask_the_committed_package_in_auto_mode(
+    pytester: pytest.Pytester,
+) -> None:
+    root = make_project(pytester, output="generated", suite=FIXTURE_THEN_AUTO_SUITE)
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        assert loomgen_main(["build", "-q"]) == 0
+    finally:
+        os.chdir(old)
+    # The committed executor no longer fits the app's class: production would interpret it.
+    (root / "shopapp" / "usecases.py").write_text(APP.replace("self, n: int)", "self, n: float)"))
+    (root / "conftest.py").write_text("")
+
+    result = pytester.runpytest("--loom-mode=auto")
+    result.assert_outcomes(passed=3)
+    [line] = summary_lines(result)
+    assert line.startswith(
+        "loom --loom-mode=auto: 1 use case class ran generated, 1 interpreted"
+        " (1 generated executor for <use case> is stale: "
+    )
+    assert line.endswith("; 1 interpreted mode); 1 class ran both ways and counted once in each")
 
 
 # -- the runtime's recorder ----------------------------------------------------------------
@@ -435,4 +486,13 @@ def test_summary_groups_reasons_and_counts_classes_once() -> None:
         "loom --loom-mode=auto: 1 use case class ran generated, 3 interpreted"
         " (2 no generated executor for <use case> in gen;"
         " 1 <use case> is stale: <use case> changed)"
+    )
+    # A class that ran both ways (the loom_executor_mode fixture) counts once in each.
+    session.recorder.record("m:B", True)
+    session.recorder.record("m:C", True)
+    assert session.summary() == (
+        "loom --loom-mode=auto: 3 use case classes ran generated, 3 interpreted"
+        " (2 no generated executor for <use case> in gen;"
+        " 1 <use case> is stale: <use case> changed); 2 classes ran both ways and counted"
+        " once in each"
     )

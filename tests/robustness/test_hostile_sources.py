@@ -1030,7 +1030,7 @@ BAD_SOURCES = [
     (
         "OnMissing.RAISE",
         "OnMissing.NOPE",
-        ["app/ucs.py:28:83: error:", "OnMissing has no member NOPE"],
+        ["app/ucs.py:28:83: error:", "got OnMissing.NOPE; valid values: OnMissing.RAISE"],
         False,
     ),
     (

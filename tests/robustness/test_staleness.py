@@ -747,6 +747,9 @@ def test_no_generated_package_anywhere_is_a_single_debug_line(
     """Nothing configured and the default package absent: interpreted, one debug line."""
     project.write("ucs", BASE)
     module = project.import_module("ucs")
+    # Not from the repository, whose pyproject.toml configures a generated package that
+    # does exist (then the runtime says to import that one: tests/loomgen/test_nested_output).
+    monkeypatch.chdir(project.root)
     monkeypatch.delenv("LOOM_GENERATED", raising=False)
     monkeypatch.setenv("LOOM_EXECUTION_MODE", "auto")
     monkeypatch.setattr(generated_module, "DEFAULT_PACKAGE", "no_generated_package_at_all")

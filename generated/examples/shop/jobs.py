@@ -37,7 +37,7 @@ async def run_stock_alert(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("StockAlert", "product_id") from None
+        raise missing_parameter("StockAlert", "product_id", params, ("product_id",)) from None
     if type(product_id) is not int:
         product_id = convert_parameter("StockAlert", "product_id", int, product_id)
 
@@ -85,4 +85,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
         (),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "StockAlert": "fcbc fcbc 01cf 1ee2 bd84 4f53 4f53 10cd",
 }

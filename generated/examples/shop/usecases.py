@@ -193,7 +193,7 @@ async def run_get_user(
     try:
         user_id = params["user_id"]
     except KeyError:
-        raise missing_parameter("GetUser", "user_id") from None
+        raise missing_parameter("GetUser", "user_id", params, ("user_id",)) from None
     if type(user_id) is not int:
         user_id = convert_parameter("GetUser", "user_id", int, user_id)
 
@@ -226,7 +226,7 @@ async def run_find_user_by_email(
     try:
         email = params["email"]
     except KeyError:
-        raise missing_parameter("FindUserByEmail", "email") from None
+        raise missing_parameter("FindUserByEmail", "email", params, ("email",)) from None
     if type(email) is not str:
         email = convert_parameter("FindUserByEmail", "email", str, email)
 
@@ -259,7 +259,7 @@ async def run_block_user(
     try:
         email = params["email"]
     except KeyError:
-        raise missing_parameter("BlockUser", "email") from None
+        raise missing_parameter("BlockUser", "email", params, ("email",)) from None
     if type(email) is not str:
         email = convert_parameter("BlockUser", "email", str, email)
 
@@ -292,7 +292,7 @@ async def run_order_history(
     try:
         user_id = params["user_id"]
     except KeyError:
-        raise missing_parameter("OrderHistory", "user_id") from None
+        raise missing_parameter("OrderHistory", "user_id", params, ("user_id",)) from None
     if type(user_id) is not int:
         user_id = convert_parameter("OrderHistory", "user_id", int, user_id)
 
@@ -325,7 +325,7 @@ async def run_reserve_stock(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("ReserveStock", "product_id") from None
+        raise missing_parameter("ReserveStock", "product_id", params, ("product_id",)) from None
     if type(product_id) is not int:
         product_id = convert_parameter("ReserveStock", "product_id", int, product_id)
 
@@ -386,7 +386,7 @@ async def run_place_order(
     try:
         user_id = params["user_id"]
     except KeyError:
-        raise missing_parameter("PlaceOrder", "user_id") from None
+        raise missing_parameter("PlaceOrder", "user_id", params, ("user_id",)) from None
     if type(user_id) is not int:
         user_id = convert_parameter("PlaceOrder", "user_id", int, user_id)
 
@@ -500,7 +500,9 @@ async def run_cancel_order(
     try:
         order_id = params["order_id"]
     except KeyError:
-        raise missing_parameter("CancelOrder", "order_id") from None
+        raise missing_parameter(
+            "CancelOrder", "order_id", params, ("order_id", "requested_by")
+        ) from None
     if type(order_id) is not int:
         order_id = convert_parameter("CancelOrder", "order_id", int, order_id)
 
@@ -508,7 +510,9 @@ async def run_cancel_order(
     try:
         requested_by = params["requested_by"]
     except KeyError:
-        raise missing_parameter("CancelOrder", "requested_by") from None
+        raise missing_parameter(
+            "CancelOrder", "requested_by", params, ("order_id", "requested_by")
+        ) from None
     if type(requested_by) is not int:
         requested_by = convert_parameter("CancelOrder", "requested_by", int, requested_by)
 
@@ -665,4 +669,19 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (RestockProducts, RestockCmd, delivery_is_not_empty, delivered_quantities_are_positive),
         (),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "RegisterUser": "b5be fcbc 4f53 1ee2 4f53 5a01 921d 5c2b",
+    "AddProduct": "b5be fcbc 4f53 1ee2 4f53 cee2 b848 7601",
+    "GetUser": "b5be b5be b459 7423 0c63 4f53 4f53 4f53",
+    "FindUserByEmail": "b5be b5be 2681 7423 84eb 4f53 4f53 4f53",
+    "BlockUser": "b5be fcbc 2681 7423 36d9 4f53 4f53 4f53",
+    "OrderHistory": "b5be b5be b459 7423 c7b4 4f53 4f53 4f53",
+    "ReserveStock": "b5be fcbc 01cf 1ee2 bd84 4f53 4f53 5c2b",
+    "PlaceOrder": "b5be fcbc b459 1ee2 b51f 4f53 f8ac 2406",
+    "CancelOrder": "b5be fcbc 5329 7423 5c90 cee4 4f53 4f53",
+    "RestockProducts": "b5be fcbc 4f53 1ee2 4f53 4f53 4f53 921d",
 }

@@ -99,6 +99,23 @@ class Prepared:
         """Why the interpreter runs this class (``None`` when generated code does)."""
 
 
+_UNKNOWN = "<not looked up yet>"
+"""``RuntimeExecutor._elsewhere`` before the lookup (``None`` is its "nothing found")."""
+
+
+def _refuse_path(package: str, source: str) -> None:
+    """A generated package named by its folder path instead of its import name."""
+    from loom.core.engine.elsewhere import path_like
+
+    meant = path_like(package)
+    advice = f": write {meant}" if meant else ""
+    raise ValueError(
+        f"{source}={package!r} is a folder path, but it takes the generated package's"
+        f" import name (a nested [tool.loomgen] output = 'library/gen' is imported as"
+        f" library.gen){advice}"
+    )
+
+
 class RuntimeExecutor:
     """Execute use cases and jobs from their compiled plans.
 
@@ -137,8 +154,11 @@ class RuntimeExecutor:
         self._debug = debug_execution
         self.mode = resolve_mode(execution_mode)
         package, self._package_asked = resolve_package(generated_package)
+        if "/" in package or "\\" in package:
+            _refuse_path(package, "generated_package" if generated_package else "LOOM_GENERATED")
         self._generated = GeneratedExecutors(package)
         self._unavailable_reported = False
+        self._elsewhere: str | None = _UNKNOWN
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
         # With the stdlib adapter and no metrics adapter, one dict lookup tells
@@ -237,8 +257,19 @@ class RuntimeExecutor:
         if status is Status.INTERPRETED:
             self._report_fallback(name, status, problem, logging.INFO)
             return
+        elsewhere = None
+        if status is Status.UNAVAILABLE and not self._generated.present:
+            # Not importable: maybe it exists under another import name (a nested
+            # output). Looked up once per executor, as the package is imported once.
+            if self._elsewhere is _UNKNOWN:
+                from loom.core.engine.elsewhere import generated_elsewhere
+
+                self._elsewhere = generated_elsewhere(self._generated.package)
+            elsewhere = self._elsewhere
+            if elsewhere is not None:
+                problem = f"{problem}; {elsewhere}"
         if strict:
-            advice = "" if status is Status.MISSING else " (run `loomgen build`)"
+            advice = "" if status is Status.MISSING or elsewhere else " (run `loomgen build`)"
             raise GeneratedCodeError(
                 f"{problem}; LOOM_EXECUTION_MODE=generated requires a fresh generated executor"
                 f"{advice}"
@@ -249,7 +280,7 @@ class RuntimeExecutor:
             if self._unavailable_reported:
                 return
             self._unavailable_reported = True
-            if self._package_asked or self._generated.present:
+            if self._package_asked or self._generated.present or elsewhere:
                 self._report_fallback(name, status, problem, logging.WARNING)
             else:
                 self._logger.debug(

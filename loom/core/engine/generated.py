@@ -168,11 +168,14 @@ class GeneratedExecutors:
             )
         module_name, function_name, fingerprint = entry
         if fingerprint != plan_fingerprint(plan):
+            from loom.core.engine.shapes import what_changed
+
+            changed = what_changed(self.package, module_name, plan) or "fingerprint mismatch"
             return Lookup(
                 None,
                 Status.STALE,
                 f"generated executor for {key} is stale: {use_case.__qualname__} changed"
-                " since `loomgen build` (fingerprint mismatch)",
+                f" since `loomgen build` ({changed})",
             )
         return module_name, function_name, fingerprint
 

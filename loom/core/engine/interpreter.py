@@ -29,7 +29,7 @@ from loom.core.use_case.markers import LookupKind, SourceKind
 class PlanInterpreter:
     """Runs one plan. Built once per use case class, called once per request."""
 
-    __slots__ = ("plan", "name", "_is_async", "_conversions")
+    __slots__ = ("plan", "name", "_is_async", "_conversions", "_names")
 
     def __init__(self, plan: ExecutionPlan) -> None:
         self.plan = plan
@@ -44,6 +44,7 @@ class PlanInterpreter:
             )
             for binding in plan.param_bindings
         )
+        self._names = tuple(binding.name for binding in plan.param_bindings)
 
     async def __call__(
         self,
@@ -65,7 +66,7 @@ class PlanInterpreter:
                 value = params[param_name]
             except KeyError:
                 if not has_default:
-                    raise missing_parameter(name, param_name) from None
+                    raise missing_parameter(name, param_name, params, self._names) from None
                 value = default
             else:
                 if target_type is not None and type(value) is not target_type:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from uuid import UUID
 from typing import Any, Literal, overload
@@ -101,8 +101,22 @@ def converts(annotation: Any) -> bool:
     )
 
 
-def missing_parameter(use_case_name: str, name: str) -> ValueError:
-    return ValueError(f"{use_case_name}: missing required parameter '{name}'")
+def missing_parameter(
+    use_case_name: str,
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    known: Iterable[str] = (),
+) -> ValueError:
+    """The error for a required parameter absent from ``params``; it names the keys
+    given that are no parameter (``known``: the plain parameters), often the
+    misspelling of the one missing (``bookId`` for ``book_id``)."""
+    message = f"{use_case_name}: missing required parameter '{name}'"
+    if params:
+        known = frozenset(known)
+        unknown = [key for key in params if key not in known]
+        if unknown:
+            message += "; got unknown " + ", ".join(repr(key) for key in unknown)
+    return ValueError(message)
 
 
 _TRUE = frozenset({"true", "1", "yes", "on"})

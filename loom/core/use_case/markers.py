@@ -138,7 +138,18 @@ def _policy(marker: str, value: object) -> OnMissing:
         return value
     if isinstance(value, str) and value in OnMissing._value2member_map_:
         return OnMissing(value)
-    raise ValueError(f"{marker}(): on_missing= must be an OnMissing, got {value!r}")
+    raise ValueError(bad_policy(marker, repr(value)))
+
+
+def bad_policy(marker: str, written: str) -> str:
+    """The error for an ``on_missing=`` that is not a policy, listing the valid ones
+    (``written``: the value as written or shown; loomgen reports it from source)."""
+    members = ", ".join(f"OnMissing.{m.name}" for m in OnMissing)
+    strings = ", ".join(repr(m.value) for m in OnMissing)
+    return (
+        f"{marker}(): on_missing= must be an OnMissing, got {written};"
+        f" valid values: {members} (or the strings {strings})"
+    )
 
 
 def Input() -> Any:

@@ -36,7 +36,9 @@ def run_charge(
     try:
         customer_id = params["customer_id"]
     except KeyError:
-        raise missing_parameter("Charge", "customer_id") from None
+        raise missing_parameter(
+            "Charge", "customer_id", params, ("customer_id", "limit_cents")
+        ) from None
     if type(customer_id) is not str:
         customer_id = convert_parameter("Charge", "customer_id", str, customer_id)
 
@@ -44,7 +46,9 @@ def run_charge(
     try:
         limit_cents = params["limit_cents"]
     except KeyError:
-        raise missing_parameter("Charge", "limit_cents") from None
+        raise missing_parameter(
+            "Charge", "limit_cents", params, ("customer_id", "limit_cents")
+        ) from None
     if type(limit_cents) is not int:
         limit_cents = convert_parameter("Charge", "limit_cents", int, limit_cents)
 
@@ -111,7 +115,9 @@ def run_rules_without_input(
     try:
         customer_id = params["customer_id"]
     except KeyError:
-        raise missing_parameter("RulesWithoutInput", "customer_id") from None
+        raise missing_parameter(
+            "RulesWithoutInput", "customer_id", params, ("customer_id",)
+        ) from None
     if type(customer_id) is not str:
         customer_id = convert_parameter("RulesWithoutInput", "customer_id", str, customer_id)
 
@@ -144,4 +150,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (RulesWithoutInput, str, positive_amount),
         (),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Charge": "b5be fcbc 3103 1ee2 4f53 4f53 5c2b 52d5",
+    "RulesWithoutInput": "b5be fcbc 5424 7423 4f53 4f53 4f53 10cd",
 }

@@ -51,7 +51,9 @@ def run_create_product_use_case(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("CreateProductUseCase", "product_id") from None
+        raise missing_parameter(
+            "CreateProductUseCase", "product_id", params, ("product_id",)
+        ) from None
     if type(product_id) is not int:
         product_id = convert_parameter("CreateProductUseCase", "product_id", int, product_id)
 
@@ -235,4 +237,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
             ),
         ),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "CreateProductUseCase": "b5be fcbc 01cf 1ee2 4f53 4f53 ef7f 42e5",
+    "UpdateProductUseCase": "fcbc fcbc 4f53 1ee2 4f53 4f53 b848 ccee",
 }

@@ -41,7 +41,12 @@ async def run_ändere_bestellung(
     try:
         params_ = params["params"]
     except KeyError:
-        raise missing_parameter("ÄndereBestellung", "params") from None
+        raise missing_parameter(
+            "ÄndereBestellung",
+            "params",
+            params,
+            ("params", "repository", "value", "isinstance", "größe"),
+        ) from None
     if type(params_) is not str:
         params_ = convert_parameter("ÄndereBestellung", "params", str, params_)
 
@@ -49,7 +54,12 @@ async def run_ändere_bestellung(
     try:
         repository_ = params["repository"]
     except KeyError:
-        raise missing_parameter("ÄndereBestellung", "repository") from None
+        raise missing_parameter(
+            "ÄndereBestellung",
+            "repository",
+            params,
+            ("params", "repository", "value", "isinstance", "größe"),
+        ) from None
     if type(repository_) is not int:
         repository_ = convert_parameter("ÄndereBestellung", "repository", int, repository_)
 
@@ -57,7 +67,12 @@ async def run_ändere_bestellung(
     try:
         value_ = params["value"]
     except KeyError:
-        raise missing_parameter("ÄndereBestellung", "value") from None
+        raise missing_parameter(
+            "ÄndereBestellung",
+            "value",
+            params,
+            ("params", "repository", "value", "isinstance", "größe"),
+        ) from None
     if type(value_) is not int:
         value_ = convert_parameter("ÄndereBestellung", "value", int, value_)
 
@@ -65,7 +80,12 @@ async def run_ändere_bestellung(
     try:
         isinstance_ = params["isinstance"]
     except KeyError:
-        raise missing_parameter("ÄndereBestellung", "isinstance") from None
+        raise missing_parameter(
+            "ÄndereBestellung",
+            "isinstance",
+            params,
+            ("params", "repository", "value", "isinstance", "größe"),
+        ) from None
     if type(isinstance_) is not str:
         isinstance_ = convert_parameter("ÄndereBestellung", "isinstance", str, isinstance_)
 
@@ -73,7 +93,12 @@ async def run_ändere_bestellung(
     try:
         größe = params["größe"]
     except KeyError:
-        raise missing_parameter("ÄndereBestellung", "größe") from None
+        raise missing_parameter(
+            "ÄndereBestellung",
+            "größe",
+            params,
+            ("params", "repository", "value", "isinstance", "größe"),
+        ) from None
     if type(größe) is not str:
         größe = convert_parameter("ÄndereBestellung", "größe", str, größe)
 
@@ -168,4 +193,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
         (),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "ÄndereBestellung": "b5be fcbc 96ed 1ee2 be6a b89c 10cd 4f53",
 }

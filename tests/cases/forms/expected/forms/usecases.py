@@ -48,7 +48,9 @@ async def run_invite(
     try:
         account_id = params["account_id"]
     except KeyError:
-        raise missing_parameter("Invite", "account_id") from None
+        raise missing_parameter(
+            "Invite", "account_id", params, ("account_id", "note", "title")
+        ) from None
     if type(account_id) is not int:
         account_id = convert_parameter("Invite", "account_id", int, account_id)
 
@@ -56,7 +58,7 @@ async def run_invite(
     try:
         note = params["note"]
     except KeyError:
-        raise missing_parameter("Invite", "note") from None
+        raise missing_parameter("Invite", "note", params, ("account_id", "note", "title")) from None
     if type(note) is not str:
         note = convert_parameter("Invite", "note", str, note)
 
@@ -64,7 +66,9 @@ async def run_invite(
     try:
         title = params["title"]
     except KeyError:
-        raise missing_parameter("Invite", "title") from None
+        raise missing_parameter(
+            "Invite", "title", params, ("account_id", "note", "title")
+        ) from None
     if type(title) is not str:
         title = convert_parameter("Invite", "title", str, title)
 
@@ -132,7 +136,9 @@ def run_admin__purge(
     try:
         _Purge__limit = params["_Purge__limit"]
     except KeyError:
-        raise missing_parameter("Admin.Purge", "_Purge__limit") from None
+        raise missing_parameter(
+            "Admin.Purge", "_Purge__limit", params, ("_Purge__limit", "batch")
+        ) from None
     if type(_Purge__limit) is not int:
         _Purge__limit = convert_parameter("Admin.Purge", "_Purge__limit", int, _Purge__limit)
 
@@ -171,4 +177,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "Admin.Purge": ("a483a342d1081999ae5692a2e1380589", (Admin_Purge, int, int), ()),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Invite": "b5be fcbc 8db2 1ee2 7486 e5c3 921d 10cd",
+    "Admin.Purge": "fcbc b5be bc83 7423 4f53 4f53 4f53 4f53",
 }

@@ -40,7 +40,7 @@ async def run_rename_contact(
     try:
         contact_id = params["contact_id"]
     except KeyError:
-        raise missing_parameter("RenameContact", "contact_id") from None
+        raise missing_parameter("RenameContact", "contact_id", params, ("contact_id",)) from None
     if type(contact_id) is not int:
         contact_id = convert_parameter("RenameContact", "contact_id", int, contact_id)
 
@@ -95,7 +95,7 @@ async def run_preview_rename(
     try:
         contact_id = params["contact_id"]
     except KeyError:
-        raise missing_parameter("PreviewRename", "contact_id") from None
+        raise missing_parameter("PreviewRename", "contact_id", params, ("contact_id",)) from None
     if type(contact_id) is not int:
         contact_id = convert_parameter("PreviewRename", "contact_id", int, contact_id)
 
@@ -150,7 +150,7 @@ async def run_audit(
     try:
         person_id = params["person_id"]
     except KeyError:
-        raise missing_parameter("Audit", "person_id") from None
+        raise missing_parameter("Audit", "person_id", params, ("person_id",)) from None
     if type(person_id) is not int:
         person_id = convert_parameter("Audit", "person_id", int, person_id)
 
@@ -185,4 +185,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "Audit": ("f1aa8aec2291fa56610cf19c6206314b", (Audit, int, Audit_Entity), ()),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "RenameContact": "b5be fcbc 837d 1ee2 47d2 4f53 10cd 10cd",
+    "PreviewRename": "b5be b5be 837d 1ee2 47d2 4f53 10cd 10cd",
+    "Audit": "b5be fcbc c877 7423 f5c2 4f53 4f53 4f53",
 }

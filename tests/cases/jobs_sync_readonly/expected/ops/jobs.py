@@ -36,7 +36,9 @@ def run_reindex(
     try:
         batch = params["batch"]
     except KeyError:
-        raise missing_parameter("Reindex", "batch") from None
+        raise missing_parameter(
+            "Reindex", "batch", params, ("batch", "tenant", "label", "extra")
+        ) from None
     if type(batch) is not int:
         batch = convert_parameter("Reindex", "batch", int, batch)
 
@@ -44,7 +46,9 @@ def run_reindex(
     try:
         tenant = params["tenant"]
     except KeyError:
-        raise missing_parameter("Reindex", "tenant") from None
+        raise missing_parameter(
+            "Reindex", "tenant", params, ("batch", "tenant", "label", "extra")
+        ) from None
     if type(tenant) is not UUID:
         tenant = convert_parameter("Reindex", "tenant", UUID, tenant)
 
@@ -52,13 +56,17 @@ def run_reindex(
     try:
         label = params["label"]
     except KeyError:
-        raise missing_parameter("Reindex", "label") from None
+        raise missing_parameter(
+            "Reindex", "label", params, ("batch", "tenant", "label", "extra")
+        ) from None
 
     # extra: Any
     try:
         extra = params["extra"]
     except KeyError:
-        raise missing_parameter("Reindex", "extra") from None
+        raise missing_parameter(
+            "Reindex", "extra", params, ("batch", "tenant", "label", "extra")
+        ) from None
 
     # Reindex.execute (sync)
     return use_case.execute(batch=batch, tenant=tenant, label=label, extra=extra)
@@ -78,7 +86,7 @@ def run_stats(
     try:
         since = params["since"]
     except KeyError:
-        raise missing_parameter("Stats", "since") from None
+        raise missing_parameter("Stats", "since", params, ("since", "until")) from None
     if type(since) is not int:
         since = convert_parameter("Stats", "since", int, since)
 
@@ -106,7 +114,9 @@ def run_sync_use_case(
     try:
         name = params["name"]
     except KeyError:
-        raise missing_parameter("SyncUseCase", "name") from None
+        raise missing_parameter(
+            "SyncUseCase", "name", params, ("name", "count", "flag", "raw", "untyped")
+        ) from None
     if type(name) is not str:
         name = convert_parameter("SyncUseCase", "name", str, name)
 
@@ -114,7 +124,9 @@ def run_sync_use_case(
     try:
         count = params["count"]
     except KeyError:
-        raise missing_parameter("SyncUseCase", "count") from None
+        raise missing_parameter(
+            "SyncUseCase", "count", params, ("name", "count", "flag", "raw", "untyped")
+        ) from None
     if type(count) is not float:
         count = convert_parameter("SyncUseCase", "count", float, count)
 
@@ -122,7 +134,9 @@ def run_sync_use_case(
     try:
         flag = params["flag"]
     except KeyError:
-        raise missing_parameter("SyncUseCase", "flag") from None
+        raise missing_parameter(
+            "SyncUseCase", "flag", params, ("name", "count", "flag", "raw", "untyped")
+        ) from None
     if type(flag) is not bool:
         flag = convert_parameter("SyncUseCase", "flag", bool, flag)
 
@@ -130,13 +144,17 @@ def run_sync_use_case(
     try:
         raw = params["raw"]
     except KeyError:
-        raise missing_parameter("SyncUseCase", "raw") from None
+        raise missing_parameter(
+            "SyncUseCase", "raw", params, ("name", "count", "flag", "raw", "untyped")
+        ) from None
 
     # untyped
     try:
         untyped = params["untyped"]
     except KeyError:
-        raise missing_parameter("SyncUseCase", "untyped") from None
+        raise missing_parameter(
+            "SyncUseCase", "untyped", params, ("name", "count", "flag", "raw", "untyped")
+        ) from None
 
     # SyncUseCase.execute (sync)
     return use_case.execute(name=name, count=count, flag=flag, raw=raw, untyped=untyped)
@@ -150,4 +168,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Reindex": ("3b88eedf99f0b4a38b590fd6e13e3fac", (Reindex, int, UUID), ()),
     "Stats": ("207443ca81c90cfdf062fbcda2289567", (Stats, int), ()),
     "SyncUseCase": ("a9df6dfec95e176e127ee1ee7b2124d5", (SyncUseCase, str, float, bool), ()),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Reindex": "fcbc fcbc ff49 7423 4f53 4f53 4f53 4f53",
+    "Stats": "b5be b5be 5455 7423 4f53 4f53 4f53 4f53",
+    "SyncUseCase": "fcbc fcbc 48e3 7423 4f53 4f53 4f53 4f53",
 }

@@ -36,7 +36,7 @@ async def run_invite(
     try:
         account_id = params["account_id"]
     except KeyError:
-        raise missing_parameter("Invite", "account_id") from None
+        raise missing_parameter("Invite", "account_id", params, ("account_id", "team_id")) from None
     if type(account_id) is not int:
         account_id = convert_parameter("Invite", "account_id", int, account_id)
 
@@ -44,7 +44,7 @@ async def run_invite(
     try:
         team_id = params["team_id"]
     except KeyError:
-        raise missing_parameter("Invite", "team_id") from None
+        raise missing_parameter("Invite", "team_id", params, ("account_id", "team_id")) from None
     if type(team_id) is not int:
         team_id = convert_parameter("Invite", "team_id", int, team_id)
 
@@ -176,4 +176,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
         (),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Invite": "b5be fcbc 6451 1ee2 9bec 9ad7 4f53 4f53",
 }

@@ -39,7 +39,7 @@ def run_fine(
     try:
         name = params["name"]
     except KeyError:
-        raise missing_parameter("Fine", "name") from None
+        raise missing_parameter("Fine", "name", params, ("name",)) from None
     if type(name) is not str:
         name = convert_parameter("Fine", "name", str, name)
 
@@ -61,7 +61,7 @@ async def run_computed_profile(
     try:
         item_id = params["item_id"]
     except KeyError:
-        raise missing_parameter("ComputedProfile", "item_id") from None
+        raise missing_parameter("ComputedProfile", "item_id", params, ("item_id",)) from None
     if type(item_id) is not int:
         item_id = convert_parameter("ComputedProfile", "item_id", int, item_id)
 
@@ -121,4 +121,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Fine": ("be136acbbee214bd7d134ffd0ee470b7", (Fine, str), ()),
     "ComputedProfile": ("879028eb9e1b37a2283db66911546b05", (ComputedProfile, int, dict), ()),
     "LambdaRule": ("89624c7f6fd1eb42d145419ef4a085c4", (LambdaRule, Cmd, LambdaRule_rules_0), ()),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "Fine": "b5be fcbc a97d 7423 4f53 4f53 4f53 4f53",
+    "ComputedProfile": "b5be fcbc 79ea 7423 85d0 4f53 4f53 4f53",
+    "LambdaRule": "b5be fcbc 4f53 1ee2 4f53 4f53 4f53 10cd",
 }

@@ -35,7 +35,7 @@ async def run_contact_use_case(
     try:
         contact_id = params["contact_id"]
     except KeyError:
-        raise missing_parameter("ContactUseCase", "contact_id") from None
+        raise missing_parameter("ContactUseCase", "contact_id", params, ("contact_id",)) from None
     if type(contact_id) is not int:
         contact_id = convert_parameter("ContactUseCase", "contact_id", int, contact_id)
 
@@ -74,4 +74,10 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (ContactUseCase, int, RenameCommand, Contact, strip_name),
         (),
     ),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "ContactUseCase": "b5be fcbc 837d 1ee2 47d2 4f53 10cd 4f53",
 }
