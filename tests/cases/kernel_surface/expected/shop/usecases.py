@@ -43,7 +43,9 @@ async def run_edit_product_use_case(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("EditProductUseCase", "product_id") from None
+        raise missing_parameter(
+            "EditProductUseCase", "product_id", params, ("product_id",)
+        ) from None
     if type(product_id) is not int:
         product_id = convert_parameter("EditProductUseCase", "product_id", int, product_id)
 
@@ -117,7 +119,7 @@ def run_reindex_job(
     try:
         product_id = params["product_id"]
     except KeyError:
-        raise missing_parameter("ReindexJob", "product_id") from None
+        raise missing_parameter("ReindexJob", "product_id", params, ("product_id",)) from None
     if type(product_id) is not int:
         product_id = convert_parameter("ReindexJob", "product_id", int, product_id)
 
@@ -166,4 +168,11 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
     ),
     "ReindexJob": ("48152f2b9d2ec39c55bd54cd482ebd7f", (ReindexJob, int), ()),
+}
+
+# A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
+# stale executor's warning can say which part of the use case changed.
+SHAPES: dict[str, str] = {
+    "EditProductUseCase": "b5be fcbc 01cf 1ee2 bd84 4f53 b848 f752",
+    "ReindexJob": "fcbc fcbc 01cf 7423 4f53 4f53 4f53 4f53",
 }
