@@ -14,15 +14,33 @@ import inspect
 import re
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from loom.core.engine.compiler import UseCaseCompiler
 from loom.core.engine.metrics import MetricsAdapter
+from loom.core.engine.plan import ExecutionPlan
 from loom.rest.model import PaginationMode, RestApiDefaults, RestInterface, RestRoute
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
+
+
+class PlanSource(Protocol):
+    """Where plans are looked up: a :class:`~loom.core.engine.UseCaseCompiler`,
+    or :class:`PreparedPlans` (the classes an executor prepared)."""
+
+    def get_plan(self, use_case_type: type[Any]) -> ExecutionPlan | None: ...
+
+
+class PreparedPlans:
+    """The plans of the classes ``executor`` has prepared (a :class:`PlanSource`)."""
+
+    def __init__(self, executor: Any) -> None:
+        self._prepared = executor.prepared_classes()
+
+    def get_plan(self, use_case_type: type[Any]) -> ExecutionPlan | None:
+        prepared = self._prepared.get(use_case_type)
+        return None if prepared is None else prepared.plan
 
 
 class InterfaceCompilationError(Exception):
@@ -55,7 +73,8 @@ class CompiledRoute:
 
 
 class RestInterfaceCompiler:
-    """Validates interfaces against the plans of ``use_case_compiler``.
+    """Validates interfaces against the plans of ``use_case_compiler`` (any
+    :class:`PlanSource`).
 
     A route's use case must have been compiled (``executor.prepare(...)`` or
     ``compiler.compile(...)``) first. Results are cached per interface class.
@@ -65,7 +84,7 @@ class RestInterfaceCompiler:
 
     def __init__(
         self,
-        use_case_compiler: UseCaseCompiler,
+        use_case_compiler: PlanSource,
         defaults: RestApiDefaults | None = None,
         metrics: MetricsAdapter | None = None,
     ) -> None:

@@ -154,11 +154,6 @@ class RuntimeExecutor:
 
     # -- preparation ---------------------------------------------------------
 
-    @property
-    def compiler(self) -> UseCaseCompiler:
-        """The compiler holding this executor's plans."""
-        return self._compiler
-
     def prepare(self, use_case_type: type[Any]) -> Prepared:
         """Compile ``use_case_type`` and choose how to run it (done once per class).
 

@@ -40,7 +40,7 @@ from loom.core.engine.executor import RuntimeExecutor
 from loom.core.logger import LoggerPort
 from loom.core.logger.port import get_logger
 from loom.core.use_case.use_case import UseCase
-from loom.rest.compiler import CompiledRoute, RestInterfaceCompiler
+from loom.rest.compiler import CompiledRoute, PreparedPlans, RestInterfaceCompiler
 from loom.rest.errors import HttpErrorMapper
 from loom.rest.fastapi.response import MsgspecJSONResponse
 from loom.rest.model import RestApiDefaults, RestInterface
@@ -72,7 +72,7 @@ def create_fastapi_app(
     global registry by default; needs the ``prometheus`` extra). The other
     keyword arguments go to ``FastAPI(...)``.
     """
-    interface_compiler = RestInterfaceCompiler(executor.compiler, defaults=defaults)
+    interface_compiler = RestInterfaceCompiler(PreparedPlans(executor), defaults=defaults)
     routes = [route for iface in interfaces for route in interface_compiler.compile(iface)]
     app = FastAPI(**fastapi_kwargs)
     for middleware_class in reversed(middleware):
@@ -102,8 +102,7 @@ def _add_route(
 ) -> None:
     route = compiled.route
     use_case_type = route.use_case
-    plan = executor.compiler.get_plan(use_case_type)
-    has_input = plan is not None and plan.input_binding is not None
+    has_input = executor.prepare(use_case_type).plan.input_binding is not None
     read_only = compiled.read_only
     status_code = route.status_code
     execute_params = {name for name, _ in compiled.execute_param_types}
