@@ -2,69 +2,77 @@
 
 Environment:
 
-``PORT``                 the port on 127.0.0.1 (default 8000; ``0`` picks a free one)
+``PORT``                 the port (default 8000; ``0`` lets the system pick a free one)
 ``HOST``                 the interface to bind (default ``127.0.0.1``)
-``SHOP_DB``              the SQLite file (default ``var/shop.db``)
+``DATABASE_URL``         a SQLAlchemy async URL (default ``sqlite+aiosqlite:///var/shop.db``;
+                         PostgreSQL: ``postgresql+asyncpg://user:password@host:5432/shop``)
 ``LOOM_EXECUTION_MODE``  ``auto`` (default), ``interpreted`` or ``generated``
 
-Once listening it prints one line, ``shop: serving on http://HOST:PORT (MODE)``,
-on standard output. ``/metrics`` serves Prometheus' text format.
+The database goes through the SQLAlchemy unit of work (:mod:`examples.shop.orm`);
+its tables are created when missing. Once listening the server prints one
+line, ``shop: serving on http://HOST:PORT (MODE)``, on standard output.
+``/metrics`` serves Prometheus' text format: use case executions, durations,
+errors, generated-code fallbacks and HTTP requests by route template.
+SIGINT or SIGTERM stops it gracefully.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
-from pathlib import Path
-from typing import Any
 
 import uvicorn
 
-from examples.shop.app import ShopApp, default_executor_factory
+from examples.shop.orm import SqlShop
 from examples.shop.web import create_app
-from loom.core.engine import MetricsAdapter, RuntimeExecutor
-from loom.core.uow import UnitOfWorkFactory
 from loom.prometheus import PrometheusMetricsAdapter
 
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/shop.db"
 
-async def serve(host: str, port: int, database: Path) -> None:
-    metrics = PrometheusMetricsAdapter()
-    base = default_executor_factory()
 
-    def executor_factory(
-        *, uow_factory: UnitOfWorkFactory, repo_resolver: Any, metrics: MetricsAdapter
-    ) -> RuntimeExecutor:
-        return base(uow_factory=uow_factory, repo_resolver=repo_resolver, metrics=prometheus)
-
-    prometheus = metrics
-    shop = await ShopApp.open(database, executor_factory=executor_factory, pool_size=8)
+async def serve(host: str, port: int, database_url: str) -> None:
+    if database_url.startswith("sqlite") and ":///" in database_url:
+        folder = os.path.dirname(database_url.split(":///", 1)[1])
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    shop = await SqlShop.open(database_url, metrics=PrometheusMetricsAdapter())
     try:
         app = create_app(shop.executor, shop.make)
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)
-        await server.serve(sockets=[_bind(config)])
+        sock = config.bind_socket()
+        bound_host, bound_port = sock.getsockname()[:2]
+        mode = shop.executor.mode.value
+        generated = sum(1 for p in shop.executor.prepared_classes().values() if p.generated)
+        print(
+            f"shop: serving on http://{bound_host}:{bound_port} ({mode};"
+            f" {generated} use cases generated; {shop.session_manager.url.get_backend_name()})",
+            flush=True,
+        )
+        await server.serve(sockets=[sock])
     finally:
         await shop.close()
 
 
-def _bind(config: uvicorn.Config) -> Any:
-    sock = config.bind_socket()
-    host, port = sock.getsockname()[:2]
-    print(
-        f"shop: serving on http://{host}:{port} ({os.environ.get('LOOM_EXECUTION_MODE') or 'auto'})",
-        flush=True,
-    )
-    return sock
-
-
 def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
-    database = Path(os.environ.get("SHOP_DB", "var/shop.db"))
-    asyncio.run(serve(host, port, database))
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        asyncio.run(serve(host, port, database_url))
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

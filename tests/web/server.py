@@ -47,7 +47,7 @@ class ShopServer:
 
 @contextmanager
 def shop_server(
-    database: Path | None = None,
+    database_url: str | None = None,
     *,
     mode: str = "auto",
     env: Mapping[str, str] | None = None,
@@ -62,8 +62,8 @@ def shop_server(
         LOOM_EXECUTION_MODE=mode,
         PYTHONUNBUFFERED="1",
     )
-    if database is not None:
-        environment["SHOP_DB"] = str(database)
+    if database_url is not None:
+        environment["DATABASE_URL"] = database_url
     environment.update(env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "examples.shop.serve"],

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from examples.shop.db import Database, Snapshot
+from examples.shop.orm import Snapshot, snapshot
+from loom.core.repository.sqlalchemy import SessionManager
 from tests.web.scrape import by_label, scrape, value
 from tests.web.server import shop_server
 
@@ -84,8 +85,8 @@ def _scenario(client: httpx.Client) -> list[Exchange]:
 
 
 def _run(tmp_path: Path, mode: str) -> tuple[list[Exchange], dict[Any, float], Snapshot, str]:
-    db = tmp_path / f"shop-{mode}.db"
-    with shop_server(db, mode=mode) as server:
+    url = f"sqlite+aiosqlite:///{tmp_path / f'shop-{mode}.db'}"
+    with shop_server(url, mode=mode) as server:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             exchanges = _scenario(client)
             traced = client.get("/users/999", headers={"X-Request-ID": "req-42"})
@@ -96,14 +97,14 @@ def _run(tmp_path: Path, mode: str) -> tuple[list[Exchange], dict[Any, float], S
         samples = scrape(server.url)
         log = server.log()
 
-    async def snapshot() -> Snapshot:
-        database = Database(db)
+    async def read() -> Snapshot:
+        manager = SessionManager(url)
         try:
-            return await database.snapshot()
+            return await snapshot(manager)
         finally:
-            await database.close()
+            await manager.dispose()
 
-    return exchanges, samples, asyncio.run(snapshot()), log
+    return exchanges, samples, asyncio.run(read()), log
 
 
 @pytest.fixture(scope="module")
@@ -215,10 +216,13 @@ def test_statuses_and_bodies(runs: dict[str, Any], mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_database_after_the_scenario(runs: dict[str, Any], mode: str) -> None:
-    snapshot: Snapshot = runs[mode][2]
-    assert [row[1] for row in snapshot.rows("users")] == ["ada@example.org", "bob@example.org"]
-    assert snapshot.rows("products") == ((1, "KB-1", "Keyboard", 4999, 7),)
-    assert snapshot.rows("orders") == ((1, 1, 1, 2, 9998, "cancelled"),)
+    snap: Snapshot = runs[mode][2]
+    assert [row[1] for row in snap.users] == ["ada@example.org", "bob@example.org"]
+    assert snap.products == ((1, "KB-1", "Keyboard", 4999, 7),)
+    assert snap.orders == ((1, 1, 1, 2, 9998, "cancelled"),)
+    # added 5, ordered 2, cancelled 2 back, delivered 3, reserved 1; the failed
+    # delivery and the failed reservation left no movement
+    assert [row[2] for row in snap.stock_movements] == [5, -2, 2, 3, -1]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -248,7 +252,8 @@ def test_fallback_counter_when_generated_code_is_unavailable(tmp_path: Path) -> 
     # auto mode asked for a package that does not exist: production runs
     # interpreted, and the dashboard sees it
     env = {"LOOM_GENERATED": "shop_generated_that_is_not_there"}
-    with shop_server(tmp_path / "shop.db", mode="auto", env=env) as server:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    with shop_server(url, mode="auto", env=env) as server:
         ok = httpx.post(f"{server.url}/users", json={"emailAddress": "a@b.org"}, timeout=30)
         assert ok.status_code == 201
         samples = scrape(server.url)
