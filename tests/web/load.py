@@ -86,7 +86,7 @@ def _plan(total: int, seed: int) -> list[tuple[str, str, str, Any, int]]:
     """``(kind, method, path, body, product_id)`` for every request, fixed by ``seed``."""
     rng = random.Random(seed)
     skus = [f"HOT-{i}" for i in range(1, PRODUCTS + 1)]
-    plan = []
+    plan: list[tuple[str, str, str, Any, int]] = []
     for _ in range(total):
         roll = rng.random()
         user = rng.randint(1, CUSTOMERS)
@@ -196,6 +196,12 @@ async def run_load(
 
 def check_invariants(result: LoadResult, snapshot: Snapshot, samples: Samples) -> None:
     """The database and the metrics agree with what the clients saw."""
+    check_database(result, snapshot)
+    check_metrics(result, samples)
+
+
+def check_database(result: LoadResult, snapshot: Snapshot) -> None:
+    """Every response was allowed; stock and orders add up."""
     assert not result.unexpected, "\n".join(result.unexpected[:20])
     assert sum(result.statuses.values()) == result.total
     # stock never negative, and always what its movements add up to
@@ -218,7 +224,10 @@ def check_invariants(result: LoadResult, snapshot: Snapshot, samples: Samples) -
                           if kind == "reserve" and status == 200)  # fmt: skip
     assert withdrawals == len(snapshot.orders) + reservations_ok
     assert len(snapshot.orders) == result.statuses[("order", 201)]
-    # the HTTP counters equal the requests sent, by route template and status
+
+
+def check_metrics(result: LoadResult, samples: Samples) -> None:
+    """The scraped counters equal the requests sent and the executions they made."""  # the HTTP counters equal the requests sent, by route template and status
     expected: Counter[tuple[str, str, str]] = Counter()
     for (method, template, status), n in result.setup_requests.items():
         expected[(method, template, str(status))] += n

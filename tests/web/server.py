@@ -52,8 +52,10 @@ def shop_server(
     mode: str = "auto",
     env: Mapping[str, str] | None = None,
     startup_timeout: float = 60,
+    module: str = "examples.shop.serve",
 ) -> Iterator[ShopServer]:
-    """Run the shop server for the duration of the ``with`` block."""
+    """Run the shop server (or another ``module`` speaking the same protocol)
+    for the duration of the ``with`` block."""
     environment = dict(os.environ)
     environment.pop("DATABASE_URL", None)
     environment.update(
@@ -66,7 +68,7 @@ def shop_server(
         environment["DATABASE_URL"] = database_url
     environment.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "examples.shop.serve"],
+        [sys.executable, "-m", module],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
