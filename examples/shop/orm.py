@@ -149,14 +149,16 @@ class _Repository:
         return self.to_entity(await self.rows.create(values))
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
-        """The unit of work's session, or a short write transaction of its own."""
+    async def _session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        """The unit of work's session, or a short transaction of its own (a write
+        transaction when ``write``)."""
         active = get_active_session()
         if active is not None:
             yield active
             return
         async with self.session_manager.session() as session:
-            await self.session_manager.begin_write(session)
+            if write:
+                await self.session_manager.begin_write(session)
             try:
                 yield session
                 await session.commit()
@@ -165,7 +167,7 @@ class _Repository:
                 raise
 
     async def list_all(self) -> list[Any]:
-        async with self._session() as session:
+        async with self._session(write=False) as session:
             rows = (await session.scalars(select(self.model).order_by(self.model.id))).all()
         return [self.to_entity(row) for row in rows]
 
@@ -200,7 +202,7 @@ class SqlProductRepository(_Repository):
             sku=sku.upper(), name=name, price_cents=price_cents, stock=stock
         )
         if stock:
-            async with self._session() as session:
+            async with self._session(write=True) as session:
                 session.add(StockMovementRow(product_id=product.id, delta=stock))
                 await session.flush()
         return product
@@ -212,7 +214,7 @@ class SqlProductRepository(_Repository):
         racing for the last units: the second one loses), ``NotFound`` when
         there is no such product.
         """
-        async with self._session() as session:
+        async with self._session(write=True) as session:
             statement = (
                 update(ProductRow)
                 .where(ProductRow.id == product_id)
@@ -274,7 +276,7 @@ class SqlOrderRepository(_Repository):
         return order
 
     async def list_by_user(self, user_id: int) -> list[Order]:
-        async with self._session() as session:
+        async with self._session(write=False) as session:
             rows = (
                 await session.scalars(
                     select(OrderRow).where(OrderRow.user_id == user_id).order_by(OrderRow.id)
@@ -304,7 +306,7 @@ class SqlShop:
         execution_mode: str | None = None,
         generated_package: str | None = None,
         logger: LoggerPort | None = None,
-        uow_factory: Any = None,
+        wrap_uow: Callable[[Any], Any] | None = None,
     ) -> None:
         self.session_manager = session_manager
         self.users = SqlUserRepository(session_manager)
@@ -316,9 +318,8 @@ class SqlShop:
             Product: self.products,
             Order: self.orders,
         }
-        self.uow_factory = (
-            uow_factory if uow_factory is not None else SQLAlchemyUnitOfWorkFactory(session_manager)
-        )
+        factory: Any = SQLAlchemyUnitOfWorkFactory(session_manager)
+        self.uow_factory = factory if wrap_uow is None else wrap_uow(factory)
         self.executor = RuntimeExecutor(
             UseCaseCompiler(logger=logger, metrics=metrics),
             uow_factory=self.uow_factory,

@@ -22,8 +22,11 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from examples.shop.orm import SqlShop
 from examples.shop.web import create_app
@@ -32,14 +35,25 @@ from loom.prometheus import PrometheusMetricsAdapter
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/shop.db"
 
 
-async def serve(host: str, port: int, database_url: str) -> None:
+async def serve(
+    host: str,
+    port: int,
+    database_url: str,
+    *,
+    wrap_uow: Callable[[Any], Any] | None = None,
+    configure: Callable[[FastAPI, SqlShop], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM. ``wrap_uow`` wraps the unit of work factory
+    and ``configure`` adjusts the app (fault injection in the tests)."""
     if database_url.startswith("sqlite") and ":///" in database_url:
         folder = os.path.dirname(database_url.split(":///", 1)[1])
         if folder:
             os.makedirs(folder, exist_ok=True)
-    shop = await SqlShop.open(database_url, metrics=PrometheusMetricsAdapter())
+    shop = await SqlShop.open(database_url, metrics=PrometheusMetricsAdapter(), wrap_uow=wrap_uow)
     try:
         app = create_app(shop.executor, shop.make)
+        if configure is not None:
+            configure(app, shop)
         config = uvicorn.Config(
             app,
             host=host,

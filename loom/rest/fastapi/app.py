@@ -33,7 +33,7 @@ from typing import Any
 
 import msgspec
 from fastapi import FastAPI
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from loom.core.engine.executor import RuntimeExecutor
@@ -148,7 +148,11 @@ def _add_route(
                 params["profile"] = requested
         payload: dict[str, Any] | None = None
         if has_input:
-            body = await request.body()
+            try:
+                body = await request.body()
+            except ClientDisconnect:
+                # Nothing ran; nobody is left to answer (counted as 499 by the metrics).
+                return Response(status_code=499)
             if body:
                 try:
                     decoded = msgspec.json.decode(body)
