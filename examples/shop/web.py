@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from examples.shop.domain import Order, Product, User
 from examples.shop.usecases import (
@@ -104,16 +105,11 @@ def create_app(
     default); give the executor's ``PrometheusMetricsAdapter`` the same one.
     """
     executor.prepare_all(USE_CASES)
-
-    class Metrics(PrometheusMiddleware):
-        def __init__(self, app: Any) -> None:
-            super().__init__(app, registry=metrics_registry)
-
     return create_fastapi_app(
         executor,
         interfaces=INTERFACES,
         use_case_factory=use_case_factory,
-        middleware=[TraceIdMiddleware, Metrics],
+        middleware=[TraceIdMiddleware, Middleware(PrometheusMiddleware, registry=metrics_registry)],
         metrics_path="/metrics",
         metrics_registry=metrics_registry,
         title="loom shop",

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
+from starlette.middleware import Middleware
 
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
 from loom.rest import (
@@ -176,15 +177,10 @@ async def test_prometheus_over_http(make_executor: Any, execution_mode: str) -> 
         metrics=PrometheusMetricsAdapter(registry),
     )
     executor.prepare_all([EchoParams, Rename, NoInput, Boom])
-
-    class Metrics(PrometheusMiddleware):
-        def __init__(self, app: Any) -> None:
-            super().__init__(app, registry=registry)
-
     app = create_fastapi_app(
         executor,
         [ItemApi],
-        middleware=[TraceIdMiddleware, Metrics],
+        middleware=[TraceIdMiddleware, Middleware(PrometheusMiddleware, registry=registry)],
         metrics_path="/metrics",
         metrics_registry=registry,
     )

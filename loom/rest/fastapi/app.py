@@ -33,6 +33,7 @@ from typing import Any
 
 import msgspec
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -67,7 +68,8 @@ def create_fastapi_app(
     interfaces are validated here (:class:`~loom.rest.compiler.InterfaceCompilationError`
     before anything is served). ``use_case_factory`` builds a use case per
     request (default: the class called without arguments). ``middleware``
-    classes are added outermost first. ``metrics_path`` serves
+    (classes, or Starlette ``Middleware(cls, **options)`` to pass options) are
+    added outermost first. ``metrics_path`` serves
     ``prometheus_client``'s text format for ``metrics_registry`` (the
     global registry by default; needs the ``prometheus`` extra). The other
     keyword arguments go to ``FastAPI(...)``.
@@ -75,8 +77,11 @@ def create_fastapi_app(
     interface_compiler = RestInterfaceCompiler(PreparedPlans(executor), defaults=defaults)
     routes = [route for iface in interfaces for route in interface_compiler.compile(iface)]
     app = FastAPI(**fastapi_kwargs)
-    for middleware_class in reversed(middleware):
-        app.add_middleware(middleware_class)
+    for item in reversed(middleware):
+        if isinstance(item, Middleware):
+            app.add_middleware(item.cls, *item.args, **item.kwargs)
+        else:
+            app.add_middleware(item)
     mapper = error_mapper if error_mapper is not None else HttpErrorMapper()
     log = logger if logger is not None else get_logger("loom.rest")
     factory: UseCaseFactory = use_case_factory if use_case_factory is not None else _call_class
