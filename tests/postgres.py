@@ -35,7 +35,9 @@ from pathlib import Path
 import pytest
 
 USER = "loom"
-SKIP_REASON = "PostgreSQL server binaries (initdb, postgres, pg_ctl) not found: apt-get install postgresql"
+SKIP_REASON = (
+    "PostgreSQL server binaries (initdb, postgres, pg_ctl) not found: apt-get install postgresql"
+)
 
 
 def find_bin_dir() -> Path | None:
