@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
+from tests.databases import database_url, postgres_server  # noqa: F401  (real databases)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ("interpreted", "generated")

@@ -16,8 +16,8 @@ PostgreSQL refuses to run as root; as root the server runs as the
 thrown away after the run, and commits still complete on the server before
 the client sees them.
 
-Use it from another test module with ``pytest_plugins = ["tests.postgres"]``
-in a conftest, or by importing ``postgres_server``.
+``tests/conftest.py`` imports the fixture, so every test module can ask for
+``postgres_server`` (one server for the whole session).
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ from loom.core.repository.sqlalchemy import (
     get_active_session,
     transactional,
 )
-from tests.databases import database_url, postgres_server  # noqa: F401  (fixtures)
 from tests.usecases.persistence import Base, Category, Product, StockMovement
 
 
@@ -53,7 +52,7 @@ class Repos:
 
 
 @pytest.fixture
-async def repos(database_url: str) -> AsyncIterator[Repos]:  # noqa: F811
+async def repos(database_url: str) -> AsyncIterator[Repos]:
     manager = SessionManager(database_url, pool_size=3, max_overflow=2)
     peer = SessionManager(database_url, pool_size=1, max_overflow=0)
     async with manager.engine.begin() as connection:

@@ -23,7 +23,6 @@ from loom.core.repository.sqlalchemy import (
     SQLAlchemyUnitOfWorkFactory,
     get_active_session,
 )
-from tests.databases import database_url, postgres_server  # noqa: F401  (fixtures)
 from tests.usecases.persistence import (
     ActiveSession,
     Base,
@@ -72,7 +71,7 @@ class Shop:
 
 
 @pytest.fixture
-async def shop(database_url: str) -> AsyncIterator[Shop]:  # noqa: F811
+async def shop(database_url: str) -> AsyncIterator[Shop]:
     manager = SessionManager(database_url, pool_size=5, max_overflow=10)
     peer = SessionManager(database_url, pool_size=2, max_overflow=0)
     async with manager.engine.begin() as connection:
