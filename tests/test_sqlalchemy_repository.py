@@ -186,6 +186,14 @@ async def test_profiles_choose_the_relations_loaded(repos: Repos) -> None:
     ):
         await repos.products.get_by_id(ids["SKU-01"], profile="full")
 
+    # A lock profile locks single loads; pages are never locked.
+    locking = RepositorySQLAlchemy(repos.manager, Product, lock_profiles=("for_update",))
+    assert locking.profiles == {"default", "with_category", "detail", "for_update"}
+    locked = await locking.get_by_id(ids["SKU-01"], profile="for_update")
+    assert locked is not None and locked.sku == "SKU-01"
+    page = await locking.list_with_query(QuerySpec(limit=3), profile="for_update")
+    assert names(page) == ["SKU-01", "SKU-02", "SKU-03"]
+
     overridden = RepositorySQLAlchemy(repos.manager, Product, profiles={"default": ["movements"]})
     assert overridden.profiles == {"default"}
     loaded = await overridden.get_by_id(ids["SKU-02"])
