@@ -18,6 +18,11 @@ the client sees them.
 
 ``tests/conftest.py`` imports the fixture, so every test module can ask for
 ``postgres_server`` (one server for the whole session).
+
+Without the binaries (and without ``CI``), the tests that need the server
+(those asking for ``postgres_server``, or for ``database_url`` on its
+``postgresql`` side) are deselected at collection and the run ends with
+one line saying how many and why.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,6 +176,33 @@ class PostgresServer:
         name = name or f"t_{uuid.uuid4().hex[:16]}"
         self.psql(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+_SKIPPED = pytest.StashKey[int]()
+
+
+def needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    fixtures = getattr(item, "fixturenames", ())
+    return "postgres_server" in fixtures or params.get("database_url") == "postgresql"
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected theirs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CI") or find_bin_dir() is not None:
+        return
+    skipped = [item for item in items if needs_postgres(item)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if not needs_postgres(item)]
+        config.stash[_SKIPPED] = len(skipped)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    skipped = config.stash.get(_SKIPPED, 0)
+    if skipped:
+        terminalreporter.write_line(f"SKIPPED {skipped} PostgreSQL tests: {SKIP_REASON}")
 
 
 @pytest.fixture(scope="session")
