@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import InvalidRequestError
 
 from loom.core.errors import Conflict
@@ -35,6 +35,7 @@ from loom.core.repository.sqlalchemy import (
     get_active_session,
     transactional,
 )
+from loom.core.tracing import reset_trace_id, set_trace_id
 from tests.usecases.persistence import Base, Category, Product, StockMovement
 
 
@@ -392,3 +393,40 @@ async def test_transactional_methods_are_one_transaction(repos: Repos) -> None:
         TypeError, match="NoManager.run: no active session and no 'session_manager'"
     ):
         await NoManager().run()
+
+
+async def test_session_manager_options(database_url: str) -> None:
+    manager = SessionManager(database_url, inject_trace_id=True, pool_size=1, max_overflow=0)
+    seen: list[str] = []
+
+    @event.listens_for(manager.engine.sync_engine, "before_cursor_execute")
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    try:
+        async with manager.session() as session:
+            await session.execute(text("SELECT 1"))
+            token = set_trace_id("req-7*/ DROP")
+            try:
+                assert (await session.execute(text("SELECT 2"))).scalar() == 2
+            finally:
+                reset_trace_id(token)
+        assert "SELECT 1" in seen and "/* trace_id=req-7 DROP */ SELECT 2" in seen
+    finally:
+        await manager.dispose()
+
+    plain = SessionManager(database_url.replace("loom@", "loom:secret@"), pool_size=1)
+    assert "secret" not in repr(plain) and repr(plain).startswith("SessionManager(")
+    await plain.dispose()
+
+
+async def test_in_memory_sqlite_needs_no_pool_settings() -> None:
+    manager = SessionManager("sqlite+aiosqlite://", pool_size=5)
+    try:
+        async with manager.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        categories = RepositorySQLAlchemy(manager, Category)
+        await categories.create({"name": "Tools"})
+        assert await categories.exists_by("name", "Tools") is True
+    finally:
+        await manager.dispose()
