@@ -160,13 +160,17 @@ class PostgresServer:
         return done.stdout.strip()
 
     async def create_database_async(self, name: str | None = None) -> str:
-        """:meth:`create_database` from a running event loop (asyncpg, no subprocess)."""
+        """:meth:`create_database` from a running event loop (asyncpg, no subprocess).
+
+        ``FILE_COPY`` copies the small template's files instead of writing them
+        all to the WAL (PostgreSQL 15's default): about half the time.
+        """
         import asyncpg
 
         name = name or f"t_{uuid.uuid4().hex[:16]}"
         connection = await asyncpg.connect(self.dsn())
         try:
-            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
         finally:
             await connection.close()
         return self.url(name)
