@@ -2,9 +2,8 @@
 
 ``database_url`` is parametrized over the two backends: a fresh SQLite file
 (``sqlite+aiosqlite``) and a fresh database on the session's PostgreSQL
-server (``postgresql+asyncpg``, see :mod:`tests.postgres`). Import the
-fixtures into a test module (``from tests.databases import database_url,
-postgres_server``) to use them.
+server (``postgresql+asyncpg``, see :mod:`tests.postgres`). ``tests/conftest.py``
+imports both fixtures, so any test module can ask for them by name.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from loom.core.repository.sqlalchemy import (
     SQLAlchemyUnitOfWorkFactory,
     get_active_session,
 )
-from tests.databases import database_url, postgres_server  # noqa: F401  (fixtures)
 from tests.usecases.persistence import (
     ActiveSession,
     Base,
@@ -72,7 +71,7 @@ class Shop:
 
 
 @pytest.fixture
-async def shop(database_url: str) -> AsyncIterator[Shop]:  # noqa: F811
+async def shop(database_url: str) -> AsyncIterator[Shop]:
     manager = SessionManager(database_url, pool_size=5, max_overflow=10)
     peer = SessionManager(database_url, pool_size=2, max_overflow=0)
     async with manager.engine.begin() as connection:
@@ -178,25 +177,44 @@ async def test_concurrent_executions_get_separate_sessions(
     assert await shop.scalar("SELECT count(*) FROM stock_movements") == 12
 
 
-async def test_racing_reservations_never_oversell(shop: Shop, make_executor: MakeExecutor) -> None:
-    executor = shop.executor(make_executor)
-    product_id = await shop.seed_product(stock=5)
-    outcomes = await asyncio.gather(
-        *(
+async def test_racing_reservations_never_oversell(
+    database_url: str, make_executor: MakeExecutor
+) -> None:
+    # A pool smaller than the crowd: writers and readers wait their turn, none deadlocks.
+    manager = SessionManager(database_url, pool_size=3, max_overflow=0)
+    peer = SessionManager(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with manager.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        shop = Shop(manager, peer)
+        executor = shop.executor(make_executor)
+        product_id = await shop.seed_product(stock=5)
+        reservations = [
             executor.execute(
                 ReserveStock(shop.movements),
                 params={"product_id": product_id},
                 payload={"quantity": 1},
             )
             for _ in range(12)
-        ),
-        return_exceptions=True,
-    )
-    succeeded = [o for o in outcomes if isinstance(o, Product)]
-    refused = [o for o in outcomes if isinstance(o, Conflict)]
-    assert (len(succeeded), len(refused)) == (5, 7), outcomes
-    assert await shop.scalar("SELECT stock FROM products") == 0
-    assert await shop.scalar("SELECT sum(quantity) FROM stock_movements") == -5
+        ]
+        reads = [
+            executor.execute(DescribeProduct(), params={"product_id": product_id})
+            for _ in range(12)
+        ]
+        outcomes = await asyncio.gather(*reservations, *reads, return_exceptions=True)
+        succeeded = [o for o in outcomes[:12] if isinstance(o, Product)]
+        refused = [o for o in outcomes[:12] if isinstance(o, Conflict)]
+        assert (len(succeeded), len(refused)) == (5, 7), outcomes
+        for described in outcomes[12:]:
+            # Reads ran alongside, outside any unit of work, and saw committed data only.
+            assert isinstance(described, dict), described
+            assert 0 <= described["stock"] <= 5 and described["active_session"] is None
+            assert described["movements"] == [-1] * len(described["movements"])
+        assert await shop.scalar("SELECT stock FROM products") == 0
+        assert await shop.scalar("SELECT sum(quantity) FROM stock_movements") == -5
+    finally:
+        await manager.dispose()
+        await peer.dispose()
 
 
 async def test_dispatches_run_after_the_commit_is_visible(
@@ -248,6 +266,7 @@ async def test_read_only_execution_reads_without_a_unit_of_work(
     described = await executor.execute(DescribeProduct(), params={"product_id": product_id})
     assert described == {
         "sku": "H-1",
+        "stock": 0,
         "category": "Tools",
         "movements": [0],
         "category_with_same_id": True,

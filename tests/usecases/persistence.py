@@ -167,6 +167,7 @@ class DescribeProduct(UseCase[Product, dict[str, Any]]):
     ) -> dict[str, Any]:
         return {
             "sku": product.sku,
+            "stock": product.stock,
             "category": product.category.name if product.category else None,
             "movements": [m.quantity for m in product.movements],
             "category_with_same_id": categorized,

@@ -103,7 +103,7 @@ class QueryCompiler:
                 return ~clause if op is FilterOp.NOT_EXISTS else clause
             if not rest or "." in rest:
                 raise FilterPathError(spec.field, self.model, "use 'relation.column'")
-            column = _column(prop.mapper, related, rest, spec.field)
+            column = _column(prop.mapper, related, rest, spec.field, self.model)
             return exists_over(_compare(column, op, spec.value, spec.field))
         if rest:
             raise FilterPathError(spec.field, self.model, f"{head!r} is not a relation")
@@ -172,10 +172,12 @@ class QueryCompiler:
         return or_(*branches) if branches else false()
 
 
-def _column(mapper: Mapper[Any], model: type[Any], name: str, path: str) -> Any:
+def _column(
+    mapper: Mapper[Any], model: type[Any], name: str, path: str, root: type[Any] | None = None
+) -> Any:
     if name not in mapper.column_attrs:
         columns = ", ".join(sorted(mapper.column_attrs.keys()))
-        raise FilterPathError(path, model, f"columns: {columns}")
+        raise FilterPathError(path, root or model, f"{model.__name__} columns: {columns}")
     return getattr(model, name)
 
 

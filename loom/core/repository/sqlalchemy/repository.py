@@ -140,7 +140,8 @@ class RepositorySQLAlchemy(Generic[ModelT]):
         mode = PaginationMode(query.pagination)
         if not 1 <= query.limit <= MAX_LIMIT:
             raise ValueError(f"limit must be in [1, {MAX_LIMIT}], got {query.limit}")
-        statement = self._select(profile)
+        # A page is not locked, whatever the profile (and window functions refuse FOR UPDATE).
+        statement = self._select(profile, lock=False)
         if query.filters is not None:
             statement = statement.where(self._compiler.where(query.filters))
         keys = self._compiler.sort_keys(query.sort)
@@ -252,7 +253,7 @@ class RepositorySQLAlchemy(Generic[ModelT]):
             )
         return getattr(self.model, field)
 
-    def _select(self, profile: str) -> Select[Any]:
+    def _select(self, profile: str, *, lock: bool = True) -> Select[Any]:
         options = self._profiles.get(profile)
         if options is None:
             known = ", ".join(repr(name) for name in sorted(self._profiles))
@@ -260,7 +261,7 @@ class RepositorySQLAlchemy(Generic[ModelT]):
                 f"Profile {profile!r} not found for {self.entity_name}; known profiles: {known}"
             )
         statement = select(self.model).options(*options)
-        if profile in self._lock_profiles:
+        if lock and profile in self._lock_profiles:
             statement = statement.with_for_update()
         return statement
 
