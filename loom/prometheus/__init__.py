@@ -11,6 +11,13 @@ does when asked (``metrics_path=``), or mount ``prometheus_client``'s own
 ASGI app.
 """
 
+try:
+    import prometheus_client  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "loom.prometheus needs prometheus_client: pip install 'loomgen[prometheus]'"
+    ) from error
+
 from loom.prometheus.adapter import PrometheusMetricsAdapter
 from loom.prometheus.middleware import PrometheusMiddleware
 

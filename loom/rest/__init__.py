@@ -5,6 +5,14 @@ Declarations (:mod:`loom.rest.model`) are validated at startup by
 :func:`loom.rest.fastapi.app.create_fastapi_app`.
 """
 
+try:
+    import fastapi  # noqa: F401
+    import msgspec  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "loom.rest needs FastAPI, uvicorn and msgspec: pip install 'loomgen[rest]'"
+    ) from error
+
 from loom.rest.adapter import PydanticAdapter
 from loom.rest.compiler import CompiledRoute, InterfaceCompilationError, RestInterfaceCompiler
 from loom.rest.errors import HttpErrorMapper
