@@ -225,3 +225,21 @@ async def test_prometheus_over_http(make_executor: Any, execution_mode: str) -> 
     }
     assert value(samples, "loom_usecase_duration_seconds_count", usecase="EchoParams") == 2
     assert by_label(samples, "loom_generated_fallback_total", "usecase", "status") == {}
+
+
+def test_routes_are_documented_in_openapi(make_executor: Any) -> None:
+    app, _, _ = _app(make_executor)
+    paths = app.openapi()["paths"]
+    assert sorted(paths) == [
+        "/items/{item_id}",
+        "/items/{item_id}/echo/{label}",
+        "/items/{item_id}/touch",
+    ]
+    echo = paths["/items/{item_id}/echo/{label}"]["get"]
+    assert [(p["name"], p["schema"]["type"]) for p in echo["parameters"]] == [
+        ("item_id", "integer"),
+        ("label", "string"),
+    ]
+    assert echo["summary"] == "Returns its path values, converted, and the unit of work it sees."
+    assert "requestBody" in paths["/items/{item_id}"]["patch"]
+    assert "requestBody" not in paths["/items/{item_id}/touch"]["post"]

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import msgspec
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -47,6 +48,20 @@ from loom.rest.fastapi.response import MsgspecJSONResponse
 from loom.rest.model import RestApiDefaults, RestInterface
 
 UseCaseFactory = Callable[[type[Any]], UseCase[Any, Any]]
+
+
+class LoomRoute(APIRoute):
+    """A FastAPI route whose endpoint is the request handler itself.
+
+    The route is documented in the OpenAPI schema like any other, but a
+    request goes straight to the handler made at startup: FastAPI's
+    per-request dependency solving and response validation do not run (the
+    handler takes the raw request and returns a finished response).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return handler
 
 
 def create_fastapi_app(
@@ -178,7 +193,7 @@ def _add_route(
 
     handle.__name__ = f"handle_{use_case_type.__name__}"
     summary, description = _docs(compiled)
-    app.add_api_route(
+    app.router.add_api_route(
         compiled.full_path,
         handle,
         methods=[route.method.upper()],
@@ -187,6 +202,7 @@ def _add_route(
         description=description,
         tags=list(compiled.interface_tags) or None,
         openapi_extra=_openapi_extra(compiled, has_input),
+        route_class_override=LoomRoute,
     )
 
 
