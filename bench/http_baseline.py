@@ -284,7 +284,13 @@ async def serve(host: str, port: int, database_url: str) -> None:
     shop = await SqlShop.open(database_url)
     try:
         config = uvicorn.Config(
-            build(shop), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            build(shop),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=75,
         )
         sock = config.bind_socket()
         bound_host, bound_port = sock.getsockname()[:2]

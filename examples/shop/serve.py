@@ -62,6 +62,9 @@ async def serve(
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=10,
+            # Longer than clients keep idle connections, so a request never races the
+            # server closing its connection (uvicorn's default is 5 s).
+            timeout_keep_alive=75,
         )
         server = uvicorn.Server(config)
         sock = config.bind_socket()
