@@ -19,13 +19,11 @@ import httpx
 import pytest
 
 from examples.shop.orm import Snapshot
-from tests.postgres import PostgresServer, postgres_server
+from tests.postgres import PostgresServer
 from tests.web.load import setup_shop
 from tests.web.scrape import by_label, scrape
 from tests.web.server import ShopServer, shop_server
 from tests.web.test_load import read_snapshot
-
-__all__ = ["postgres_server"]
 
 MODES = ("interpreted", "generated")
 INTERNAL = {"code": "internal_error", "message": "An unexpected error occurred"}
