@@ -242,6 +242,15 @@ async def test_list_with_query_filters_sorts_and_pages_by_offset(repos: Repos) -
     assert names(page) == ["SKU-08", "SKU-07", "SKU-06", "SKU-05"]
     assert (page.total_count, page.page, page.limit, page.has_next) == (10, 2, 4, True)
 
+    detailed = await repos.products.list_with_query(QuerySpec(limit=5), profile="detail")
+    assert [
+        (p.category.name if p.category else None, len(p.movements)) for p in detailed.items
+    ] == [("Tools", 0), ("Tools", 1), ("Tools", 0), ("Tools", 0), ("Garden", 1)]
+    cursor_page = await repos.products.list_with_query(
+        QuerySpec(pagination=PaginationMode.CURSOR, limit=2), profile="detail"
+    )
+    assert [len(p.movements) for p in cursor_page.items] == [0, 1]
+
     last = await repos.products.list_with_query(QuerySpec(limit=5, page=3))
     assert isinstance(last, PageResult)
     assert names(last) == ["SKU-11", "SKU-12"] and last.has_next is False
