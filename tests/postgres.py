@@ -164,6 +164,7 @@ class PostgresServer:
         raise RuntimeError("PostgreSQL did not accept connections within 60 s" + self._log_tail())
 
     def stop_server(self) -> None:
+        """Shut the server down (fast: open transactions are rolled back); keep its data."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -173,6 +174,14 @@ class PostgresServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def restart_server(self) -> None:
+        """Start the server again after :meth:`stop_server`, on the same port and data."""
+        for _ in range(50):  # the old socket may linger a moment
+            if self._launch():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"PostgreSQL did not restart on port {self.port}" + self._log_tail())
 
     def stop(self) -> None:
         try:
