@@ -399,7 +399,7 @@ async def test_transactional_methods_are_one_transaction(repos: Repos) -> None:
         async def run(self) -> None: ...
 
     with pytest.raises(
-        TypeError, match="NoManager.run: no active session and no 'session_manager'"
+        TypeError, match=r"NoManager.run: no active session and no 'session_manager' attribute with a session\(\)"
     ):
         await NoManager().run()
 
