@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import pytest
 from pydantic import BaseModel
 from sqlalchemy import event, text
@@ -76,6 +77,11 @@ class PriceChange(BaseModel):
     price_cents: int | None = None
 
 
+class StructChange(msgspec.Struct, kw_only=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    price_cents: int | msgspec.UnsetType = msgspec.UNSET
+
+
 @dataclass
 class NewCategory:
     name: str
@@ -115,6 +121,10 @@ async def test_writes_outside_a_unit_of_work_commit_on_their_own(repos: Repos) -
     assert updated is not None and (updated.name, updated.price_cents) == ("Anvil", 2600)
     assert await repos.scalar("SELECT price_cents FROM products") == 2600
     assert await repos.products.update(created.id + 100, {"name": "nobody"}) is None
+
+    # A msgspec struct, as loom-kernel's update payloads were: UNSET fields are left alone.
+    renamed = await repos.products.update(created.id, StructChange(name="Big anvil"))
+    assert renamed is not None and (renamed.name, renamed.price_cents) == ("Big anvil", 2600)
 
     fetched = await repos.products.get_by("sku", "A-1")
     assert fetched is not None and fetched.price_cents == 2600
