@@ -82,7 +82,10 @@ class PostgresServer:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="loom-pg-"))
+        # As root the server runs as 'postgres', which must reach the folder: /tmp
+        # is open to everyone, a $TMPDIR may not be.
+        parent = "/tmp" if os.geteuid() == 0 else None
+        self.root = Path(tempfile.mkdtemp(prefix="loom-pg-", dir=parent))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
