@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-fast typecheck format-check generate check-generated demo bench golden compat wheel-smoke clean
+.PHONY: install test test-fast typecheck format-check generate check-generated demo serve bench golden compat wheel-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ check-generated: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/loomgen build
 	$(BIN)/python -m examples.shop.demo --both
+
+## The example shop as an HTTP server on 127.0.0.1:$(PORT) (PORT=8000 by default), SQLite
+## through the SQLAlchemy unit of work (DATABASE_URL for PostgreSQL), /metrics, generated
+## executors in auto mode.
+serve: $(STAMP)
+	$(BIN)/loomgen build
+	PORT=$${PORT:-8000} $(BIN)/python -m examples.shop.serve
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
