@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The distribution was called loom before it became loomgen: drop an old install.
 	$(BIN)/python -m pip uninstall --quiet --yes loom 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e ".[gen,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[gen,dev,celery]"
 	touch $(STAMP)
 
 install: $(STAMP)
