@@ -70,6 +70,8 @@ class CeleryConfig(_Section):
             message that was delivered but never acknowledged (its worker
             died) to another worker. Longer than the longest job, or a job
             still running is delivered twice. ``None`` keeps kombu's hour.
+        broker_transport_options: Passed to the transport as they are (e.g.
+            ``unacked_restore_interval`` for Redis).
         queues: Queues to declare; empty lets Celery create them on demand.
         task_default_queue: The queue of tasks that name none (callbacks).
     """
@@ -86,6 +88,7 @@ class CeleryConfig(_Section):
     result_serializer: str = "json"
     accept_content: list[str] = Field(default_factory=lambda: ["json"])
     visibility_timeout: int | None = None
+    broker_transport_options: dict[str, Any] = Field(default_factory=dict)
     queues: list[str] = Field(default_factory=list)
     task_default_queue: str = "default"
     runtime: CeleryRuntimeConfig = Field(default_factory=CeleryRuntimeConfig)
@@ -140,7 +143,7 @@ def create_celery_app(cfg: CeleryConfig, main: str | None = None) -> Celery:
             "add it to the queues"
         )
     app = Celery(main)
-    transport_options: dict[str, Any] = {}
+    transport_options: dict[str, Any] = dict(cfg.broker_transport_options)
     if cfg.visibility_timeout is not None:
         transport_options["visibility_timeout"] = cfg.visibility_timeout
     app.conf.update(
@@ -161,7 +164,6 @@ def create_celery_app(cfg: CeleryConfig, main: str | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options=transport_options,
-        result_backend_transport_options=dict(transport_options),
     )
     if cfg.queues:
         app.conf.task_queues = declare_queues(cfg.queues)
