@@ -154,6 +154,7 @@ def create_celery_app(cfg: CeleryConfig, main: str | None = None) -> Celery:
         worker_max_tasks_per_child=cfg.worker_max_tasks_per_child,
         worker_prefetch_multiplier=cfg.worker_prefetch_multiplier,
         task_always_eager=cfg.task_always_eager,
+        task_store_eager_result=cfg.task_always_eager,
         timezone=cfg.timezone,
         enable_utc=cfg.enable_utc,
         task_serializer=cfg.task_serializer,

@@ -76,6 +76,29 @@ class UnknownJobError(LoomError):
         super().__init__(message, code="unknown_job")
 
 
+class JobError(LoomError):
+    """A job's failure as the result backend carries it: ``"<type>: <message>"``.
+
+    Celery's result backend rebuilds an exception by calling its class with
+    its ``args``; an exception that cannot be rebuilt that way (most of
+    loom's errors take other arguments) is sent as a ``JobError`` instead,
+    so callers and failure callbacks read the original type and message.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="job_failed")
+
+
+def portable(error: Exception) -> Exception:
+    """``error`` itself when Celery can rebuild it from its args, else a :class:`JobError`."""
+    try:
+        rebuilt = type(error)(*error.args)
+        same = str(rebuilt) == str(error)
+    except Exception:
+        same = False
+    return error if same else JobError(f"{type(error).__qualname__}: {error}")
+
+
 class JobFactoryLike(Protocol):
     """Builds job and callback instances (loom-kernel's ``UseCaseFactory`` shape)."""
 
@@ -277,6 +300,8 @@ def make_job_task(
         reject_on_worker_lost=True,
         max_retries=None,
         typing=False,
+        # Not shared: a shared task would also land in every Celery app made later.
+        shared=False,
     )
     def run_job(
         self: Any,
@@ -344,7 +369,10 @@ def make_job_task(
                 attempts=attempt + 1,
                 error=repr(exc),
             )
-            raise
+            sent = portable(exc)
+            if sent is exc:
+                raise
+            raise sent from exc
         duration_ms = (perf_counter() - started) * 1000
         _emit(
             metrics,
@@ -390,7 +418,9 @@ def make_callback_task(
     """
     build = builder_of(factory)
 
-    @celery_app.task(name=callback_task_name(callback_type), typing=False)  # type: ignore[untyped-decorator]
+    @celery_app.task(  # type: ignore[untyped-decorator]
+        name=callback_task_name(callback_type), typing=False, shared=False
+    )
     def on_success(
         result: Any = None,
         *,
@@ -427,7 +457,9 @@ def make_callback_error_task(
     """Register the task that calls ``callback_type().on_failure`` after a job failed for good."""
     build = builder_of(factory)
 
-    @celery_app.task(name=callback_error_task_name(callback_type), typing=False)  # type: ignore[untyped-decorator]
+    @celery_app.task(  # type: ignore[untyped-decorator]
+        name=callback_error_task_name(callback_type), typing=False, shared=False
+    )
     def on_failure(
         *,
         job_id: str,

@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,8 +68,16 @@ class _PendingCeleryDispatch:
     link_error: Any | None
 
     def __call__(self) -> None:
-        self.celery_app.send_task(
-            self.task_name,
+        app = self.celery_app
+        # send_task never runs a task eagerly; a task registered in this
+        # process runs in the caller when the app says task_always_eager.
+        eager = app.conf.task_always_eager and self.task_name in app.tasks
+        send = (
+            app.tasks[self.task_name].apply_async
+            if eager
+            else partial(app.send_task, self.task_name)
+        )
+        send(
             kwargs={"payload": self.payload, "params": self.params, "trace_id": self.trace_id},
             task_id=self.task_id,
             queue=self.queue,

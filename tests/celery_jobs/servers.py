@@ -68,12 +68,18 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 binary,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.folder),
-                "--daemonize", "no",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--daemonize",
+                "no",
             ],
             stdout=(self.folder / "redis.log").open("wb"),
             stderr=subprocess.STDOUT,
@@ -116,8 +122,11 @@ class WorkerProcess:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "celery",
-            "-A", "tests.celery_jobs.worker_app",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tests.celery_jobs.worker_app",
             "worker",
             f"--pool={self.pool}",
             "--concurrency=1",
@@ -125,7 +134,8 @@ class WorkerProcess:
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",
-            "-n", f"{self.name}@%h",
+            "-n",
+            f"{self.name}@%h",
         ]
         self.process = subprocess.Popen(
             command,

@@ -28,7 +28,9 @@ class RedisEvents:
             "kind": event.kind.value,
             "name": event.use_case_name,
             "status": event.status,
-            "error": None if event.error is None else f"{type(event.error).__name__}: {event.error}",
+            "error": (
+                None if event.error is None else f"{type(event.error).__name__}: {event.error}"
+            ),
             "trace": event.trace_id,
         }
         self.store.client.rpush("events", json.dumps(row))
