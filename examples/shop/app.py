@@ -198,13 +198,17 @@ class ShopApp:
                 generated_package=generated_package,
                 logger=logger,
             )
-        return cls(
-            database,
-            executor_factory=executor_factory,
-            uow_factory=None if uow_factory is None else uow_factory(database),
-            outbox=outbox,
-            job_service=job_service,
-        )
+        try:
+            return cls(
+                database,
+                executor_factory=executor_factory,
+                uow_factory=None if uow_factory is None else uow_factory(database),
+                outbox=outbox,
+                job_service=job_service,
+            )
+        except BaseException:
+            await database.close()
+            raise
 
     def build(self, cls: type[T]) -> T:
         """The job services' factory: a shop job or use case class, wired to this app."""

@@ -252,7 +252,8 @@ def validate_job_input(
 
 async def _run_job(
     executor: RuntimeExecutor,
-    instance: Any,
+    build: Callable[[type[Any]], Any],
+    job_type: type[Any],
     payload: dict[str, Any],
     params: dict[str, Any] | None,
     trace_id: str | None,
@@ -260,6 +261,8 @@ async def _run_job(
     # This coroutine runs in a task of the worker loop, whose context is a
     # copy of the loop thread's: the trace id is installed here.
     set_trace_id(trace_id)
+    # Built on the loop, after its startup hooks (which may open what jobs need).
+    instance = build(job_type)
     try:
         result = await executor.execute(instance, params=params, payload=payload)
     except BaseException:
@@ -322,9 +325,8 @@ def make_job_task(
         try:
             data = payload if payload is not None else {}
             validate_job_input(executor, job_type, data, params)
-            instance = build(job_type)
             result = loop.run(
-                _run_job(executor, instance, data, params, trace_id),
+                _run_job(executor, build, job_type, data, params, trace_id),
                 timeout=float(timeout) if timeout else None,
             )
         except Exception as exc:

@@ -54,7 +54,7 @@ StartWorker = Callable[..., WorkerProcess]
 def start_worker(
     redis_url: str, execution_mode: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[StartWorker]:
-    """``start_worker(name, visibility_timeout=None)`` -> a ready worker process.
+    """``start_worker(name, visibility_timeout=None, app=..., env={})`` -> a ready worker process.
 
     The worker runs generated executors (strictly) or interprets, as the
     test's ``execution_mode`` says. Every worker is stopped at the end.
@@ -79,7 +79,12 @@ def start_worker(
     env["LOOM_TEST_BACKEND"] = f"{redis_url}/1"
     started: list[WorkerProcess] = []
 
-    def start(name: str, visibility_timeout: int | None = None) -> WorkerProcess:
+    def start(
+        name: str,
+        visibility_timeout: int | None = None,
+        app: str = "tests.celery_jobs.worker_app",
+        **extra_env: str,
+    ) -> WorkerProcess:
         extra = ""
         if visibility_timeout is not None:
             extra = (
@@ -91,7 +96,10 @@ def start_worker(
         config = tmp_path / f"{name}.toml"
         config.write_text(WORKER_CONFIG % {"extra": extra})
         worker = WorkerProcess(
-            tmp_path / f"{name}.log", {**env, "LOOM_TEST_WORKER_CONFIG": str(config)}, name
+            tmp_path / f"{name}.log",
+            {**env, "LOOM_TEST_WORKER_CONFIG": str(config), **extra_env},
+            name,
+            app=app,
         )
         started.append(worker)
         worker.start()

@@ -111,12 +111,20 @@ class RedisServer:
 
 
 class WorkerProcess:
-    """``celery -A tests.celery_jobs.worker_app worker`` with its own environment."""
+    """``celery -A <app> worker`` (one process, solo pool) with its own environment."""
 
-    def __init__(self, log: Path, env: dict[str, str], name: str, pool: str = "solo") -> None:
+    def __init__(
+        self,
+        log: Path,
+        env: dict[str, str],
+        name: str,
+        app: str = "tests.celery_jobs.worker_app",
+        pool: str = "solo",
+    ) -> None:
         self.log = log
         self.env = env
         self.name = name
+        self.app = app
         self.pool = pool
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -126,7 +134,7 @@ class WorkerProcess:
             "-m",
             "celery",
             "-A",
-            "tests.celery_jobs.worker_app",
+            self.app,
             "worker",
             f"--pool={self.pool}",
             "--concurrency=1",
