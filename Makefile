@@ -47,7 +47,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## loom-kernel 0.12.3's engine test suite against this project (see .ci/compat).
+## loom-kernel 0.12.3's tests of the engine and the modules around it (see .ci/compat).
 compat: $(STAMP)
 	.ci/compat
 

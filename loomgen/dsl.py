@@ -280,8 +280,13 @@ class DslReader:
         return name, self._patch(scan, holder.args[0].value, name)
 
     def _patch(self, scan: ModuleScan, command: cst.BaseExpression, name: str) -> bool:
-        """Whether ``name`` is declared ``Annotated[..., CommandField(patch=True)]``
-        on the command class (or the nearest scanned base declaring it)."""
+        """Whether ``name`` is declared ``Patch[...]`` or ``Annotated[...,
+        CommandField(patch=True)]`` on the command class (or the nearest scanned
+        base declaring it). ``F("label")`` names no class: never a patch field."""
+        if isinstance(command, cst.SimpleString) and isinstance(command.evaluated_value, str):
+            if not command.evaluated_value:
+                raise NotInline
+            return False
         found = self.resolver.definition_of(self.resolver.reference(scan, command))
         if found.kind != "class" or found.scan is None:
             raise NotInline
@@ -297,6 +302,9 @@ class DslReader:
     def _is_patch(self, scan: ModuleScan, annotation: cst.BaseExpression) -> bool:
         if not isinstance(annotation, cst.Subscript):
             return False
+        marker = self.resolver.loom_name(scan, annotation.value)
+        if marker in ("Patch", "Internal", "Computed"):
+            return marker == "Patch"
         for element in annotation.slice[1:]:
             value = element.slice.value if isinstance(element.slice, cst.Index) else None
             if (

@@ -31,6 +31,9 @@ LOOM_NAMES = frozenset(
         "Rule",
         "F",
         "CommandField",
+        "Patch",
+        "Internal",
+        "Computed",
     }
 )
 """Public loom names loomgen recognizes, however they are imported."""

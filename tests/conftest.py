@@ -21,7 +21,11 @@ from loom.core.engine import RuntimeExecutor, UseCaseCompiler
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ("interpreted", "generated")
-GENERATED_SOURCES = (ROOT / "tests" / "usecases", ROOT / "examples" / "shop")
+GENERATED_SOURCES = (
+    ROOT / "tests" / "usecases",
+    ROOT / "tests" / "migration",
+    ROOT / "examples" / "shop",
+)
 TEST_PACKAGE = "loom_test_generated"
 
 

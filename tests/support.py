@@ -212,6 +212,16 @@ class RecordingUnitOfWork:
         if self._fail_on_rollback is not None:
             raise self._fail_on_rollback
 
+    async def __aenter__(self) -> RecordingUnitOfWork:
+        await self.begin()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is None:
+            await self.commit()
+        else:
+            await self.rollback()
+
 
 class RecordingUnitOfWorkFactory:
     """A ``UnitOfWorkFactory`` keeping every unit of work it created.

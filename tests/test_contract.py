@@ -35,12 +35,14 @@ IMPORTABLE_CASES = (
     "forms",
     "inheritance",
     "jobs_sync_readonly",
+    "kernel_surface",
     "markers",
 )
 """Golden cases whose sources import (``errors`` holds syntax errors on purpose;
 ``unsupported`` imports a library that does not exist)."""
 PROJECTS = {name: (CASES / name / "source", CASES / name / "source") for name in IMPORTABLE_CASES}
 PROJECTS["tests.usecases"] = (ROOT / "tests" / "usecases", ROOT)
+PROJECTS["tests.migration"] = (ROOT / "tests" / "migration", ROOT)
 PROJECTS["examples.shop"] = (ROOT / "examples" / "shop", ROOT)
 
 

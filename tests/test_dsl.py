@@ -27,7 +27,7 @@ from loom.core.use_case import (
     RuleViolation,
     UseCase,
 )
-from loom.core.use_case.field_ref import is_present, predicate_holds
+from loom.core.use_case.field_ref import is_present, predicate_holds, resolve
 from tests.usecases.domain import User
 
 PATCH = CommandField(patch=True)
@@ -101,11 +101,22 @@ def test_properties_and_paths_below_non_models_are_allowed() -> None:
     assert F(Cmd).loose.anything.patch == (False, False)
 
 
-def test_f_takes_a_class_and_private_names_are_not_paths() -> None:
+def test_f_takes_a_class_or_a_name_and_private_names_are_not_paths() -> None:
     with pytest.raises(TypeError):
-        F("cmd")  # type: ignore[arg-type]
+        F(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        F("")
     with pytest.raises(AttributeError):
         F(Cmd)._private
+
+
+def test_a_named_root_is_a_label_read_from_the_command() -> None:
+    ref = F("user").price  # Cmd.price is not a patch field; nothing here could tell anyway
+    assert (ref.root, ref.path, ref.patch) == ("user", ("price",), (False,))
+    assert repr(ref) == "F('user').price"
+    assert resolve(ref, Cmd(price=3)) == 3
+    assert is_present(ref, Cmd(price=3), frozenset()) is True
+    assert is_present(ref, Cmd(), frozenset({"price"})) is False
 
 
 def test_and_or_build_a_predicate_tree() -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import sys
+import typing
+from types import FrameType
+from typing import Annotated, Any, ClassVar
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict
 from pydantic._internal._model_construction import ModelMetaclass
+from pydantic.fields import FieldInfo
 from typing_extensions import Self
 
+from loom.core.command import msgspec_compat
+from loom.core.command.field import CommandField
 from loom.core.command.rename import alias_generator, camel
 
 _BASE_MODEL_VALIDATE = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
@@ -27,6 +34,28 @@ _UNSUPPORTED_STRUCT_KEYWORDS = frozenset(
         "weakref",
     }
 )
+
+
+if msgspec_compat.available():
+    import msgspec
+
+    class ValidationError(pydantic_core.ValidationError, msgspec.ValidationError):
+        """A payload that does not fit its command, from ``from_payload``.
+
+        pydantic's ``ValidationError`` (``errors()``, ``error_count()``...);
+        with msgspec installed, also a ``msgspec.ValidationError``, so code
+        written for loom-kernel's commands catches it too. Named like both, for
+        code and logs that go by the class name.
+        """
+
+else:  # pragma: no cover - the wheel smoke test runs without msgspec
+
+    class ValidationError(pydantic_core.ValidationError):  # type: ignore[no-redef]
+        """A payload that does not fit its command, from ``from_payload`` (pydantic's error)."""
+
+
+CommandValidationError = ValidationError
+"""The name :mod:`loom.core.command` exports it under."""
 
 
 class _CommandMeta(ModelMetaclass):
@@ -64,7 +93,79 @@ class _CommandMeta(ModelMetaclass):
                 " equivalent on a pydantic command (supported: frozen, rename, kw_only,"
                 " omit_defaults, forbid_unknown_fields, and pydantic's configuration keys)"
             )
-        return super().__new__(mcs, cls_name, bases, namespace, *args, **kwargs)
+        _prepare_fields(cls_name, namespace, sys._getframe(1))
+        cls = super().__new__(mcs, cls_name, bases, namespace, *args, **kwargs)
+        cls.__command_fields__ = _command_fields(cls_name, cls)  # type: ignore[attr-defined]
+        return cls
+
+
+def _prepare_fields(cls_name: str, namespace: dict[str, Any], frame: FrameType | None) -> None:
+    """Rewrite what pydantic would misread, before it reads the class body.
+
+    A ``msgspec.field(...)`` default and ``msgspec.Meta`` constraints become
+    their pydantic forms (:mod:`loom.core.command.msgspec_compat`), and a
+    field marked ``Patch``/``Internal``/``Computed`` without a default
+    defaults to ``None``. String annotations (``from __future__ import
+    annotations``) are evaluated as pydantic would, in the module and the
+    scope of the class statement; one that cannot be evaluated yet is left
+    to pydantic, and checked after it (:func:`_command_fields`).
+    """
+    given = namespace.get("__annotations__")
+    if not isinstance(given, dict) or not given:
+        return
+    annotations = namespace["__annotations__"] = dict(given)  # never change the caller's dict
+    module = sys.modules.get(str(namespace.get("__module__", "")))
+    globalns = dict(vars(module)) if module is not None else {}
+    localns = dict(frame.f_locals) if frame is not None else {}
+    localns.update(namespace)
+    for name, annotation in list(annotations.items()):
+        where = f"{cls_name}.{name}"
+        if name in namespace:
+            namespace[name] = msgspec_compat.translate_default(where, namespace[name])
+        resolved = annotation
+        if isinstance(annotation, str):
+            try:
+                resolved = eval(annotation, globalns, localns)  # noqa: S307 - as pydantic does
+            except Exception:
+                continue
+        translated = msgspec_compat.translate_annotation(where, resolved)
+        if translated is not resolved:
+            annotations[name] = translated
+        marker = _marker(translated)
+        if marker is None or not marker.marked:
+            continue
+        if name not in namespace:
+            namespace[name] = None
+        elif isinstance(namespace[name], FieldInfo) and namespace[name].is_required():
+            namespace[name] = FieldInfo.merge_field_infos(namespace[name], default=None)
+
+
+def _marker(annotation: object) -> CommandField | None:
+    if typing.get_origin(annotation) is not Annotated:
+        return None
+    return next((m for m in annotation.__metadata__ if isinstance(m, CommandField)), None)  # type: ignore[attr-defined]
+
+
+def _command_fields(cls_name: str, cls: type[BaseModel]) -> dict[str, CommandField]:
+    """The fields declared with a :class:`CommandField`; refuses leftover msgspec declarations."""
+    found: dict[str, CommandField] = {}
+    for name, info in cls.__pydantic_fields__.items():
+        if (
+            msgspec_compat.is_msgspec_field(info.default)
+            or any(
+                msgspec_compat.mentions_msgspec(item) for item in (info.annotation, *info.metadata)
+            )
+            or any(type(item).__module__ == "msgspec" for item in info.metadata)
+        ):
+            raise TypeError(
+                f"{cls_name}.{name}: a msgspec declaration in an annotation that could not be"
+                " evaluated when the class was created (a forward reference?); write the type"
+                " so that it can be, or use pydantic.Field"
+            )
+        marker = next((m for m in info.metadata if isinstance(m, CommandField)), None)
+        if marker is not None:
+            found[name] = marker
+    return found
 
 
 class Command(BaseModel, metaclass=_CommandMeta):
@@ -91,7 +192,20 @@ class Command(BaseModel, metaclass=_CommandMeta):
         alias_generator=camel,
         validate_by_name=True,
         validate_by_alias=True,
+        # Patterns (msgspec.Meta(pattern=...) included) match as msgspec's did: re.search.
+        regex_engine="python-re",
     )
+    __command_fields__: ClassVar[dict[str, CommandField]] = {}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.model_config.get("frozen") and name not in self.__private_attributes__:
+            raise FrozenCommandError(type(self).__qualname__, name)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self.model_config.get("frozen") and name not in self.__private_attributes__:
+            raise FrozenCommandError(type(self).__qualname__, name)
+        super().__delattr__(name)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The msgspec keywords are consumed by the metaclass; this signature
@@ -111,7 +225,10 @@ class Command(BaseModel, metaclass=_CommandMeta):
         override), the model's validator is called directly, which spares
         ``model_validate``'s keyword handling on every request.
         """
-        command: Self = cls.__pydantic_validator__.validate_python(payload)
+        try:
+            command: Self = cls.__pydantic_validator__.validate_python(payload)
+        except pydantic_core.ValidationError as error:
+            raise _validation_error(error) from None
         return command, frozenset(command.__pydantic_fields_set__)
 
     @classmethod
@@ -132,5 +249,34 @@ _COMMAND_FROM_PAYLOAD = Command.from_payload.__func__  # type: ignore[attr-defin
 def _from_payload_via_model_validate(
     cls: type[Command], payload: dict[str, Any]
 ) -> tuple[Command, frozenset[str]]:
-    command = cls.model_validate(payload)
+    try:
+        command = cls.model_validate(payload)
+    except pydantic_core.ValidationError as error:
+        raise _validation_error(error) from None
     return command, frozenset(command.__pydantic_fields_set__)
+
+
+def _validation_error(error: pydantic_core.ValidationError) -> pydantic_core.ValidationError:
+    """``error`` as a :class:`CommandValidationError` (the same errors, title and inputs)."""
+    try:
+        return CommandValidationError.from_exception_data(
+            error.title, error.errors()  # type: ignore[arg-type]
+        )
+    except Exception:  # an error type pydantic cannot rebuild (a custom one): keep it
+        return error
+
+
+class FrozenCommandError(AttributeError):
+    """An assignment to (or deletion of) a field of a frozen command.
+
+    An ``AttributeError``, as assigning to a frozen msgspec struct raised;
+    a new value is made with ``cmd.model_copy(update={...})``.
+    """
+
+    def __init__(self, command: str, name: str) -> None:
+        super().__init__(
+            f"{command} is frozen: cannot change {name!r};"
+            " make a changed copy with model_copy(update={...})"
+        )
+        self.command = command
+        self.name = name

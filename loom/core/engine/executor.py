@@ -48,7 +48,7 @@ from loom.core.job.context import (
 )
 from loom.core.logger import LoggerPort, StdlibLogger, get_logger, is_enabled, level_check
 from loom.core.tracing import get_trace_id
-from loom.core.uow.abc import UnitOfWork, UnitOfWorkFactory
+from loom.core.uow.abc import Transaction, UnitOfWorkFactory
 from loom.core.uow.context import active_uow
 
 if TYPE_CHECKING:
@@ -441,7 +441,7 @@ class RuntimeExecutor:
             log = self._call_logger(get_trace_id())
         self._finished(name, start, status, error, log)
 
-    async def _roll_back(self, name: str, uow: UnitOfWork, cause: BaseException) -> None:
+    async def _roll_back(self, name: str, uow: Transaction, cause: BaseException) -> None:
         """Roll back; a failing rollback is logged, never hides ``cause``."""
         try:
             await uow.rollback()

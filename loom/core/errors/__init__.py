@@ -8,14 +8,18 @@ from loom.core.errors.errors import (
     NotFound,
     RuleViolation,
     RuleViolations,
+    SystemError,
 )
+from loom.core.errors.codes import ErrorCode
 
 __all__ = [
     "Conflict",
     "DomainError",
+    "ErrorCode",
     "Forbidden",
     "LoomError",
     "NotFound",
     "RuleViolation",
     "RuleViolations",
+    "SystemError",
 ]

@@ -1,27 +1,10 @@
-"""The trace id of the current request, carried in a context variable.
+"""The trace id of the current request (see :mod:`loom.core.tracing.context`)."""
 
-Each asyncio task sees its own value: ``asyncio.gather`` copies the context
-into every child task, so concurrent requests never see each other's id.
-"""
+from loom.core.tracing.context import (
+    generate_trace_id,
+    get_trace_id,
+    reset_trace_id,
+    set_trace_id,
+)
 
-from __future__ import annotations
-
-from contextvars import ContextVar, Token
-
-_trace_id: ContextVar[str | None] = ContextVar("loom_trace_id", default=None)
-
-get_trace_id = _trace_id.get
-"""Return the trace id of the current context, or ``None``."""
-
-
-def set_trace_id(trace_id: str | None) -> Token[str | None]:
-    """Set the trace id for the current context; keep the token to undo it."""
-    return _trace_id.set(trace_id)
-
-
-def reset_trace_id(token: Token[str | None]) -> None:
-    """Restore the trace id that was current before ``set_trace_id``."""
-    _trace_id.reset(token)
-
-
-__all__ = ["get_trace_id", "reset_trace_id", "set_trace_id"]
+__all__ = ["generate_trace_id", "get_trace_id", "reset_trace_id", "set_trace_id"]

@@ -45,6 +45,8 @@ def set_path(command: Any, path: tuple[str, ...], value: Any) -> Any:
 
 
 def _check_target(target: FieldRef) -> None:
+    if isinstance(target.root, str):
+        return  # a label: nothing tells which model the path runs through
     model: type[Any] | None = target.root
     for index, name in enumerate(target.path):
         fields = getattr(model, "model_fields", None)
@@ -117,7 +119,9 @@ class ComputeSpec:
         """Called by the compiler: what is wrong with this compute in a use case."""
         return compile_problem(self.param_names, self.refs(), parameters, command_type)
 
-    def __call__(self, command: Any, fields_set: frozenset[str], context: Mapping[str, Any]) -> Any:
+    def __call__(
+        self, command: Any, fields_set: frozenset[str], context: Mapping[str, Any] | None = None
+    ) -> Any:
         predicate = self.predicate
         if predicate is not None and not predicate_holds(predicate, command, fields_set):
             return command
@@ -127,8 +131,8 @@ class ComputeSpec:
             args = [resolve(source, command) for source in self.sources]
         for name in self.param_names:
             try:
-                args.append(context[name])
-            except KeyError:
+                args.append(context[name])  # type: ignore[index]
+            except (KeyError, TypeError):
                 raise missing_context(self.__name__, name, context) from None
         via = self.via
         value = args[0] if via is None else via(*args)

@@ -30,17 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, TypeAlias, Union
 
-
-@dataclass(frozen=True, slots=True)
-class CommandField:
-    """Metadata for a command field: ``Annotated[int | None, CommandField(patch=True)]``.
-
-    ``patch=True`` makes the field's presence mean "the payload carried it"
-    (it is in ``fields_set``) rather than "it is not ``None``". Give such a
-    field a default (usually ``None``) so that leaving it out is valid.
-    """
-
-    patch: bool = False
+from loom.core.command.field import CommandField
 
 
 class PredicateOp(StrEnum):
@@ -87,22 +77,28 @@ def field_model(model: type[Any] | None, name: str) -> type[Any] | None:
     return None
 
 
-def _model_at(root: type[Any], path: tuple[str, ...]) -> type[Any] | None:
+def _model_at(root: type[Any] | str, path: tuple[str, ...]) -> type[Any] | None:
     """The model class at ``path`` below ``root``, when it is statically known."""
-    model: type[Any] | None = root
-    if not isinstance(getattr(root, "model_fields", None), dict):
+    if not isinstance(root, type) or not isinstance(getattr(root, "model_fields", None), dict):
         return None
+    model: type[Any] | None = root
     for name in path:
         model = field_model(model, name)
     return model
 
 
-def _child(root: type[Any], path: tuple[str, ...], patch: tuple[bool, ...], name: str) -> FieldRef:
+def _label(root: type[Any] | str) -> str:
+    return root if isinstance(root, str) else root.__qualname__
+
+
+def _child(
+    root: type[Any] | str, path: tuple[str, ...], patch: tuple[bool, ...], name: str
+) -> FieldRef:
     if not isinstance(name, str) or not name:
         raise TypeError(f"a field name must be a non-empty string, got {name!r}")
     owner = _model_at(root, path)
     if owner is not None and name not in owner.model_fields and not hasattr(owner, name):
-        where = ".".join((f"F({root.__qualname__})", *path))
+        where = ".".join((f"F({_label(root)})", *path))
         raise AttributeError(f"{where}: {owner.__qualname__} has no field {name!r}")
     is_patch = owner is not None and name in patch_fields(owner)
     return FieldRef(root, (*path, name), (*patch, is_patch))
@@ -119,7 +115,7 @@ class FieldRef:
     ``FieldRef(root, path)`` (as in loom-kernel) works out ``patch`` itself.
     """
 
-    root: type[Any]
+    root: type[Any] | str
     path: tuple[str, ...]
     patch: tuple[bool, ...] = ()
 
@@ -154,6 +150,8 @@ class FieldRef:
         return FieldExpr(PredicateOp.OR, self, _predicate(other))
 
     def __repr__(self) -> str:
+        if isinstance(self.root, str):
+            return ".".join((f"F({self.root!r})", *self.path))
         return ".".join((f"F({self.root.__qualname__})", *self.path))
 
 
@@ -190,7 +188,7 @@ class FieldRoot:
 
     __slots__ = ("_root",)
 
-    def __init__(self, root: type[Any]) -> None:
+    def __init__(self, root: type[Any] | str) -> None:
         self._root = root
 
     def __getattr__(self, name: str) -> FieldRef:
@@ -202,13 +200,20 @@ class FieldRoot:
         return _child(self._root, (), (), name)
 
     def __repr__(self) -> str:
-        return f"F({self._root.__qualname__})"
+        return (
+            f"F({self._root!r})" if isinstance(self._root, str) else f"F({self._root.__qualname__})"
+        )
 
 
-def F(root: type[Any]) -> FieldRoot:
-    """Start a field path on the command class ``root``: ``F(UpdateUser).email``."""
-    if not isinstance(root, type):
-        raise TypeError(f"F() takes a command class, got {root!r}")
+def F(root: type[Any] | str) -> FieldRoot:
+    """Start a field path on the command class ``root``: ``F(UpdateUser).email``.
+
+    ``root`` may also be a name (``F("user").profile.name``), as loom-kernel
+    allowed: a label only. The path is still read from the command, and no
+    step of it is a patch field (nothing tells which are).
+    """
+    if not isinstance(root, type) and not (isinstance(root, str) and root):
+        raise TypeError(f"F() takes a command class or a non-empty name, got {root!r}")
     return FieldRoot(root)
 
 
@@ -312,7 +317,7 @@ def compile_problem(
             return messages.unknown_context_param(name, parameters)
     if isinstance(command_type, type):
         for ref in refs:
-            if not issubclass(command_type, ref.root):
+            if isinstance(ref.root, type) and not issubclass(command_type, ref.root):
                 return messages.foreign_path(
                     repr(ref), ref.root.__qualname__, command_type.__qualname__
                 )
@@ -320,7 +325,12 @@ def compile_problem(
 
 
 def missing_context(what: str, name: str, context: object) -> ValueError:
-    """The error for a ``from_params`` name absent from the context."""
+    """The error for a ``from_params`` name absent from the context (or no context at all)."""
+    if context is None:
+        return ValueError(
+            f"{what}: from_params({name!r}) needs the runtime context, and it was called"
+            " without one (pass the context as the third argument)"
+        )
     keys = sorted(context) if isinstance(context, dict) else []
     return ValueError(
         f"{what}: from_params({name!r}) is not in the context (keys: {', '.join(keys) or 'none'})"

@@ -61,6 +61,14 @@ class LoadByIdMarker:
     def source_name(self) -> str:
         return self.by
 
+    from_kind = source_kind
+    """loom-kernel's name for :attr:`source_kind` (always a parameter)."""
+
+    @property
+    def from_name(self) -> str:
+        """loom-kernel's name for :attr:`source_name` (``by``)."""
+        return self.by
+
 
 @dataclass(frozen=True, slots=True)
 class LoadMarker:
@@ -75,6 +83,16 @@ class LoadMarker:
 
     lookup_kind: ClassVar[LookupKind] = LookupKind.BY_FIELD
 
+    @property
+    def from_kind(self) -> SourceKind:
+        """loom-kernel's name for :attr:`source_kind`."""
+        return self.source_kind
+
+    @property
+    def from_name(self) -> str:
+        """loom-kernel's name for :attr:`source_name`."""
+        return self.source_name
+
 
 @dataclass(frozen=True, slots=True)
 class ExistsMarker:
@@ -85,6 +103,16 @@ class ExistsMarker:
     source_name: str
     against: str
     on_missing: OnMissing = OnMissing.RETURN_FALSE
+
+    @property
+    def from_kind(self) -> SourceKind:
+        """loom-kernel's name for :attr:`source_kind`."""
+        return self.source_kind
+
+    @property
+    def from_name(self) -> str:
+        """loom-kernel's name for :attr:`source_name`."""
+        return self.source_name
 
 
 def _one_source(

@@ -147,7 +147,10 @@ class RuleSpec:
         return compile_problem(self.param_names, self.refs(), parameters, command_type)
 
     def __call__(
-        self, command: Any, fields_set: frozenset[str], context: Mapping[str, Any]
+        self,
+        command: Any,
+        fields_set: frozenset[str],
+        context: Mapping[str, Any] | None = None,
     ) -> None:
         predicate = self.predicate
         if predicate is not None and not predicate_holds(predicate, command, fields_set):
@@ -158,8 +161,8 @@ class RuleSpec:
             args = [resolve(source, command) for source in self.sources]
         for name in self.param_names:
             try:
-                args.append(context[name])
-            except KeyError:
+                args.append(context[name])  # type: ignore[index]
+            except (KeyError, TypeError):
                 raise missing_context(self.__name__, name, context) from None
         rule_outcome(self.evaluator(*args), self._field_for(command), self.violation_message)
 
@@ -206,7 +209,10 @@ class RequirePresentSpec:
         return compile_problem((), self.refs(), parameters, command_type)
 
     def __call__(
-        self, command: Any, fields_set: frozenset[str], context: Mapping[str, Any]
+        self,
+        command: Any,
+        fields_set: frozenset[str],
+        context: Mapping[str, Any] | None = None,
     ) -> None:
         predicate = self.predicate
         if predicate is not None and not predicate_holds(predicate, command, fields_set):

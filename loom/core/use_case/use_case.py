@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
+
+from typing_extensions import TypeVar
 
 if TYPE_CHECKING:
     from loom.core.engine.plan import ExecutionPlan
 
 ModelT = TypeVar("ModelT")
 ResultT = TypeVar("ResultT")
+RepoT = TypeVar("RepoT", default=Any)
 
 
-class UseCase(ABC, Generic[ModelT, ResultT]):
+class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
     """One application operation, declared by the signature of ``execute``.
 
     Plain parameters come from ``params``; ``Input()`` builds the command from
@@ -22,15 +26,76 @@ class UseCase(ABC, Generic[ModelT, ResultT]):
     checks it, before ``execute`` runs. ``read_only = True`` keeps the
     executor from opening a unit of work.
 
-    ``ModelT`` names the main entity the use case works on and ``ResultT``
-    what ``execute`` returns.
+    ``UseCase[Model, Result]`` or ``UseCase[Model, Result, Repo]``: ``Model``
+    is the main entity the use case works on, ``Result`` what ``execute``
+    returns, and ``Repo`` (optional) the type of the main entity's
+    repository, for type checkers. That repository is ``self.main_repo``,
+    given to the constructor (``MyUseCase(main_repo=repo)``), assigned, or
+    injected by :class:`loom.core.use_case.factory.UseCaseFactory`.
     """
 
     __execution_plan__: ClassVar[ExecutionPlan | None] = None
+    __loom_main_model__: ClassVar[type[Any] | None] = None
+    __loom_main_repo_contract__: ClassVar[object] = Any
     computes: ClassVar[Sequence[Any]] = ()
     rules: ClassVar[Sequence[Any]] = ()
     read_only: ClassVar[bool] = False
 
+    _main_repo: RepoT | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if typing.get_origin(base) is UseCase:
+                cls.__loom_main_model__, cls.__loom_main_repo_contract__ = _main_contract(
+                    cls.__qualname__, typing.get_args(base)
+                )
+                break
+
+    def __init__(self, main_repo: RepoT | None = None) -> None:
+        self._main_repo = main_repo
+
+    @property
+    def main_repo(self) -> RepoT:
+        """The repository of the main entity; a ``RuntimeError`` if none was given."""
+        repo = self._main_repo
+        if repo is None:
+            model = type(self).__loom_main_model__
+            entity = f" of {model.__qualname__}" if model is not None else ""
+            raise RuntimeError(
+                f"{type(self).__qualname__}: no main repository{entity} was injected; pass"
+                " main_repo= to the constructor, assign use_case.main_repo, or build the use"
+                " case with loom.core.use_case.factory.UseCaseFactory"
+            )
+        return repo
+
+    @main_repo.setter
+    def main_repo(self, value: RepoT) -> None:
+        self._main_repo = value
+
+    @classmethod
+    def describe_main_repo(cls) -> tuple[type[Any] | None, object]:
+        """``(Model, Repo)`` as declared: ``Model`` is ``None`` for ``Any``, ``object`` or
+        a type variable; ``Repo`` is ``typing.Any`` when not declared."""
+        return cls.__loom_main_model__, cls.__loom_main_repo_contract__
+
     @abstractmethod
     async def execute(self, *args: Any, **kwargs: Any) -> ResultT:
         """Do the work; override with an explicit signature."""
+
+
+def _main_contract(name: str, arguments: tuple[Any, ...]) -> tuple[type[Any] | None, object]:
+    if len(arguments) not in (2, 3):
+        raise TypeError(
+            f"{name}: declare UseCase[Model, Result] or UseCase[Model, Result, Repo],"
+            f" not {len(arguments)} type arguments"
+        )
+    model = arguments[0]
+    repo = arguments[2] if len(arguments) == 3 else Any
+    if model is Any or model is object or isinstance(model, typing.TypeVar):
+        return None, repo
+    if isinstance(typing.get_origin(model), type):
+        model = typing.get_origin(model)  # Model[int] -> Model
+    if not isinstance(model, type):
+        raise TypeError(f"{name}: UseCase[Model, ...] takes a class as Model, got {model!r}")
+    return model, repo

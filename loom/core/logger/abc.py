@@ -1,0 +1,5 @@
+"""loom-kernel's import path for the logger port (:class:`LoggerPort`)."""
+
+from loom.core.logger.port import LoggerPort
+
+__all__ = ["LoggerPort"]
