@@ -30,7 +30,7 @@ from examples.shop.services import Outbox
 from loom.celery import WorkerSetup, create_app
 from loom.core.job import InlineJobService
 from loom.core.logger import get_logger
-from loom.core.uow import UnitOfWork
+from loom.core.uow.abc import Transaction
 
 CONFIG = Path(__file__).with_name("worker.toml")
 _log = get_logger("examples.shop.worker")
@@ -82,7 +82,7 @@ class _Shop:
     def repository(self, entity: type[Any]) -> Any:
         return self.app.repositories[entity]
 
-    def create(self) -> UnitOfWork:
+    def create(self) -> Transaction:
         return self.app.uow_factory.create()
 
 
