@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-# (worker: see its section below)
 .PHONY: worker install test test-fast typecheck format-check generate check-generated demo bench golden compat wheel-smoke clean
 
 $(STAMP): pyproject.toml
