@@ -10,8 +10,13 @@ and logging at its default level.
 Part 2, build speed and scale (:mod:`bench.buildspeed`) on a synthetic project
 of 1,000 use cases in 100 modules (:mod:`bench.synthetic`).
 
+Part 4, jobs on Celery (:mod:`bench.jobs`): jobs per second through one worker
+process with generated and interpreted executors (and a bare Celery task as
+the baseline), and the enqueue cost per job on the request path, on a real
+Redis. Reported, without targets.
+
 Every figure is printed with its target and PASS/FAIL. Options: ``--quick``
-(fewer repeats), ``--skip-build``, ``--skip-kernel``.
+(fewer repeats), ``--skip-build``, ``--skip-kernel``, ``--skip-jobs``.
 """
 
 from __future__ import annotations
@@ -114,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
     parser.add_argument("--skip-build", action="store_true", help="skip the build benchmarks")
     parser.add_argument("--skip-kernel", action="store_true", help="skip loom-kernel")
+    parser.add_argument("--skip-jobs", action="store_true", help="skip jobs on Celery (bench.jobs)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     repeats = 7 if args.quick else 21
@@ -365,6 +371,12 @@ def main(argv: list[str] | None = None) -> int:
                         clone.edit_build <= freshclone.EDIT_SECONDS,
                     )
                 )
+
+    if not args.skip_jobs:
+        from bench import jobs
+
+        print("\n== Jobs on Celery: one worker process, a real Redis (bench/jobs.py) ==")
+        jobs.report(jobs.measure())
 
     print("\n== Targets ==")
     for v in verdicts:

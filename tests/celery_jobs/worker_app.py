@@ -50,5 +50,16 @@ app = create_app(
     os.environ["LOOM_TEST_WORKER_CONFIG"],
     jobs=[RunRecorded, AlwaysFails, HeldJob],
     modules=[wire],
-    metrics=RedisEvents(store),
+    # The benchmark (bench/jobs.py) measures the worker without an adapter.
+    metrics=None if os.environ.get("LOOM_TEST_NO_EVENTS") else RedisEvents(store),
 )
+
+
+@app.task(name="bench.bare_record", shared=False)  # type: ignore[untyped-decorator]
+def bare_record(payload: dict[str, Any]) -> int:
+    """The work of RunRecorded as a bare Celery task: the benchmark's baseline."""
+    n = int(payload["n"])
+    committed = bool(store.client.sismember("committed", str(n)))
+    row = {"job": "bare", "n": n, "committed": committed, "trace": None}
+    store.client.rpush("runs", json.dumps(row))
+    return n * 10
