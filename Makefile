@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: worker install test test-fast typecheck format-check generate check-generated demo bench golden compat wheel-smoke clean
+.PHONY: install test test-fast typecheck format-check generate check-generated demo serve worker bench golden compat wheel-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The distribution was called loom before it became loomgen: drop an old install.
 	$(BIN)/python -m pip uninstall --quiet --yes loom 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e ".[gen,dev,celery]"
+	$(BIN)/python -m pip install --quiet -e ".[gen,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,6 +43,13 @@ check-generated: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/loomgen build
 	$(BIN)/python -m examples.shop.demo --both
+
+## The example shop as an HTTP server on 127.0.0.1:$(PORT) (PORT=8000 by default), SQLite
+## through the SQLAlchemy unit of work (DATABASE_URL for PostgreSQL), /metrics, generated
+## executors in auto mode.
+serve: $(STAMP)
+	$(BIN)/loomgen build
+	PORT=$${PORT:-8000} $(BIN)/python -m examples.shop.serve
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

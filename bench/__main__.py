@@ -10,13 +10,17 @@ and logging at its default level.
 Part 2, build speed and scale (:mod:`bench.buildspeed`) on a synthetic project
 of 1,000 use cases in 100 modules (:mod:`bench.synthetic`).
 
+Part 3, the shop served over HTTP under load (:mod:`bench.http`): requests per
+second and p50/p99 of loom (both modes) against the same routes written by
+hand on bare FastAPI, on SQLite and PostgreSQL.
+
 Part 4, jobs on Celery (:mod:`bench.jobs`): jobs per second through one worker
 process with generated and interpreted executors (and a bare Celery task as
 the baseline), and the enqueue cost per job on the request path, on a real
 Redis. Reported, without targets.
 
 Every figure is printed with its target and PASS/FAIL. Options: ``--quick``
-(fewer repeats), ``--skip-build``, ``--skip-kernel``, ``--skip-jobs``.
+(fewer repeats), ``--skip-build``, ``--skip-kernel``, ``--skip-http``, ``--skip-jobs``.
 """
 
 from __future__ import annotations
@@ -119,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
     parser.add_argument("--skip-build", action="store_true", help="skip the build benchmarks")
     parser.add_argument("--skip-kernel", action="store_true", help="skip loom-kernel")
+    parser.add_argument("--skip-http", action="store_true", help="skip the HTTP load (bench.http)")
     parser.add_argument("--skip-jobs", action="store_true", help="skip jobs on Celery (bench.jobs)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -371,6 +376,13 @@ def main(argv: list[str] | None = None) -> int:
                         clone.edit_build <= freshclone.EDIT_SECONDS,
                     )
                 )
+
+    if not args.skip_http:
+        from bench import http
+
+        total = 2_000 if args.quick else http.TOTAL
+        print(f"\n== HTTP load: {total:,} requests, {http.CLIENTS} clients (bench/http.py) ==")
+        http.report(http.measure(total))
 
     if not args.skip_jobs:
         from bench import jobs

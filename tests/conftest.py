@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
+from tests.databases import database_url, postgres_server  # noqa: F401  (real databases)
+from tests.postgres import pytest_collection_modifyitems, pytest_terminal_summary  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ("interpreted", "generated")

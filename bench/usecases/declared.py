@@ -23,9 +23,7 @@ def lacks_at(text: str) -> bool:
 
 
 STRIP_NAME = Compute.set(F(RenameUserCmd).name).from_command(F(RenameUserCmd).name, via=stripped)
-LOWER_EMAIL = Compute.set(F(RenameUserCmd).email).from_command(
-    F(RenameUserCmd).email, via=lowered
-)
+LOWER_EMAIL = Compute.set(F(RenameUserCmd).email).from_command(F(RenameUserCmd).email, via=lowered)
 NAME_NOT_BLANK = Rule.check(F(RenameUserCmd).name, via=blank, message="must not be blank")
 EMAIL_HAS_AT = Rule.check(F(RenameUserCmd).email, via=lacks_at, message="needs an @")
 NAME_PRESENT = Rule.require_present(F(RenameUserCmd).name)

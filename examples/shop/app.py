@@ -99,10 +99,19 @@ def default_executor_factory(
     return build
 
 
+class JobHost(Protocol):
+    """What a job service is built from: the executor and the factory of job instances."""
+
+    @property
+    def executor(self) -> RuntimeExecutor: ...
+
+    def build(self, cls: type[T]) -> T: ...
+
+
 JobServiceFactory = Callable[["ShopApp"], JobService]
 
 
-def job_service_from_environment(app: ShopApp) -> JobService:
+def job_service_from_environment(app: JobHost, metrics: MetricsAdapter | None = None) -> JobService:
     """``LOOM_JOBS=celery`` (with ``LOOM_CELERY_BROKER_URL``): Celery; unset or ``inline``: inline.
 
     Raises ``ValueError`` for any other value, or Celery without a broker URL.
@@ -122,7 +131,7 @@ def job_service_from_environment(app: ShopApp) -> JobService:
     from loom.celery.service import CeleryJobService
 
     celery_app = create_celery_app(CeleryConfig(broker_url=broker_url))
-    return CeleryJobService(celery_app, metrics=app.metrics, factory=app, executor=app.executor)
+    return CeleryJobService(celery_app, metrics=metrics, factory=app, executor=app.executor)
 
 
 class ShopApp:
@@ -157,8 +166,11 @@ class ShopApp:
             repo_resolver=self.repositories.get,
             metrics=self.metrics,
         )
-        make_jobs = job_service if job_service is not None else job_service_from_environment
-        self.jobs = make_jobs(self)
+        self.jobs = (
+            job_service(self)
+            if job_service is not None
+            else job_service_from_environment(self, self.metrics)
+        )
         self.services = ShopServices(
             users=self.users,
             products=self.products,

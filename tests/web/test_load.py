@@ -1,0 +1,59 @@
+"""The shop server under a bounded concurrent load, on SQLite and PostgreSQL, in both modes.
+
+CI sends ``LOOM_LOAD_REQUESTS`` requests (default 1,200) from 50 concurrent
+clients per run; ``make bench`` sends the full 10,000 (bench/http.py). After
+each run the invariants of :func:`tests.web.load.check_invariants` must hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from examples.shop.orm import Snapshot, snapshot
+from loom.core.repository.sqlalchemy import SessionManager
+from tests.postgres import PostgresServer, postgres_server
+from tests.web.load import check_invariants, run_load
+from tests.web.scrape import scrape
+from tests.web.server import shop_server
+
+__all__ = ["postgres_server"]
+
+REQUESTS = int(os.environ.get("LOOM_LOAD_REQUESTS", "1200"))
+CLIENTS = 50
+
+
+def read_snapshot(url: str) -> Snapshot:
+    async def read() -> Snapshot:
+        manager = SessionManager(url)
+        try:
+            return await snapshot(manager)
+        finally:
+            await manager.dispose()
+
+    return asyncio.run(read())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'load.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["interpreted", "generated"])
+def test_load(database_url: str, mode: str) -> None:
+    with shop_server(database_url, mode=mode) as server:
+        result = asyncio.run(run_load(server.url, total=REQUESTS, clients=CLIENTS))
+        samples = scrape(server.url)
+    print(f"\n{mode} {database_url.split(':')[0]}: {result.summary()}")
+    print(f"statuses: {sorted(result.statuses.items())}")
+    check_invariants(result, read_snapshot(database_url), samples)
+    # the load really raced: some orders sold out, most succeeded
+    assert result.statuses[("order", 201)] > 0
+    assert result.statuses[("order", 422)] + result.statuses[("order", 409)] > 0
