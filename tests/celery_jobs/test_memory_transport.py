@@ -18,15 +18,19 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from loom.celery import CeleryJobService, WorkerSetup, bootstrap_worker, create_app
 from loom.celery.bootstrap import WorkerBootstrapResult, WorkerConfigError, load_worker_config
 from loom.celery.config import CeleryConfig, create_celery_app
-from loom.core.engine import EventKind, RuntimeExecutor
+from loom.core.engine import EventKind, RuntimeEvent, RuntimeExecutor
 from loom.core.job import JobFailedError, JobHandle
 from loom.core.job.context import flush_pending_dispatches
 from loom.core.tracing import set_trace_id
+from loom.prometheus import PrometheusMetricsAdapter
 from tests.support import RecordingMetrics, RecordingUnitOfWorkFactory
+from tests.usecases.celery_jobs import FlakyJob
 from tests.usecases.jobs import (
     DispatchJobs,
     DoubleJob,
@@ -62,21 +66,39 @@ def published() -> Iterator[Published]:
     before_task_publish.disconnect(recorder)
 
 
+class Tee:
+    """Forwards every event to each adapter."""
+
+    def __init__(self, *adapters: Any) -> None:
+        self.adapters = adapters
+
+    def on_event(self, event: RuntimeEvent) -> None:
+        for adapter in self.adapters:
+            adapter.on_event(event)
+
+
 class Worker:
-    def __init__(self, result: WorkerBootstrapResult, metrics: RecordingMetrics) -> None:
+    def __init__(
+        self, result: WorkerBootstrapResult, metrics: RecordingMetrics, registry: CollectorRegistry
+    ) -> None:
         self.result = result
         self.app = result.celery_app
         self.metrics = metrics
+        self.registry = registry
         self.journal: list[tuple[str, ...]] = []
 
 
 @pytest.fixture
 def worker(execution_mode: str, request: pytest.FixtureRequest) -> Iterator[Worker]:
-    """A worker thread running DoubleJob, GreetJob, FailingJob and RoutedJob in this mode."""
+    """A worker thread running DoubleJob, GreetJob, FailingJob, RoutedJob, FlakyJob in this mode.
+
+    Its events go to a recorder and to a Prometheus adapter on a registry of its own.
+    """
     package = (
         request.getfixturevalue("generated_package") if execution_mode == "generated" else None
     )
     metrics = RecordingMetrics()
+    registry = CollectorRegistry()
     journal: list[tuple[str, ...]] = []
 
     def wire(setup: WorkerSetup) -> None:
@@ -86,14 +108,14 @@ def worker(execution_mode: str, request: pytest.FixtureRequest) -> Iterator[Work
 
     result = bootstrap_worker(
         config=MEMORY,
-        jobs=[DoubleJob, GreetJob, FailingJob, RoutedJob],
+        jobs=[DoubleJob, GreetJob, FailingJob, RoutedJob, FlakyJob],
         callbacks=[RecordingCallback],
         modules=[wire],
-        metrics=metrics,
+        metrics=Tee(metrics, PrometheusMetricsAdapter(registry)),
     )
     for job in result.jobs:
         assert result.executor.uses_generated(job) == (execution_mode == "generated")
-    made = Worker(result, metrics)
+    made = Worker(result, metrics, registry)
     made.journal = journal
     # The memory broker is one per process: drop what earlier tests left queued.
     with result.celery_app.connection_for_write() as connection:
@@ -407,3 +429,51 @@ def test_create_app_returns_the_bootstrapped_celery_app(tmp_path: Path) -> None:
     path.write_text('[celery]\nbroker_url = "memory://"\n')
     app = create_app(str(path), jobs=[DoubleJob])
     assert "loom.job.DoubleJob" in app.tasks
+
+
+def scrape(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The registry's exposition, read back with prometheus_client's own parser."""
+    text = generate_latest(registry).decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_prometheus_counts_the_job_events_of_web_process_and_worker(worker: Worker) -> None:
+    FlakyJob.attempts.clear()
+    service = CeleryJobService(worker.app, metrics=PrometheusMetricsAdapter(worker.registry))
+
+    async def dispatch() -> list[JobHandle[Any]]:
+        handles = [
+            service.dispatch(DoubleJob, params={"n": 1}),
+            service.dispatch(FlakyJob, params={"n": 2}),
+            service.dispatch(FailingJob, params={"n": 3}),
+            service.dispatch(GreetJob, payload={"name": "no email"}),
+        ]
+        await flush_pending_dispatches()
+        return handles
+
+    double, flaky, failing, invalid = asyncio.run(dispatch())
+    assert double.wait(timeout=30) == 2
+    assert flaky.wait(timeout=30) == 2  # after one retry
+    for handle in (failing, invalid):
+        with pytest.raises(JobFailedError):
+            handle.wait(timeout=30)
+    samples = scrape(worker.registry)
+
+    def value(name: str, **labels: str) -> float:
+        return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+    for job in ("DoubleJob", "FlakyJob", "FailingJob", "GreetJob"):
+        assert value("loom_job_dispatched_total", job=job) == 1
+    assert value("loom_job_started_total", job="FlakyJob") == 2
+    assert value("loom_job_succeeded_total", job="DoubleJob") == 1
+    assert value("loom_job_succeeded_total", job="FlakyJob") == 1
+    assert value("loom_job_duration_seconds_count", job="FlakyJob") == 1
+    assert value("loom_job_retried_total", job="FlakyJob", error_kind="ConnectionError") == 1
+    assert value("loom_job_exhausted_total", job="FailingJob", error_kind="ValueError") == 1
+    assert value("loom_job_exhausted_total", job="GreetJob", error_kind="JobPayloadError") == 1
+    # The job's own execution is a use case execution too.
+    assert value("loom_usecase_requests_total", usecase="DoubleJob", status="success") == 1

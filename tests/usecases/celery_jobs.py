@@ -119,3 +119,16 @@ class SaveAndQueue(UseCase[Any, int]):
         if self.fail:
             raise ValueError(f"record {cmd.n} refused after queueing its job")
         return cmd.n
+
+
+class FlakyJob(Job[int]):
+    """Fails its first attempt at each ``n``, then succeeds (in one process: the memory worker)."""
+
+    __retries__ = 1
+    attempts: dict[int, int] = {}
+
+    def execute(self, n: int) -> int:
+        FlakyJob.attempts[n] = FlakyJob.attempts.get(n, 0) + 1
+        if FlakyJob.attempts[n] == 1:
+            raise ConnectionError(f"first attempt at {n} lost its connection")
+        return n
