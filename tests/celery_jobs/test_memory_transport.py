@@ -41,7 +41,14 @@ from tests.usecases.jobs import (
 )
 
 MakeExecutor = Callable[..., RuntimeExecutor]
-MEMORY = {"celery": {"broker_url": "memory://", "result_backend": "cache+memory://"}}
+# A short polling interval lets the test worker stop at once (memory transport polls).
+MEMORY = {
+    "celery": {
+        "broker_url": "memory://",
+        "result_backend": "cache+memory://",
+        "broker_transport_options": {"polling_interval": 0.05},
+    }
+}
 
 
 class Published:
