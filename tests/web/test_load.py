@@ -1,5 +1,8 @@
 """The shop server under a bounded concurrent load, on SQLite and PostgreSQL, in both modes.
 
+``database_url`` (tests/conftest.py) is a fresh SQLite file or a fresh database on the
+session's PostgreSQL server.
+
 CI sends ``LOOM_LOAD_REQUESTS`` requests (default 1,200) from 50 concurrent
 clients per run; ``make bench`` sends the full 10,000 (bench/http.py). After
 each run the invariants of :func:`tests.web.load.check_invariants` must hold.
@@ -9,18 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 
 import pytest
 
 from examples.shop.orm import Snapshot, snapshot
 from loom.core.repository.sqlalchemy import SessionManager
-from tests.postgres import PostgresServer, postgres_server
 from tests.web.load import check_invariants, run_load
 from tests.web.scrape import scrape
 from tests.web.server import shop_server
-
-__all__ = ["postgres_server"]
 
 REQUESTS = int(os.environ.get("LOOM_LOAD_REQUESTS", "1200"))
 CLIENTS = 50
@@ -35,14 +34,6 @@ def read_snapshot(url: str) -> Snapshot:
             await manager.dispose()
 
     return asyncio.run(read())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'load.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create_database()
 
 
 @pytest.mark.slow
