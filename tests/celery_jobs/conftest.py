@@ -108,3 +108,14 @@ def start_worker(
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _interpreted_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Executors built here without an explicit mode interpret.
+
+    In ``auto`` mode an executor imports the repository's own ``generated``
+    package, which would stay in ``sys.modules`` for the rest of the session
+    (and shadow the ``generated`` package of other tests' throw-away projects).
+    """
+    monkeypatch.setenv("LOOM_EXECUTION_MODE", "interpreted")
