@@ -69,6 +69,17 @@ class JobPayloadError(LoomError):
         super().__init__(message, code="invalid_job_payload")
 
 
+class JobTimeLimitError(LoomError):
+    """A job ran longer than its ``__timeout__`` and was cancelled.
+
+    Not a ``TimeoutError``: a caller waiting on the job's handle must be able
+    to tell the job's failure from its own wait running out.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="job_time_limit")
+
+
 class UnknownJobError(LoomError):
     """A worker received a job whose name no job class of it has."""
 
@@ -273,6 +284,20 @@ async def _run_job(
     return result
 
 
+async def _within(job: Coroutine[Any, Any, Any], seconds: float, name: str) -> Any:
+    """Run ``job``; past ``seconds``, cancel it and raise :class:`JobTimeLimitError`."""
+    task = asyncio.ensure_future(job)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if task in done:
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    raise JobTimeLimitError(f"job {name} ran over its time limit of {seconds:g}s (__timeout__)")
+
+
 # -- tasks -------------------------------------------------------------------------
 
 
@@ -325,10 +350,8 @@ def make_job_task(
         try:
             data = payload if payload is not None else {}
             validate_job_input(executor, job_type, data, params)
-            result = loop.run(
-                _run_job(executor, build, job_type, data, params, trace_id),
-                timeout=float(timeout) if timeout else None,
-            )
+            job = _run_job(executor, build, job_type, data, params, trace_id)
+            result = loop.run(_within(job, float(timeout), name) if timeout else job)
         except Exception as exc:
             duration_ms = (perf_counter() - started) * 1000
             final = isinstance(exc, (JobPayloadError, ParameterBindingError))

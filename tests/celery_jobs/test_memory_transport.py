@@ -30,7 +30,7 @@ from loom.core.job.context import flush_pending_dispatches
 from loom.core.tracing import set_trace_id
 from loom.prometheus import PrometheusMetricsAdapter
 from tests.support import RecordingMetrics, RecordingUnitOfWorkFactory
-from tests.usecases.celery_jobs import FlakyJob
+from tests.usecases.celery_jobs import FlakyJob, SlowJob
 from tests.usecases.jobs import (
     DispatchJobs,
     DoubleJob,
@@ -115,7 +115,7 @@ def worker(execution_mode: str, request: pytest.FixtureRequest) -> Iterator[Work
 
     result = bootstrap_worker(
         config=MEMORY,
-        jobs=[DoubleJob, GreetJob, FailingJob, RoutedJob, FlakyJob],
+        jobs=[DoubleJob, GreetJob, FailingJob, RoutedJob, FlakyJob, SlowJob],
         callbacks=[RecordingCallback],
         modules=[wire],
         metrics=Tee(metrics, PrometheusMetricsAdapter(registry)),
@@ -267,6 +267,25 @@ def test_callbacks_hear_of_success_and_of_failure(worker: Worker) -> None:
     ]
     [exhausted] = [e for e in worker.metrics.events if e.kind is EventKind.JOB_EXHAUSTED]
     assert exhausted.use_case_name == "FailingJob" and str(exhausted.error) == "job refused 6"
+
+
+def test_a_job_over_its_time_limit_fails(worker: Worker) -> None:
+    service = CeleryJobService(worker.app)
+
+    async def dispatch() -> tuple[JobHandle[Any], JobHandle[Any]]:
+        handles = (
+            service.dispatch(SlowJob, params={"seconds": 0.01}),
+            service.dispatch(SlowJob, params={"seconds": 30}),
+        )
+        await flush_pending_dispatches()
+        return handles
+
+    quick, slow = asyncio.run(dispatch())
+    assert quick.wait(timeout=30) == "done"
+    with pytest.raises(JobFailedError, match="job SlowJob ran over its time limit of 1s"):
+        slow.wait(timeout=30)
+    [exhausted] = worker.metrics.of_kind(EventKind.JOB_EXHAUSTED)
+    assert type(exhausted.error).__name__ == "JobTimeLimitError"
 
 
 def test_an_error_celery_cannot_rebuild_reaches_the_caller_readable(worker: Worker) -> None:

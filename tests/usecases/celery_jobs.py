@@ -132,3 +132,13 @@ class FlakyJob(Job[int]):
         if FlakyJob.attempts[n] == 1:
             raise ConnectionError(f"first attempt at {n} lost its connection")
         return n
+
+
+class SlowJob(Job[str]):
+    """Sleeps ``seconds``; its time limit is one second."""
+
+    __timeout__ = 1
+
+    async def execute(self, seconds: float) -> str:
+        await asyncio.sleep(seconds)
+        return "done"
