@@ -44,10 +44,12 @@ def _targets() -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(total: int = TOTAL, clients: int = CLIENTS, postgres: bool = True) -> list[Run]:
+def measure(
+    total: int = TOTAL, clients: int = CLIENTS, postgres: bool = True, sqlite: bool = True
+) -> list[Run]:
     runs: list[Run] = []
     folder = Path(tempfile.mkdtemp(prefix="loom-bench-http-"))
-    databases: list[tuple[str, object]] = [("sqlite", None)]
+    databases: list[tuple[str, object]] = [("sqlite", None)] if sqlite else []
     pg = None
     if postgres:
         from tests.postgres import PostgresServer, find_bin_dir
@@ -86,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=TOTAL)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args(argv)
     print(f"== HTTP load: {args.requests:,} requests, {args.clients} clients ==")
-    runs = measure(args.requests, args.clients, not args.no_postgres)
+    runs = measure(args.requests, args.clients, not args.no_postgres, not args.no_sqlite)
     report(runs)
     return 0
 

@@ -30,9 +30,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,13 +43,11 @@ from typing import Any
 import pytest
 
 USER = "loom"
-SKIP_REASON = (
-    "PostgreSQL server binaries (initdb, postgres, pg_ctl) not found: apt-get install postgresql"
-)
+SKIP_REASON = "PostgreSQL server binaries (initdb, postgres, pg_isready) not found: apt-get install postgresql"
 
 
 def find_bin_dir() -> Path | None:
-    """The folder holding ``initdb``, ``pg_ctl`` and ``postgres``, or ``None``."""
+    """The folder holding ``initdb``, ``postgres`` and ``pg_isready``, or ``None``."""
     override = os.environ.get("LOOM_PG_BIN")
     candidates = [Path(override)] if override else []
     versions = sorted(
@@ -60,7 +60,7 @@ def find_bin_dir() -> Path | None:
     if initdb:
         candidates.append(Path(initdb).parent)
     for folder in candidates:
-        if all((folder / name).is_file() for name in ("initdb", "pg_ctl", "postgres")):
+        if all((folder / name).is_file() for name in ("initdb", "postgres", "pg_isready")):
             return folder
     return None
 
@@ -72,15 +72,25 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    """One throwaway server; :meth:`start` and :meth:`stop` it."""
+    """One throwaway server; :meth:`start` and :meth:`stop` it.
+
+    The postmaster is a child of the test process, started through
+    ``setpriv --pdeathsig SIGINT`` where util-linux provides it: should the
+    test process die without stopping it (killed, say), the kernel tells the
+    server to shut down, so no server outlives the run.
+    """
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="loom-pg-"))
+        # As root the server runs as 'postgres', which must reach the folder: /tmp
+        # is open to everyone, a $TMPDIR may not be.
+        parent = "/tmp" if os.geteuid() == 0 else None
+        self.root = Path(tempfile.mkdtemp(prefix="loom-pg-", dir=parent))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
-        self._run_as: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._user: str | None = None
         if os.geteuid() == 0:
             try:
                 entry = pwd.getpwnam("postgres")
@@ -88,24 +98,22 @@ class PostgresServer:
                 raise RuntimeError(
                     "PostgreSQL cannot run as root and there is no 'postgres' user"
                 ) from error
-            self._run_as = "postgres"
+            self._user = "postgres"
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
 
-    def _server_command(self, *args: str) -> list[str]:
-        command = [str(self.bin_dir / args[0]), *args[1:]]
-        if self._run_as is not None:
-            command = ["runuser", "-u", self._run_as, "--", *command]
+    def _command(self, program: str, *args: str, server: bool = False) -> list[str]:
+        command = [str(self.bin_dir / program), *args]
+        setpriv = shutil.which("setpriv")
+        if setpriv is not None:
+            prefix = [setpriv]
+            if self._user is not None:
+                prefix += ["--reuid", self._user, "--regid", self._user, "--init-groups"]
+            if server:
+                prefix += ["--pdeathsig", "SIGINT"]
+            return [*prefix, "--", *command]
+        if self._user is not None:
+            return ["runuser", "-u", self._user, "--", *command]
         return command
-
-    def _run(self, *args: str) -> None:
-        done = subprocess.run(
-            self._server_command(*args), capture_output=True, text=True, timeout=120
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"{args[0]} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
-                + self._log_tail()
-            )
 
     def _log_tail(self) -> str:
         try:
@@ -114,31 +122,73 @@ class PostgresServer:
             return ""
 
     def start(self) -> None:
-        self._run(
-            "initdb", "-D", str(self.data), "-U", USER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-sync",
+        done = subprocess.run(
+            self._command(
+                "initdb", "-D", str(self.data), "-U", USER, "--auth=trust",
+                "--encoding=UTF8", "--locale=C", "--no-sync",
+            ),
+            capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-        last_error: Exception | None = None
-        for _ in range(5):  # a free port can be taken between probe and bind
-            self.port = _free_port()
-            options = (
-                f"-p {self.port} -h 127.0.0.1 -k '' -c fsync=off -c full_page_writes=off "
-                f"-c max_connections=200"
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"initdb failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
             )
-            try:
-                self._run(
-                    "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
-                    "-w", "-t", "60", "start",
-                )  # fmt: skip
+        for _ in range(5):  # a free port can be taken between the probe and the bind
+            self.port = _free_port()
+            if self._launch():
                 return
-            except RuntimeError as error:
-                last_error = error
-        raise RuntimeError(f"PostgreSQL did not start: {last_error}")
+        raise RuntimeError("PostgreSQL did not start" + self._log_tail())
+
+    def _launch(self) -> bool:
+        """Start the postmaster on ``self.port``; ``False`` if it exited before accepting."""
+        with open(self.log, "ab") as log:
+            self._process = subprocess.Popen(
+                self._command(
+                    "postgres", "-D", str(self.data), "-p", str(self.port), "-h", "127.0.0.1",
+                    "-k", "", "-c", "fsync=off", "-c", "full_page_writes=off",
+                    "-c", "max_connections=200",
+                    server=True,
+                ),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                self._process = None
+                return False
+            ready = subprocess.run(
+                [str(self.bin_dir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                timeout=30,
+            )
+            if ready.returncode == 0:
+                return True
+            time.sleep(0.05)
+        self.stop_server()
+        raise RuntimeError("PostgreSQL did not accept connections within 60 s" + self._log_tail())
+
+    def stop_server(self) -> None:
+        """Shut the server down (fast: open transactions are rolled back); keep its data."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGINT)  # fast shutdown: roll back, close, exit
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def restart_server(self) -> None:
+        """Start the server again after :meth:`stop_server`, on the same port and data."""
+        for _ in range(50):  # the old socket may linger a moment
+            if self._launch():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"PostgreSQL did not restart on port {self.port}" + self._log_tail())
 
     def stop(self) -> None:
         try:
-            if (self.data / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+            self.stop_server()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

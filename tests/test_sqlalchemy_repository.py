@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import pytest
 from pydantic import BaseModel
 from sqlalchemy import event, text
@@ -76,6 +77,11 @@ class PriceChange(BaseModel):
     price_cents: int | None = None
 
 
+class StructChange(msgspec.Struct, kw_only=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    price_cents: int | msgspec.UnsetType = msgspec.UNSET
+
+
 @dataclass
 class NewCategory:
     name: str
@@ -115,6 +121,10 @@ async def test_writes_outside_a_unit_of_work_commit_on_their_own(repos: Repos) -
     assert updated is not None and (updated.name, updated.price_cents) == ("Anvil", 2600)
     assert await repos.scalar("SELECT price_cents FROM products") == 2600
     assert await repos.products.update(created.id + 100, {"name": "nobody"}) is None
+
+    # A msgspec struct, as loom-kernel's update payloads were: UNSET fields are left alone.
+    renamed = await repos.products.update(created.id, StructChange(name="Big anvil"))
+    assert renamed is not None and (renamed.name, renamed.price_cents) == ("Big anvil", 2600)
 
     fetched = await repos.products.get_by("sku", "A-1")
     assert fetched is not None and fetched.price_cents == 2600
@@ -241,6 +251,15 @@ async def test_list_with_query_filters_sorts_and_pages_by_offset(repos: Repos) -
     assert isinstance(page, PageResult)
     assert names(page) == ["SKU-08", "SKU-07", "SKU-06", "SKU-05"]
     assert (page.total_count, page.page, page.limit, page.has_next) == (10, 2, 4, True)
+
+    detailed = await repos.products.list_with_query(QuerySpec(limit=5), profile="detail")
+    assert [
+        (p.category.name if p.category else None, len(p.movements)) for p in detailed.items
+    ] == [("Tools", 0), ("Tools", 1), ("Tools", 0), ("Tools", 0), ("Garden", 1)]
+    cursor_page = await repos.products.list_with_query(
+        QuerySpec(pagination=PaginationMode.CURSOR, limit=2), profile="detail"
+    )
+    assert [len(p.movements) for p in cursor_page.items] == [0, 1]
 
     last = await repos.products.list_with_query(QuerySpec(limit=5, page=3))
     assert isinstance(last, PageResult)
@@ -390,7 +409,7 @@ async def test_transactional_methods_are_one_transaction(repos: Repos) -> None:
         async def run(self) -> None: ...
 
     with pytest.raises(
-        TypeError, match="NoManager.run: no active session and no 'session_manager'"
+        TypeError, match=r"NoManager.run: no active session and no 'session_manager' attribute with a session\(\)"
     ):
         await NoManager().run()
 

@@ -23,6 +23,7 @@ from loom.core.repository.sqlalchemy import (
     SQLAlchemyUnitOfWorkFactory,
     get_active_session,
 )
+from tests.postgres import PostgresServer
 from tests.usecases.persistence import (
     ActiveSession,
     Base,
@@ -302,3 +303,40 @@ async def test_unit_of_work_on_its_own(shop: Shop) -> None:
     await uow.rollback()
     await uow.rollback()  # after the transaction ended: nothing left to do
     assert get_active_session() is None
+
+
+async def test_a_restarted_postgresql_server_costs_one_failed_execution_at_most(
+    postgres_server: PostgresServer, make_executor: MakeExecutor
+) -> None:
+    url = await postgres_server.create_database_async()
+    manager = SessionManager(url, pool_size=2, max_overflow=0)
+    peer = SessionManager(url, pool_size=1, max_overflow=0)
+    try:
+        async with manager.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        shop = Shop(manager, peer)
+        executor = shop.executor(make_executor)
+        product_id = await shop.seed_product(stock=5)
+
+        async def reserve() -> Product:
+            result: Product = await executor.execute(
+                ReserveStock(shop.movements),
+                params={"product_id": product_id},
+                payload={"quantity": 1},
+            )
+            return result
+
+        await reserve()
+        postgres_server.stop_server()
+        try:
+            with pytest.raises(OSError):  # connection refused, raised as is: a 5xx upstream
+                await reserve()
+        finally:
+            postgres_server.restart_server()
+        # The pooled connections died with the server: the pre-ping replaces them.
+        assert (await reserve()).stock == 3
+        assert await shop.scalar("SELECT stock FROM products") == 3
+        assert await shop.scalar("SELECT count(*) FROM stock_movements") == 2
+    finally:
+        await manager.dispose()
+        await peer.dispose()

@@ -104,20 +104,6 @@ def test_read_only_sqlite(tmp_path: Path, mode: str) -> None:
     assert "readonly" in log.lower()
 
 
-def _pg_ctl(server: PostgresServer, action: str) -> None:
-    options = (
-        f"-p {server.port} -h 127.0.0.1 -k '' -c fsync=off -c full_page_writes=off"
-        f" -c max_connections=200"
-    )
-    if action == "stop":
-        server._run("pg_ctl", "-D", str(server.data), "-m", "fast", "-w", "stop")
-    else:
-        server._run(
-            "pg_ctl", "-D", str(server.data), "-l", str(server.log), "-o", options,
-            "-w", "-t", "60", "start",
-        )  # fmt: skip
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_postgres_stopped_mid_run(postgres_server: PostgresServer, mode: str) -> None:
     url = postgres_server.create_database()
@@ -144,7 +130,7 @@ def test_postgres_stopped_mid_run(postgres_server: PostgresServer, mode: str) ->
                     done += 1
                     if done == stop_after and not stopped:
                         stopped = True
-                        await asyncio.to_thread(_pg_ctl, postgres_server, "stop")
+                        await asyncio.to_thread(postgres_server.stop_server)
 
                 semaphore = asyncio.Semaphore(20)
 
@@ -165,7 +151,7 @@ def test_postgres_stopped_mid_run(postgres_server: PostgresServer, mode: str) ->
             with httpx.Client(base_url=server.url, timeout=30) as client:
                 assert_internal_error(client.get("/users/1"))
         finally:
-            _pg_ctl(postgres_server, "start")
+            postgres_server.restart_server()
         with httpx.Client(base_url=server.url, timeout=30) as client:
             deadline = time.monotonic() + 60
             while True:  # the pool's pre-ping replaces the dead connections

@@ -31,7 +31,9 @@ class SessionManager:
     ``postgresql+asyncpg://user:password@host:5432/db``. Pool settings apply
     where the engine has a pool of its own (not to in-memory SQLite); every
     other keyword goes to ``create_async_engine`` (``isolation_level=...``,
-    for example).
+    for example). Pooled connections are pinged before use (so a restarted
+    server costs no failed request), except on SQLite, where there is no
+    server; ``pool_pre_ping`` says otherwise.
 
     Sessions do not expire their objects on commit, so an entity returned by
     a committed unit of work can still be read.
@@ -57,7 +59,7 @@ class SessionManager:
         url: str | URL,
         *,
         echo: bool = False,
-        pool_pre_ping: bool = True,
+        pool_pre_ping: bool | None = None,
         pool_size: int | None = 10,
         max_overflow: int | None = 20,
         pool_timeout: int | None = 30,
@@ -69,6 +71,9 @@ class SessionManager:
     ) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if pool_pre_ping is None:
+            # A server may restart under a pooled connection; a SQLite file cannot.
+            pool_pre_ping = not self.is_sqlite
         config: dict[str, Any] = {"echo": echo, "pool_pre_ping": pool_pre_ping}
         if not (self.is_sqlite and _sqlite_in_memory(self.url)):
             pools = {

@@ -45,9 +45,9 @@ def transactional(
 
     Inside an active session (a unit of work, or another ``@transactional``
     call) the method simply joins it. Otherwise the method's owner must have a
-    ``session_manager`` attribute (a :class:`SessionManager`): a write
-    transaction is opened for the call, committed when it returns and rolled
-    back when it raises.
+    ``session_manager`` attribute (a :class:`SessionManager`, or anything with
+    a ``session()`` async context manager): a write transaction is opened for
+    the call, committed when it returns and rolled back when it raises.
     """
 
     @functools.wraps(method)
@@ -56,14 +56,15 @@ def transactional(
             return await method(self, *args, **kwargs)
         from loom.core.repository.sqlalchemy.session_manager import SessionManager
 
-        manager = getattr(self, "session_manager", None)
-        if not isinstance(manager, SessionManager):
+        manager: Any = getattr(self, "session_manager", None)
+        if not callable(getattr(manager, "session", None)):
             raise TypeError(
                 f"@transactional {type(self).__name__}.{method.__name__}: no active session and "
-                f"no 'session_manager' attribute holding a SessionManager to open one with"
+                f"no 'session_manager' attribute with a session() to open one with"
             )
         async with manager.session() as session:
-            await manager.begin_write(session)
+            if isinstance(manager, SessionManager):
+                await manager.begin_write(session)
             token = _active_session.set(session)
             try:
                 result = await method(self, *args, **kwargs)

@@ -28,10 +28,12 @@ class SQLAlchemyUnitOfWork:
     it the active session (:func:`~loom.core.repository.sqlalchemy.transactional.get_active_session`).
     ``commit`` commits and ``rollback`` rolls back; both then close the
     session and restore the previous active session, so the executor's
-    ``begin``/``commit``/``rollback`` calls are all it needs. A constraint
-    the commit breaks is raised as :class:`~loom.core.errors.Conflict`, and
-    the executor's ``rollback`` after a failed commit has nothing left to do. ``async with``
+    ``begin``/``commit``/``rollback`` calls are all it needs. ``async with``
     does the same: commit on a clean exit, rollback on an exception.
+
+    A constraint the commit breaks is raised as
+    :class:`~loom.core.errors.Conflict`; the ``rollback`` the executor calls
+    after a failed commit has nothing left to do.
 
     The executor runs pending dispatches after ``commit`` returns, that is
     once the database has acknowledged the commit.
@@ -48,7 +50,7 @@ class SQLAlchemyUnitOfWork:
     def session(self) -> AsyncSession:
         """The session of the open transaction."""
         if self._session is None:
-            raise RuntimeError("SQLAlchemyUnitOfWork.session used before begin()")
+            raise RuntimeError("SQLAlchemyUnitOfWork.session used outside its transaction")
         return self._session
 
     async def begin(self) -> None:
