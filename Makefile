@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-fast typecheck format-check generate check-generated demo serve bench golden compat wheel-smoke clean
+.PHONY: install test test-fast typecheck format-check generate check-generated demo serve worker bench golden compat wheel-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ golden: $(STAMP)
 ## Build the wheel, install it (not editable) into fresh venvs and use it from outside the repo.
 wheel-smoke: $(STAMP)
 	bash .ci/wheel-smoke
+
+## The example shop's Celery worker (runs SendEmail and StockAlert). The shop queues jobs there
+## when started with LOOM_JOBS=celery LOOM_CELERY_BROKER_URL=redis://...; the worker reads
+## LOOM_CELERY_BROKER_URL too (default redis://127.0.0.1:6379/0), LOOM_SHOP_DB, LOOM_SHOP_OUTBOX.
+worker: $(STAMP)
+	$(BIN)/python -m celery -A examples.shop.worker worker --loglevel=INFO --concurrency=$${CONCURRENCY:-2}
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .loomgen-cache var .bench .compat

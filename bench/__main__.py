@@ -14,8 +14,13 @@ Part 3, the shop served over HTTP under load (:mod:`bench.http`): requests per
 second and p50/p99 of loom (both modes) against the same routes written by
 hand on bare FastAPI, on SQLite and PostgreSQL.
 
+Part 4, jobs on Celery (:mod:`bench.jobs`): jobs per second through one worker
+process with generated and interpreted executors (and a bare Celery task as
+the baseline), and the enqueue cost per job on the request path, on a real
+Redis. Reported, without targets.
+
 Every figure is printed with its target and PASS/FAIL. Options: ``--quick``
-(fewer repeats), ``--skip-build``, ``--skip-kernel``, ``--skip-http``.
+(fewer repeats), ``--skip-build``, ``--skip-kernel``, ``--skip-http``, ``--skip-jobs``.
 """
 
 from __future__ import annotations
@@ -119,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-build", action="store_true", help="skip the build benchmarks")
     parser.add_argument("--skip-kernel", action="store_true", help="skip loom-kernel")
     parser.add_argument("--skip-http", action="store_true", help="skip the HTTP load (bench.http)")
+    parser.add_argument("--skip-jobs", action="store_true", help="skip jobs on Celery (bench.jobs)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     repeats = 7 if args.quick else 21
@@ -377,6 +383,12 @@ def main(argv: list[str] | None = None) -> int:
         total = 2_000 if args.quick else http.TOTAL
         print(f"\n== HTTP load: {total:,} requests, {http.CLIENTS} clients (bench/http.py) ==")
         http.report(http.measure(total))
+
+    if not args.skip_jobs:
+        from bench import jobs
+
+        print("\n== Jobs on Celery: one worker process, a real Redis (bench/jobs.py) ==")
+        jobs.report(jobs.measure())
 
     print("\n== Targets ==")
     for v in verdicts:

@@ -12,6 +12,11 @@ LOOMGEN_VERSION = "0.1.0"
 LOOMGEN_FORMAT = 6
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
+    "examples.shop.jobs:SendEmail": (
+        ".examples.shop.jobs",
+        "run_send_email",
+        "150268fb0abc25773b9140288d45465d",
+    ),
     "examples.shop.jobs:StockAlert": (
         ".examples.shop.jobs",
         "run_stock_alert",

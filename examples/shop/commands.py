@@ -75,3 +75,11 @@ class StockAlertCmd(ShopCommand):
     """Alert the warehouse when fewer than ``threshold`` units are left."""
 
     threshold: int = Field(default=5, alias="belowUnits")
+
+
+class SendEmailCmd(ShopCommand):
+    """One e-mail for :class:`~examples.shop.jobs.SendEmail`."""
+
+    to: str
+    subject: str
+    body: str

@@ -1,14 +1,19 @@
-"""A synchronous job: its ``execute`` is a plain ``def``.
+"""The shop's jobs.
 
-The executor still does the asynchronous part (loading the product through
-its repository) before calling it, and, since the job is not read-only,
-wraps it in a unit of work so that the alert it queues is sent only after
-that unit of work commits.
+``StockAlert`` is a synchronous job: its ``execute`` is a plain ``def``. The
+executor still does the asynchronous part (loading the product through its
+repository) before calling it, and, since the job is not read-only, wraps it
+in a unit of work so that the alert it queues is sent only after that unit of
+work commits.
+
+``SendEmail`` is the e-mail job ``PlaceOrder`` dispatches through the shop's
+job service: in this process after the commit (``InlineJobService``), or on a
+Celery worker (``LOOM_JOBS=celery``, see :mod:`examples.shop.worker`).
 """
 
 from functools import partial
 
-from examples.shop.commands import StockAlertCmd
+from examples.shop.commands import SendEmailCmd, StockAlertCmd
 from examples.shop.domain import Email, Product
 from examples.shop.services import ShopServices
 from loom.core.errors import RuleViolation
@@ -52,3 +57,24 @@ class StockAlert(Job[bool]):
         )
         add_pending_dispatch(partial(self.shop.outbox.send, alert))
         return True
+
+
+class SendEmail(Job[None]):
+    """Send one e-mail through the shop's outbox.
+
+    Read-only: it writes nothing to the database, so it runs without a unit
+    of work. The e-mail carries the trace id of the request that queued the
+    job, on a worker too (the worker installs it before running the job).
+    """
+
+    read_only = True
+    __queue__ = "email"
+    __retries__ = 3
+
+    def __init__(self, shop: ShopServices) -> None:
+        self.shop = shop
+
+    async def execute(self, cmd: SendEmailCmd = Input()) -> None:
+        await self.shop.outbox.send(
+            Email(to=cmd.to, subject=cmd.subject, body=cmd.body, trace_id=get_trace_id())
+        )

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from examples.shop.app import job_service_from_environment
 from examples.shop.domain import Order, OrderStatus, Product, User
 from examples.shop.services import Outbox, ShopServices
 from loom.core.engine import MetricsAdapter, RuntimeExecutor, UseCaseCompiler
@@ -329,11 +330,14 @@ class SqlShop:
             execution_mode=execution_mode,
             generated_package=generated_package,
         )
+        # The order confirmation job: inline, or on Celery (LOOM_JOBS=celery).
+        self.jobs = job_service_from_environment(self, metrics)
         self.services = ShopServices(
             users=self.users,  # type: ignore[arg-type]
             products=self.products,  # type: ignore[arg-type]
             orders=self.orders,  # type: ignore[arg-type]
             executor=self.executor,
+            jobs=self.jobs,
             outbox=self.outbox,
         )
 
@@ -343,6 +347,10 @@ class SqlShop:
         session_manager = SessionManager(url)
         await create_schema(session_manager)
         return cls(session_manager, **kwargs)
+
+    def build(self, cls: type[T]) -> T:
+        """The job service's factory: a shop job class, wired to this shop."""
+        return cls(self.services)  # type: ignore[call-arg]
 
     def make(self, use_case_type: Callable[[ShopServices], T]) -> T:
         """A new instance of a shop use case, wired to this shop."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from examples.shop.domain import Email
 from examples.shop.repositories import OrderRepository, ProductRepository, UserRepository
 from loom.core.engine import RuntimeExecutor
+from loom.core.job import JobService
 
 
 class Outbox:
@@ -25,10 +26,11 @@ class Outbox:
 
 @dataclass(frozen=True, slots=True)
 class ShopServices:
-    """The repositories, the outbox and the executor (for nested use cases)."""
+    """The repositories, the outbox, the executor (for nested use cases) and the job service."""
 
     users: UserRepository
     products: ProductRepository
     orders: OrderRepository
     executor: RuntimeExecutor
+    jobs: JobService
     outbox: Outbox = field(default_factory=Outbox)

@@ -21,7 +21,7 @@ Coverage at a glance:
 ``PlaceOrder``                ``LoadById`` + ``Load(from_command)`` RETURN_NONE,
                               compute with and without context, five rules (one
                               a DSL ``Rule.check``),
-                              runs ``ReserveStock`` nested, queues an e-mail
+                              runs ``ReserveStock`` nested, dispatches the e-mail job
 ``ReserveStock``              the nested use case (joins the caller's unit of work)
 ``CancelOrder``               ``Exists(from_param)`` RAISE, Forbidden, Conflict
 ``RestockProducts``           fails inside ``execute`` after writing: all or nothing
@@ -43,6 +43,7 @@ from examples.shop.commands import (
     RestockCmd,
 )
 from examples.shop.domain import Email, Order, OrderStatus, Product, User, format_cents
+from examples.shop.jobs import SendEmail
 from examples.shop.services import ShopServices
 from loom.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from loom.core.job.context import add_pending_dispatch
@@ -342,8 +343,9 @@ class PlaceOrder(UseCase[Order, Order]):
 
     Records the order, then runs :class:`ReserveStock` through the executor:
     it joins this unit of work, so the order and the stock change are
-    committed, or rolled back, together. The confirmation e-mail is queued as
-    a post-commit dispatch: it goes out only once both are saved.
+    committed, or rolled back, together. The confirmation e-mail is a
+    :class:`~examples.shop.jobs.SendEmail` job, dispatched through the shop's
+    job service: it is sent only once both are saved.
     """
 
     computes = [price_order, apply_bulk_discount]
@@ -381,16 +383,19 @@ class PlaceOrder(UseCase[Order, Order]):
             params={"product_id": product.id},
             payload={"quantity": cmd.quantity},
         )
-        confirmation = Email(
-            to=customer.email,
-            subject=f"Order #{order.id} confirmed",
-            body=(
-                f"{order.quantity} x {product.name} ({product.sku}),"
-                f" total {format_cents(order.total_cents)}"
-            ),
-            trace_id=get_trace_id(),
+        # The e-mail job is sent by the job service once this unit of work
+        # commits: inline, or to a Celery worker (see examples.shop.app).
+        shop.jobs.dispatch(
+            SendEmail,
+            payload={
+                "to": customer.email,
+                "subject": f"Order #{order.id} confirmed",
+                "body": (
+                    f"{order.quantity} x {product.name} ({product.sku}),"
+                    f" total {format_cents(order.total_cents)}"
+                ),
+            },
         )
-        add_pending_dispatch(partial(shop.outbox.send, confirmation))
         return order
 
 

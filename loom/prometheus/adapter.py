@@ -16,6 +16,12 @@ class _UseCaseInstruments:
     duration: Histogram
     errors: Counter
     fallbacks: Counter
+    jobs_dispatched: Counter
+    jobs_started: Counter
+    jobs_succeeded: Counter
+    jobs_retried: Counter
+    jobs_exhausted: Counter
+    job_duration: Histogram
 
 
 def _make(registry: CollectorRegistry) -> _UseCaseInstruments:
@@ -45,7 +51,48 @@ def _make(registry: CollectorRegistry) -> _UseCaseInstruments:
             ["usecase", "status"],
             registry=registry,
         ),
+        jobs_dispatched=Counter(
+            "loom_job_dispatched",
+            "Jobs queued by a job service (sent once their unit of work commits), by job.",
+            ["job"],
+            registry=registry,
+        ),
+        jobs_started=Counter(
+            "loom_job_started",
+            "Job runs started on a worker (first runs and retries), by job.",
+            ["job"],
+            registry=registry,
+        ),
+        jobs_succeeded=Counter(
+            "loom_job_succeeded",
+            "Job runs that succeeded, by job.",
+            ["job"],
+            registry=registry,
+        ),
+        jobs_retried=Counter(
+            "loom_job_retried",
+            "Failed job runs that will be retried, by job and exception class.",
+            ["job", "error_kind"],
+            registry=registry,
+        ),
+        jobs_exhausted=Counter(
+            "loom_job_exhausted",
+            "Jobs that failed for good (retries used up, invalid payload, unknown job),"
+            " by job and exception class.",
+            ["job", "error_kind"],
+            registry=registry,
+        ),
+        job_duration=Histogram(
+            "loom_job_duration_seconds",
+            "Duration of successful job runs on a worker, in seconds.",
+            ["job"],
+            registry=registry,
+        ),
     )
+
+
+def _error_kind(event: RuntimeEvent) -> str:
+    return "unknown" if event.error is None else type(event.error).__name__
 
 
 class PrometheusMetricsAdapter:
@@ -63,10 +110,20 @@ class PrometheusMetricsAdapter:
     ``{usecase,error_kind}``                    name (``unknown`` without one)
     ``loom_generated_fallback_total``           ``GENERATED_FALLBACK``: a use case
     ``{usecase,status}``                        left to the interpreter
+    ``loom_job_dispatched_total{job}``          ``JOB_DISPATCHED`` (web process)
+    ``loom_job_started_total{job}``             ``JOB_STARTED`` (worker; retries too)
+    ``loom_job_succeeded_total{job}``           ``JOB_SUCCEEDED``
+    ``loom_job_duration_seconds{job}``          ``JOB_SUCCEEDED`` carrying a duration
+    ``loom_job_retried_total``                  ``JOB_RETRYING``: the exception's class
+    ``{job,error_kind}``                        name
+    ``loom_job_exhausted_total``                ``JOB_EXHAUSTED``: the exception's
+    ``{job,error_kind}``                        class name (``UnknownJobError`` for
+                                                a job the worker does not know)
     ==========================================  ===================================
 
     The first three are loom-kernel's names and labels, so its dashboards keep
-    working. Other events are ignored. ``registry`` defaults to
+    working; the ``loom_job_*`` families are loom's own (loom-kernel's adapter
+    counts no job events). Other events are ignored. ``registry`` defaults to
     ``prometheus_client``'s global registry; adapters on the same registry
     share their instruments.
     """
@@ -86,7 +143,20 @@ class PrometheusMetricsAdapter:
         elif kind is EventKind.EXEC_ERROR:
             name = event.use_case_name
             instruments.requests.labels(name, event.status or "failure").inc()
-            error_kind = "unknown" if event.error is None else type(event.error).__name__
-            instruments.errors.labels(name, error_kind).inc()
+            instruments.errors.labels(name, _error_kind(event)).inc()
         elif kind is EventKind.GENERATED_FALLBACK:
             instruments.fallbacks.labels(event.use_case_name, event.status or "unknown").inc()
+        elif kind is EventKind.JOB_DISPATCHED:
+            instruments.jobs_dispatched.labels(event.use_case_name).inc()
+        elif kind is EventKind.JOB_STARTED:
+            instruments.jobs_started.labels(event.use_case_name).inc()
+        elif kind is EventKind.JOB_SUCCEEDED:
+            instruments.jobs_succeeded.labels(event.use_case_name).inc()
+            if event.duration_ms is not None:
+                instruments.job_duration.labels(event.use_case_name).observe(
+                    event.duration_ms / 1000
+                )
+        elif kind is EventKind.JOB_RETRYING:
+            instruments.jobs_retried.labels(event.use_case_name, _error_kind(event)).inc()
+        elif kind is EventKind.JOB_EXHAUSTED:
+            instruments.jobs_exhausted.labels(event.use_case_name, _error_kind(event)).inc()

@@ -18,9 +18,9 @@ from loom.core.engine.steps import (
 from loom.core.errors import RuleViolation, RuleViolations
 from loom.core.use_case.markers import OnMissing
 
-from examples.shop.commands import StockAlertCmd
+from examples.shop.commands import SendEmailCmd, StockAlertCmd
 from examples.shop.domain import Product
-from examples.shop.jobs import StockAlert, threshold_is_positive
+from examples.shop.jobs import SendEmail, StockAlert, threshold_is_positive
 
 
 async def run_stock_alert(
@@ -75,6 +75,27 @@ async def run_stock_alert(
     return use_case.execute(product_id=product_id, cmd=cmd, product=product)
 
 
+def run_send_email(
+    use_case: SendEmail,
+    params: Mapping[str, Any],
+    payload: Any,
+    dependencies: Mapping[type[Any], Any] | None,
+    load_overrides: Mapping[type[Any], Any] | None,
+    runtime: StepRuntime,
+) -> Any:
+    """Run the pipeline of ``SendEmail``, step by step; the runtime awaits the result."""
+
+    # cmd: SendEmailCmd = Input()
+    from_payload = getattr(SendEmailCmd, "from_payload", None) if type(payload) is dict else None
+    if from_payload is not None:
+        cmd, fields_set = from_payload(payload)
+    else:
+        cmd, fields_set = build_command("SendEmail", "cmd", SendEmailCmd, payload)
+
+    # SendEmail.execute (async)
+    return use_case.execute(cmd=cmd)
+
+
 # What each executor was written for: the plan's fingerprint, the objects it
 # binds (in the order of loom.core.engine.fingerprint.specialized_objects) and
 # the DSL declarations it compiled inline (index, structure, functions called).
@@ -85,10 +106,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
         (),
     ),
+    "SendEmail": ("150268fb0abc25773b9140288d45465d", (SendEmail, SendEmailCmd), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a
 # stale executor's warning can say which part of the use case changed.
 SHAPES: dict[str, str] = {
     "StockAlert": "fcbc fcbc 01cf 1ee2 bd84 4f53 4f53 10cd",
+    "SendEmail": "b5be b5be 4f53 1ee2 4f53 4f53 4f53 4f53",
 }
