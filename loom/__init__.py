@@ -30,31 +30,16 @@ def _check_not_beside_loom_kernel() -> None:
         return
     import warnings
 
+    from loom.install import install_hint
+
     warnings.warn(
         f"loom-kernel is installed beside loomgen ({found[0]} in {folder}); both provide the"
         " `loom` package, so loom-kernel's files and metadata now mix with loomgen's. Run"
         " `pip uninstall loom-kernel`, then reinstall loomgen over what that removed:"
-        f" `pip install --force-reinstall {_origin()}`",
+        f" `{install_hint().replace('pip install', 'pip install --force-reinstall', 1)}`",
         RuntimeWarning,
         stacklevel=2,
     )
-
-
-def _origin() -> str:
-    """Where loomgen was installed from (pip's ``direct_url.json``), for the advice."""
-    import json
-    from importlib import metadata
-    from urllib.parse import unquote, urlparse
-
-    for dist in metadata.distributions(name="loomgen"):
-        try:
-            url = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
-        except (ValueError, AttributeError):
-            continue
-        parsed = urlparse(url) if isinstance(url, str) else None
-        if parsed is not None and parsed.scheme == "file":
-            return f"'{unquote(parsed.path)}'"
-    return "<the loomgen checkout or wheel you installed>"
 
 
 _check_not_beside_loom_kernel()

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
+from loom.install import install_hint
 from loomgen import __version__
 from loomgen import build as _build
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
@@ -40,36 +41,6 @@ EXIT_ERROR = 2
 
 GEN_MODULES = frozenset({"libcst", "jinja2", "black"})
 """What the ``gen`` extra installs; without them loomgen cannot parse or render."""
-
-INSTALL_GEN = (
-    "pip install '/path/to/loomgen-checkout[gen]' (or the wheel built there, with [gen] after"
-    " its file name; loomgen is not on a package index)"
-)
-"""The hint when loomgen cannot tell where it was installed from."""
-
-
-def install_gen_hint() -> str:
-    """How to add the ``gen`` extra: the checkout or wheel loomgen was installed from
-    (pip records it in ``direct_url.json``), else :data:`INSTALL_GEN`."""
-    import json
-    from importlib import metadata
-    from urllib.parse import unquote, urlparse
-
-    recorded = [
-        dist.read_text("direct_url.json") for dist in metadata.distributions(name="loomgen")
-    ]
-    try:
-        url = json.loads(next((text for text in recorded if text), "{}")).get("url", "")
-    except (ValueError, AttributeError):
-        return INSTALL_GEN
-    parsed = urlparse(url) if isinstance(url, str) else None
-    if parsed is None or parsed.scheme != "file":
-        return INSTALL_GEN
-    where = Path(unquote(parsed.path))
-    if not where.exists():
-        return INSTALL_GEN
-    return f"pip install '{where}[gen]'"
-
 
 _Explain = Callable[[Sequence[SourceFile], str, str], str]
 
@@ -100,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(
             f"loomgen needs the `gen` extra (libcst, jinja2, black) and {error.name} is not "
-            f"installed; install it with: {install_gen_hint()}"
+            f"installed; install it with: {install_hint('gen')}"
         )
         return EXIT_ERROR
     except OSError as error:

@@ -211,12 +211,12 @@ class GeneratedBuild:
                 f"{_WHAT}: generated mode: cannot write the generated package: {error}"
             ) from None
         except ImportError as error:  # libcst, jinja2 or black: the ``gen`` extra
-            from loomgen.cli import install_gen_hint
+            from loom.install import install_hint
 
             shutil.rmtree(folder, ignore_errors=True)
             raise pytest.UsageError(
                 f"{_WHAT}: generated mode needs loomgen's build dependencies, the gen extra"
-                f" ({error}); install it with: {install_gen_hint()}"
+                f" ({error}); install it with: {install_hint('gen')}"
             ) from None
         errors = result.errors(strict=settings.strict)
         if errors:

@@ -12,7 +12,13 @@ Each document runs in a temporary folder of its own, its blocks in order:
   exit 0, and one commented ``# prints: X`` must print exactly ``X``;
 * a ```sh block preceded by ``<!-- dry-run -->`` is meant to be run in the
   checkout (``make test`` cannot run inside the test suite): each ``make X``
-  must be a target (``make -n X``) and each ``python -m M`` an importable module;
+  (after any ``NAME=value`` settings) must be a target (``make -n X``), each
+  ``python -m M`` an importable module, and each ``pip install
+  '/path/to/checkout[extras]'`` must name extras that pyproject.toml defines
+  (``.ci/wheel-smoke`` installs each extra for real);
+* a ```sh block preceded by ``<!-- run: server -->`` starts the example shop's
+  server (its first line, ``make serve``) and runs its ``curl`` lines against
+  it (``test_the_serve_recipe_runs``);
 * a block preceded by ``<!-- run: fresh-venv -->`` (the install recipe, a CI
   job's ``run:`` steps) runs in a fresh venv, from a wheel built from this
   checkout, in the slow ``test_install_recipes_run_in_a_fresh_venv``;
@@ -30,8 +36,11 @@ import importlib.util
 import inspect
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import tomllib
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +52,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 _FENCE = re.compile(
-    r"(?:<!-- (?P<mark>not-run|run|dry-run|run: fresh-venv|(?:file|append): [^ ]+) -->\n)?"
+    r"(?:<!-- (?P<mark>not-run|run|dry-run|run: fresh-venv|run: server|(?:file|append): [^ ]+) -->\n)?"
     r"```(?P<lang>\w*)\n(?P<body>.*?)^```$",
     re.DOTALL | re.MULTILINE,
 )
@@ -119,6 +128,8 @@ def dry_run(block: Block) -> None:
     for offset, command, _ in commands(block):
         where = f"{block.document.name}:{block.line + offset}: {command}"
         words = command.split()
+        while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
+            words = words[1:]  # environment settings before the command
         if words[0] == "make":
             done = subprocess.run(
                 ["make", "-n", *words[1:]], cwd=REPO, capture_output=True, text=True
@@ -126,8 +137,18 @@ def dry_run(block: Block) -> None:
             assert done.returncode == 0, f"{where}\n{done.stderr}"
         elif words[:2] == ["python", "-m"]:
             assert importlib.util.find_spec(words[2]) is not None, where
+        elif words[:2] == ["pip", "install"] and (
+            extras := re.fullmatch(r"'/path/to/checkout\[([\w,]+)\]'", words[2])
+        ):
+            defined = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+                "optional-dependencies"
+            ]
+            for extra in extras.group(1).split(","):
+                assert extra in defined, f"{where}: pyproject.toml defines no extra {extra!r}"
         else:
-            raise AssertionError(f"{where}: a dry-run block holds make or python -m commands")
+            raise AssertionError(
+                f"{where}: a dry-run block holds make, python -m or pip install of the checkout"
+            )
 
 
 def run_shell(block: Block, folder: Path, bin_folder: str | None = None) -> None:
@@ -164,8 +185,8 @@ def test_every_example_runs(
         for block in blocks(document):
             if block.mark is not None and block.mark.startswith(("file: ", "append: ")):
                 write_file(block, tmp_path)
-            elif block.mark == "run: fresh-venv":
-                continue  # test_install_recipes_run_in_a_fresh_venv
+            elif block.mark in ("run: fresh-venv", "run: server"):
+                continue  # test_install_recipes_run_in_a_fresh_venv, test_the_serve_recipe_runs
             elif block.lang == "python" and block.mark != "not-run":
                 run_python(block, namespace)
                 ran += 1
@@ -176,12 +197,13 @@ def test_every_example_runs(
                 dry_run(block)
     finally:
         # Forget what the examples imported from the scratch folder or from the checkout's own
-        # packages (the generated package among them), so later tests import their own copies;
-        # the runtime and compiler stay loaded.
+        # packages (the generated package among them; not the venv's), so later tests import
+        # their own copies; the runtime and compiler stay loaded.
         for name in set(sys.modules) - before:
             where = str(getattr(sys.modules[name], "__file__", None) or "")
+            ours = where.startswith(str(REPO)) and not where.startswith(sys.prefix)
             if str(tmp_path) in where or (
-                where.startswith(str(REPO)) and name.partition(".")[0] not in ("loom", "loomgen")
+                ours and name.partition(".")[0] not in ("loom", "loomgen")
             ):
                 del sys.modules[name]
     assert ran, f"{document.name} has no example that runs"
@@ -193,7 +215,7 @@ def test_every_shell_block_is_run() -> None:
         f"{b.document.name}:{b.line}"
         for d in DOCUMENTS
         for b in blocks(d)
-        if (b.lang == "sh" and b.mark not in ("run", "dry-run", "run: fresh-venv"))
+        if (b.lang == "sh" and b.mark not in ("run", "dry-run", "run: fresh-venv", "run: server"))
         or (b.lang == "yaml" and b.body.startswith("jobs:") and b.mark != "run: fresh-venv")
     ]
     assert unmarked == []
@@ -277,3 +299,57 @@ def test_the_migration_doc_says_how_ci_runs_the_compat_suite() -> None:
     assert '"${COMPAT_GENERATED_GATE:-0}" = 1' in compat
     assert "CI runs `COMPAT_GENERATED_GATE=1 make compat`, so that half\ngates CI" in doc
     assert "not yet a CI gate" not in doc
+
+
+def test_the_serve_recipe_runs(tmp_path: Path) -> None:
+    """The README's ``make serve`` block: the shop served on a free port (``make serve`` is its
+    first line, checked with ``make -n``; the server is started as that target starts it), then
+    every ``curl`` line against it, each answered with a success."""
+    (block,) = [b for d in DOCUMENTS for b in blocks(d) if b.mark == "run: server"]
+    lines = [command for _, command, _ in commands(block)]
+    assert lines[0].startswith("make serve"), lines[0]
+    assert subprocess.run(["make", "-n", "serve"], cwd=REPO, capture_output=True).returncode == 0
+    env = shell_env(str(Path(sys.executable).parent))
+    env.update(PORT="0", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/shop.db")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "examples.shop.serve"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        address = ""
+        for line in server.stdout:
+            if found := re.search(r"serving on (http://\S+)", line):
+                address = found.group(1)
+                break
+        assert address, "the shop's server printed no address"
+        host, _, port = address.removeprefix("http://").partition(":")
+        for _ in range(300):  # the socket is bound before the server listens on it
+            try:
+                socket.create_connection((host, int(port)), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for command in lines[1:]:
+            assert command.startswith("curl "), command
+            done = subprocess.run(
+                [
+                    "bash",
+                    "-c",
+                    re.sub(r"localhost:\d+", address, command) + " --fail-with-body -sS",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert (
+                done.returncode == 0
+            ), f"{block.document.name}: {command}\n{done.stdout}{done.stderr}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

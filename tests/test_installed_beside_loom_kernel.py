@@ -65,7 +65,8 @@ def test_nothing_is_said_without_loom_kernel(tmp_path: Path) -> None:
 
 
 def test_the_advice_names_where_loomgen_was_installed_from() -> None:
-    from loom import _origin
+    from loom.install import install_hint, install_source
 
     # This venv's loomgen is the editable install of this checkout (`make install`).
-    assert _origin() == f"'{REPO}'"
+    assert install_source() == str(REPO)
+    assert install_hint("rest") == f"pip install '{REPO}[rest]'"

@@ -14,8 +14,10 @@ ASGI app.
 try:
     import prometheus_client  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the installation
+    from loom.install import missing_extra
+
     raise ImportError(
-        "loom.prometheus needs prometheus_client: pip install 'loomgen[prometheus]'"
+        missing_extra("loom.prometheus", "prometheus_client", "prometheus")
     ) from error
 
 from loom.prometheus.adapter import PrometheusMetricsAdapter

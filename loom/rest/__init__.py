@@ -9,9 +9,9 @@ try:
     import fastapi  # noqa: F401
     import msgspec  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the installation
-    raise ImportError(
-        "loom.rest needs FastAPI, uvicorn and msgspec: pip install 'loomgen[rest]'"
-    ) from error
+    from loom.install import missing_extra
+
+    raise ImportError(missing_extra("loom.rest", "FastAPI, uvicorn and msgspec", "rest")) from error
 
 from loom.rest.adapter import PydanticAdapter
 from loom.rest.compiler import CompiledRoute, InterfaceCompilationError, RestInterfaceCompiler

@@ -221,7 +221,9 @@ def test_build_reports_kept_and_orphaned(
     assert main(["build"]) == 0
 
     out, err = capsys.readouterr()
-    assert out.startswith("loomgen: app/gen: 0 created, 0 updated, 3 unchanged, 1 deleted, 2 kept\n")
+    assert out.startswith(
+        "loomgen: app/gen: 0 created, 0 updated, 3 unchanged, 1 deleted, 2 kept\n"
+    )
     assert err == (
         "loomgen: warning: app/gen/edited.py: changed since loomgen wrote it; "
         "no longer generated; kept (it is yours now)\n"
@@ -580,11 +582,12 @@ def test_without_a_recorded_origin_the_hint_names_a_checkout_or_its_wheel(
 ) -> None:
     from importlib import metadata
 
-    from loomgen.cli import INSTALL_GEN, install_gen_hint
+    from loom.install import install_hint
 
     monkeypatch.setattr(metadata, "distributions", lambda **_: iter(()))
-    assert install_gen_hint() == INSTALL_GEN
-    assert "loomgen-checkout[gen]" in INSTALL_GEN and "'loomgen[gen]'" not in INSTALL_GEN
+    hint = install_hint("gen")
+    assert hint.startswith("pip install '/path/to/loomgen-checkout[gen]' (or the wheel built there")
+    assert "'loomgen[gen]'" not in hint
 
 
 @pytest.mark.parametrize("command", [[], ["build"], ["check"], ["diff"], ["clean"], ["explain"]])

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 (asyncio) persistence: sessions, the unit of work, repositories.
 
-Needs the ``sqlalchemy`` extra: ``pip install 'loomgen[sqlalchemy]'`` (SQLAlchemy
+Needs the ``sqlalchemy`` extra (SQLAlchemy
 with its asyncio support, and the aiosqlite and asyncpg drivers)::
 
     session_manager = SessionManager("sqlite+aiosqlite:///shop.db")
@@ -13,9 +13,12 @@ with its asyncio support, and the aiosqlite and asyncpg drivers)::
 try:
     import sqlalchemy.ext.asyncio  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the installation
+    from loom.install import missing_extra
+
     raise ImportError(
-        "loom.core.repository.sqlalchemy needs SQLAlchemy 2 with asyncio support: "
-        "pip install 'loomgen[sqlalchemy]'"
+        missing_extra(
+            "loom.core.repository.sqlalchemy", "SQLAlchemy 2 with asyncio support", "sqlalchemy"
+        )
     ) from error
 
 from loom.core.repository.sqlalchemy.integrity import integrity_conflict
