@@ -232,6 +232,12 @@ def analyse_one(module: str, index: SourceIndex) -> ModuleOutcome:
         problems = [] if scanned is None else [scanned]
         return ModuleOutcome(module, _deps(index, modules.asked), problems)
     found, problems = analyse_module(scanned, modules)
+    if found is not None and found.interpreted:
+        from dataclasses import replace
+
+        from loom.core.engine.fingerprint import source_digest
+
+        found = replace(found, source_digest=source_digest(index.texts[module][1]))
     return ModuleOutcome(module, _deps(index, modules.asked), problems, ir=found)
 
 
@@ -500,7 +506,7 @@ def generate(
         if outcome.path is not None and outcome.output is not None
     }
     entries = sorted(entry for outcome in ordered for entry in outcome.entries)
-    files.update(_package_files(entries, sorted(files), cache))
+    files.update(_package_files(entries, sorted(files), cache, source_roots(sources)))
     files[INPUTS] = inputs_text(ordered, package)
     return BuildResult(dict(sorted(files.items())), diagnostics, modules, rebuilt)
 
@@ -633,18 +639,41 @@ def _reusable_pieces(stale: Record, cache: BuildCache) -> bool:
     return stale.get("formatter") == formatter_digest()
 
 
+def source_roots(sources: Sequence[SourceFile]) -> list[str]:
+    """The fewest module names that cover ``sources``: a package whose
+    ``__init__.py`` is a source stands for every module under it, any other
+    module for itself. The registry records them so that the runtime can tell a
+    module no build read from one a build read that had no use case then."""
+    modules = {source.module for source in sources}
+    packages = {source.module for source in sources if source.path.name == "__init__.py"}
+    chosen = set()
+    for module in modules:
+        parts = module.split(".")
+        root = module
+        for end in range(1, len(parts)):
+            prefix = ".".join(parts[:end])
+            if prefix in packages:
+                root = prefix
+                break
+        chosen.add(root)
+    return sorted(chosen)
+
+
 def _package_files(
-    entries: list[RegistryEntry], paths: list[str], cache: BuildCache | None
+    entries: list[RegistryEntry],
+    paths: list[str],
+    cache: BuildCache | None,
+    sources: Sequence[str] = (),
 ) -> dict[str, str]:
     """The registry and the sub-package ``__init__`` files (cached as one record)."""
-    key = sha256(repr((entries, paths)))
+    key = sha256(repr((entries, paths, list(sources))))
     if cache is not None:
         found = cache.load_package(key)
         if found is not None:
             return found
     from loomgen.render import package_inits, render_registry_entries
 
-    files = {"__init__.py": render_registry_entries(entries)}
+    files = {"__init__.py": render_registry_entries(entries, sources)}
     files.update(package_inits([*files, *paths]))
     if cache is not None:
         cache.store_package(key, files)

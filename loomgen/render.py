@@ -998,7 +998,8 @@ RegistryEntry = tuple[str, str, str, str]
 def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
     """The registry entries of one module's use cases.
 
-    A use case left to the interpreter is listed as ``(key, "", "", reason)``.
+    A use case left to the interpreter is listed as ``(key, "", digest, reason)``,
+    ``digest`` being the module text's :func:`~loom.core.engine.fingerprint.source_digest`.
     """
     chosen = function_names(module)
     entries = [
@@ -1006,7 +1007,7 @@ def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
         for uc in module.use_cases
     ]
     entries.extend(
-        (f"{module.module}:{skipped.qualname}", "", "", skipped.reason)
+        (f"{module.module}:{skipped.qualname}", "", module.source_digest, skipped.reason)
         for skipped in module.interpreted
     )
     return entries
@@ -1019,13 +1020,16 @@ def _plain_string(value: str) -> str | None:
     return f'"{value}"'
 
 
-def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
+def render_registry_entries(
+    entries: Iterable[RegistryEntry], sources: Iterable[str] = ()
+) -> str:
     """The registry module (``__init__.py``) listing ``entries``, black-formatted.
 
     Every entry is written exploded, with magic trailing commas, exactly as
     black leaves it, so the file needs no black run (the registry of a large
     project is its longest file); black formats it only when some literal
-    would need escaping or a line would be too long.
+    would need escaping or a line would be too long. ``sources`` are the module
+    names (packages stand for everything under them) the build read.
     """
     ordered = sorted(entries)
     rows = []
@@ -1038,7 +1042,7 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
             quoted = [literal(value) for value in entry]
         key, module, function, fingerprint = quoted
         if not entry[1]:
-            interpreted.append({"key": key, "reason": fingerprint})
+            interpreted.append({"key": key, "reason": fingerprint, "digest": function})
             continue
         rows.append(
             {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
@@ -1051,6 +1055,7 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
             format=GENERATED_FORMAT,
             entries=rows,
             interpreted=interpreted,
+            sources=[_plain_string(name) or literal(name) for name in sorted(set(sources))],
         )
     )
     limit = LINE_LENGTH
