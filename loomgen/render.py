@@ -86,6 +86,7 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.engine.steps", "on_missing_check"),
     ("loom.core.engine.steps", "on_missing_entity"),
     ("loom.core.engine.steps", "parameter_defaults"),
+    ("loom.core.engine.steps", "sent"),
     ("loom.core.errors", "RuleViolation"),
     ("loom.core.errors", "RuleViolations"),
     ("loom.core.use_case.markers", "OnMissing"),
@@ -209,6 +210,8 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
                 needed.update(("RuleViolation", "RuleViolations"))
             if any(r.inline is not None and r.inline.kind in ("check", "forbid") for r in uc.rules):
                 needed.add("rule_outcome")
+            if any(_reads_patch_field(step.inline) for step in (*uc.computes, *uc.rules)):
+                needed.add("sent")
         if uc.loads or uc.exists:
             needed.add("find_repository")
         if uc.loads:
@@ -218,6 +221,23 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
         if uc.loads or uc.exists:
             needed.add("OnMissing")
     return [(module, name) for module, name in RUNTIME_IMPORTS if name in needed]
+
+
+def _reads_patch_field(dsl: DslIR | None) -> bool:
+    """Whether inlined code tests a patch field's presence (with ``sent``)."""
+    if dsl is None:
+        return False
+    if dsl.kind == "require_present" and dsl.target_patch:
+        return True
+    pending = [dsl.predicate]
+    while pending:
+        predicate = pending.pop()
+        if predicate is None:
+            continue
+        if not predicate.op and predicate.patch:
+            return True
+        pending.extend((predicate.left, predicate.right))
+    return False
 
 
 class ModuleNames:
@@ -433,12 +453,13 @@ def presence(predicate: PresenceIR, command: str) -> str:
     payload carried it, any other when it is not ``None``."""
     if not predicate.op:
         if predicate.patch:
-            return f"{literal(predicate.field)} in fields_set"
+            # The spec reads the attribute too (see loom's ``sent``).
+            return f"{literal(predicate.field)} in fields_set and sent({command}.{predicate.field})"
         return f"{command}.{predicate.field} is not None"
     assert predicate.left is not None and predicate.right is not None
     parts = [presence(predicate.left, command), presence(predicate.right, command)]
     wrapped = [
-        f"({part})" if side.op else part
+        f"({part})" if side.op or (side.patch and predicate.op == "or") else part
         for part, side in zip(parts, (predicate.left, predicate.right), strict=True)
     ]
     return f" {predicate.op} ".join(wrapped)
@@ -451,10 +472,12 @@ def dsl_view(
     condition = "" if dsl.predicate is None else presence(dsl.predicate, command)
     if dsl.kind == "require_present":
         absent = (
-            f"{literal(dsl.target)} not in fields_set"
+            f"{literal(dsl.target)} not in fields_set or not sent({command}.{dsl.target})"
             if dsl.target_patch
             else f"{command}.{dsl.target} is None"
         )
+        if condition and dsl.target_patch:
+            absent = f"({absent})"
         assert dsl.field is not None
         return DslView(dsl.kind, condition, "", absent, literal(dsl.field), literal(dsl.message))
     if dsl.whole:
