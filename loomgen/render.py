@@ -1057,6 +1057,7 @@ def render_registry_entries(
     ordered = sorted(entries)
     rows = []
     interpreted = []
+    digests: dict[str, str] = {}
     needs_black = False
     for entry in ordered:
         quoted = [_plain_string(value) for value in entry]
@@ -1065,7 +1066,9 @@ def render_registry_entries(
             quoted = [literal(value) for value in entry]
         key, module, function, fingerprint = quoted
         if not entry[1]:
-            interpreted.append({"key": key, "reason": fingerprint, "digest": function})
+            interpreted.append({"key": key, "reason": fingerprint})
+            if entry[2]:
+                digests[entry[0].partition(":")[0]] = entry[2]
             continue
         rows.append(
             {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
@@ -1078,6 +1081,10 @@ def render_registry_entries(
             format=GENERATED_FORMAT,
             entries=rows,
             interpreted=interpreted,
+            digests=[
+                {"module": _plain_string(name) or literal(name), "digest": f'"{digest}"'}
+                for name, digest in sorted(digests.items())
+            ],
             sources=[_plain_string(name) or literal(name) for name in sorted(set(sources))],
         )
     )

@@ -192,6 +192,7 @@ class GeneratedExecutors:
         self.package = package
         self._entries: Mapping[str, tuple[str, str, str]] | None = None
         self._interpreted: Mapping[str, object] = {}
+        self._interpreted_sources: Mapping[str, object] = {}
         self._sources: tuple[str, ...] = ()
         self._digests: dict[str, str | None] = {}
         self._refusal: str | None = None
@@ -215,7 +216,9 @@ class GeneratedExecutors:
         entry = entries.get(key)
         if entry is None:
             if key in self._interpreted:
-                return self._left(use_case, key, self._interpreted[key])
+                return self._left(
+                    use_case, key, self._interpreted[key], self._interpreted_sources
+                )
             return self._unseen(use_case, key)
         if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
@@ -288,23 +291,21 @@ class GeneratedExecutors:
             )
         return Lookup(run, Status.FRESH, None)
 
-    def _left(self, use_case: type[Any], key: str, recorded: object) -> Lookup:
+    def _left(
+        self, use_case: type[Any], key: str, reason: object, digests: Mapping[str, object]
+    ) -> Lookup:
         """A use case the build recorded as left to the interpreter: trusted only
         while its module still reads as the build read it."""
         module = use_case.__module__
-        if not (
-            isinstance(recorded, tuple)
-            and len(recorded) == 2
-            and all(isinstance(part, str) for part in recorded)
-        ):
+        digest = digests.get(module)
+        if not isinstance(reason, str) or not isinstance(digest, str):
             return Lookup(
                 None,
                 Status.STALE,
                 f"generated registry entry for {key} in {self.package} does not say why"
-                f" and from which source the build left it to the interpreter ({recorded!r},"
-                " written by an older loomgen): run `loomgen build`",
+                " and from which source text the build left it to the interpreter"
+                " (an older loomgen wrote it, or it was edited): run `loomgen build`",
             )
-        reason, digest = recorded
         live = self._live_digest(module)
         if live is not None and live != digest:
             return Lookup(
@@ -414,6 +415,8 @@ class GeneratedExecutors:
             )
             return None
         sources = getattr(registry, "SOURCES", ())
+        digests = getattr(registry, "INTERPRETED_SOURCES", {})
+        self._interpreted_sources = digests if isinstance(digests, Mapping) else {}
         self._entries = entries
         self._interpreted = interpreted
         if isinstance(sources, (list, tuple)) and all(isinstance(name, str) for name in sources):
