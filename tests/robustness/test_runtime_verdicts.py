@@ -168,8 +168,9 @@ def test_a_class_added_since_the_build_asks_for_a_build(project: TmpProject) -> 
     module = project.import_module("cases")
     status, reason, _ = verdict(project, module.Added)
     assert status == "missing"
-    assert f"{project.package}.cases:Added changed since `loomgen build`" in reason
-    assert "which the last build did not list (run `loomgen build`)" in reason
+    assert f"{project.package}.cases:Added is not in {project.generated}" in reason
+    assert "which the last `loomgen build` did not list" in reason
+    assert "added or renamed since (run `loomgen build`)" in reason
     assert "sources" not in reason
     assert "did not list" in generated_mode_error(project, module.Added)
 

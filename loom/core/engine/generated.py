@@ -341,8 +341,10 @@ class GeneratedExecutors:
         return Lookup(
             None,
             Status.MISSING,
-            f"{key} changed since `loomgen build`: module {module}{where} defines"
-            f" {qualname}, which the last build did not list (run `loomgen build`)",
+            f"{key} is not in {self.package}: module {module}{where} defines {qualname},"
+            " which the last `loomgen build` did not list, so it was added or renamed since"
+            " (run `loomgen build`); should a build not list it either, loomgen cannot see it"
+            " (`loomgen check --verify` reports such classes)",
         )
 
     def _shadowed(self, use_case: type[Any], key: str) -> Lookup | None:
