@@ -1043,9 +1043,7 @@ def _plain_string(value: str) -> str | None:
     return f'"{value}"'
 
 
-def render_registry_entries(
-    entries: Iterable[RegistryEntry], sources: Iterable[str] = ()
-) -> str:
+def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[str] = ()) -> str:
     """The registry module (``__init__.py``) listing ``entries``, black-formatted.
 
     Every entry is written exploded, with magic trailing commas, exactly as

@@ -111,34 +111,34 @@ def name_problem(name: Any) -> str | None:
 
 LIB = {
     "lib/__init__.py": "",
-    "lib/entities.py": '''
+    "lib/entities.py": """
         from dataclasses import dataclass
 
 
         @dataclass(frozen=True)
         class Account:
             id: int
-    ''',
-    "lib/types.py": '''
+    """,
+    "lib/types.py": """
         from typing import NewType, Optional
 
         UserId = NewType("UserId", int)
         MaybeInt = Optional[int]
         Count = int
-    ''',
-    "lib/settings.py": '''
+    """,
+    "lib/settings.py": """
         PROFILE = "full"
         KEY = "user_id"
-    ''',
-    "lib/commands.py": '''
+    """,
+    "lib/commands.py": """
         from loom.core.command import Command
 
 
         class LibCmd(Command):
             name: str
             note: str | None = None
-    ''',
-    "lib/steps.py": '''
+    """,
+    "lib/steps.py": """
         from typing import Any
 
         from loom.core.errors import RuleViolation
@@ -151,12 +151,12 @@ LIB = {
         def lib_rule(cmd: Any, fields_set: frozenset[str]) -> None:
             if cmd.name == "bad":
                 raise RuleViolation("name", "lib says bad")
-    ''',
-    "lib/core.py": '''
+    """,
+    "lib/core.py": """
         from loom.core.use_case import Input, LoadById, UseCase
 
         __all__ = ["Input", "LoadById", "UseCase"]
-    ''',
+    """,
     "lib/base.py": '''
         from typing import Any
 
@@ -182,7 +182,7 @@ LIB = {
                 super().__init_subclass__(**kwargs)
                 cls.read_only = True
     ''',
-    "lib/mixins.py": '''
+    "lib/mixins.py": """
         from typing import Any
 
         from lib.steps import lib_rule
@@ -199,8 +199,8 @@ LIB = {
         class Runs:
             async def execute(self, n: int) -> Any:
                 return ("mixin", n)
-    ''',
-    "lib/patch.py": '''
+    """,
+    "lib/patch.py": """
         from typing import Annotated, TypeVar
 
         from loom.core.use_case import CommandField
@@ -208,14 +208,14 @@ LIB = {
         T = TypeVar("T")
         PatchStr = Annotated[str | None, CommandField(patch=True)]
         Patch = Annotated[T | None, CommandField(patch=True)]
-    ''',
-    "lib/star.py": '''
+    """,
+    "lib/star.py": """
         from typing import Any
 
 
         def helper(cmd: Any, fields_set: frozenset[str]) -> Any:
             return cmd.model_copy(update={"note": "from lib.star"})
-    ''',
+    """,
 }
 
 SUPPORT = {
@@ -231,7 +231,7 @@ SUPPORT = {
         'T = TypeVar("T")\nPatchStr = Annotated[str | None, CommandField(patch=True)]\n'
         "Patch = Annotated[T | None, CommandField(patch=True)]\n"
     ),
-    "app/bases.py": '''
+    "app/bases.py": """
         from typing import Any
 
         from loom.core.use_case import UseCase
@@ -253,7 +253,7 @@ SUPPORT = {
 
         AnyUseCase = UseCase[Any, Any]
         Plain = UseCase
-    ''',
+    """,
 }
 
 
@@ -316,49 +316,75 @@ def everyday(name: str, body: str, **options: Any) -> None:
 
 # -- everyday forms -------------------------------------------------------------------------
 
-everyday("plain_param", """
+everyday(
+    "plain_param",
+    """
     class UC(UseCase[Any, int]):
         async def execute(self, n: int) -> int:
             return n + 1
-""")
-everyday("sync_execute", """
+""",
+)
+everyday(
+    "sync_execute",
+    """
     class UC(UseCase[Any, int]):
         def execute(self, n: int) -> int:
             return n + 2
-""")
-everyday("param_defaults", """
+""",
+)
+everyday(
+    "param_defaults",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int, missing: int = 3, label: str = "x") -> Any:
             return (n, missing, label)
-""")
-everyday("keyword_only", """
+""",
+)
+everyday(
+    "keyword_only",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, *, n: int, limit: int) -> Any:
             return (n, limit)
-""")
-everyday("optional_param", """
+""",
+)
+everyday(
+    "optional_param",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: Optional[int] = None) -> Any:
             return n
-""")
-everyday("union_none_param", """
+""",
+)
+everyday(
+    "union_none_param",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int | None = None, other: int | None = None) -> Any:
             return (n, other)
-""")
-everyday("annotated_doc_param", """
+""",
+)
+everyday(
+    "annotated_doc_param",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: Annotated[int, "how many"]) -> Any:
             return n
-""")
-everyday("string_annotations", """
+""",
+)
+everyday(
+    "string_annotations",
+    """
     class UC(UseCase["User", "Any"]):
         async def execute(
             self, n: "int", user_id: "int", user: "User" = LoadById(User, by="user_id")
         ) -> "Any":
             return (n, user)
-""")
-everyday("future_annotations", """
+""",
+)
+everyday(
+    "future_annotations",
+    """
     from __future__ import annotations
 
     from typing import Any
@@ -375,51 +401,73 @@ everyday("future_annotations", """
             self, user_id: int, cmd: Cmd = Input(), user: User = LoadById(User, by="user_id")
         ) -> Any:
             return (user_id, cmd, user)
-""", header=False)
-everyday("typing_text", """
+""",
+    header=False,
+)
+everyday(
+    "typing_text",
+    """
     import typing
 
 
     class UC(UseCase[Any, Any]):
         async def execute(self, email: typing.Text) -> Any:
             return email
-""")
-everyday("input_command", """
+""",
+)
+everyday(
+    "input_command",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("input_compute", """
+""",
+)
+everyday(
+    "input_compute",
+    """
     class UC(UseCase[Any, Any]):
         computes = [tidy]
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("input_rule", """
+""",
+)
+everyday(
+    "input_rule",
+    """
     class UC(UseCase[Any, Any]):
         rules = [no_bad]
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("compute_with_context", """
+""",
+)
+everyday(
+    "compute_with_context",
+    """
     class UC(UseCase[Any, Any]):
         computes = [tidy, sign]
         rules = [no_bad]
 
         async def execute(self, n: int, limit: int, cmd: Cmd = Input()) -> Any:
             return (n, cmd)
-""")
-everyday("tuples_of_steps", """
+""",
+)
+everyday(
+    "tuples_of_steps",
+    """
     class UC(UseCase[Any, Any]):
         computes = (tidy,)
         rules = (no_bad,)
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("local_step_functions", """
+""",
+)
+everyday(
+    "local_step_functions",
+    """
     def add_note(cmd: Any, fields_set: frozenset[str]) -> Any:
         return cmd.model_copy(update={"note": f"{cmd.note}:{sorted(fields_set)}"})
 
@@ -435,53 +483,77 @@ everyday("local_step_functions", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("lambda_compute", """
+""",
+)
+everyday(
+    "lambda_compute",
+    """
     class UC(UseCase[Any, Any]):
         computes = [lambda cmd, fields_set: cmd.model_copy(update={"note": "lambda"})]
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("load_by_id", """
+""",
+)
+everyday(
+    "load_by_id",
+    """
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return user
-""")
-everyday("load_by_id_profile", """
+""",
+)
+everyday(
+    "load_by_id_profile",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self, user_id: int, user: User = LoadById(User, by="user_id", profile="full")
         ) -> Any:
             return user
-""")
-everyday("load_by_id_default_key", """
+""",
+)
+everyday(
+    "load_by_id_default_key",
+    """
     class UC(UseCase[User, Any]):
         async def execute(self, id: int = 3, user: User = LoadById(User)) -> Any:
             return user
-""")
-everyday("load_by_field", """
+""",
+)
+everyday(
+    "load_by_field",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self, email: str, user: User = Load(User, from_param="email", against="email")
         ) -> Any:
             return user
-""")
-everyday("load_from_command", """
+""",
+)
+everyday(
+    "load_from_command",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self, cmd: Cmd = Input(), user: User = Load(User, from_command="name", against="email")
         ) -> Any:
             return (cmd, user)
-""")
-everyday("exists_from_param", """
+""",
+)
+everyday(
+    "exists_from_param",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(
             self, email: str, taken: bool = Exists(User, from_param="email", against="email")
         ) -> Any:
             return taken
-""")
-everyday("exists_from_command", """
+""",
+)
+everyday(
+    "exists_from_command",
+    """
     class UC(UseCase[Any, Any]):
         rules = [no_bad]
 
@@ -491,8 +563,11 @@ everyday("exists_from_command", """
             taken: bool = Exists(User, from_command="name", against="email"),
         ) -> Any:
             return (cmd, taken)
-""")
-everyday("exists_must_exist", """
+""",
+)
+everyday(
+    "exists_must_exist",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(
             self,
@@ -502,8 +577,12 @@ everyday("exists_must_exist", """
             ),
         ) -> Any:
             return found
-""", repos={"app.common:User": {"exists": False}})
-everyday("load_or_none", """
+""",
+    repos={"app.common:User": {"exists": False}},
+)
+everyday(
+    "load_or_none",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self,
@@ -511,30 +590,47 @@ everyday("load_or_none", """
             user: User | None = LoadById(User, by="user_id", on_missing=OnMissing.RETURN_NONE),
         ) -> Any:
             return user
-""", repos={"app.common:User": {"get": False}})
-everyday("load_missing_raises", """
+""",
+    repos={"app.common:User": {"get": False}},
+)
+everyday(
+    "load_missing_raises",
+    """
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return user
-""", repos={"app.common:User": {"get": False}})
-everyday("read_only", """
+""",
+    repos={"app.common:User": {"get": False}},
+)
+everyday(
+    "read_only",
+    """
     class UC(UseCase[User, Any]):
         read_only = True
 
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return user
-""")
-everyday("job", """
+""",
+)
+everyday(
+    "job",
+    """
     class UC(Job[Any]):
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return (user_id, user)
-""")
-everyday("sync_job", """
+""",
+)
+everyday(
+    "sync_job",
+    """
     class UC(Job[Any]):
         def execute(self, n: int) -> Any:
             return n * 2
-""")
-everyday("aliased_imports", """
+""",
+)
+everyday(
+    "aliased_imports",
+    """
     from typing import Any
 
     from loom.core.use_case import Input as Payload
@@ -551,8 +647,12 @@ everyday("aliased_imports", """
             self, user_id: int, cmd: Cmd = Payload(), user: User = ById(User, by="user_id")
         ) -> Any:
             return (cmd, user)
-""", header=False)
-everyday("module_import", """
+""",
+    header=False,
+)
+everyday(
+    "module_import",
+    """
     from typing import Any
 
     import loom.core.use_case as uc
@@ -572,8 +672,12 @@ everyday("module_import", """
             known: bool = uc.Exists(common.User, from_command="name", against="email"),
         ) -> Any:
             return (cmd, user, known)
-""", header=False)
-everyday("constant_marker_arguments", """
+""",
+    header=False,
+)
+everyday(
+    "constant_marker_arguments",
+    """
     PROFILE = "full"
     KEY = "user_id"
     POLICY = OnMissing.RETURN_NONE
@@ -584,8 +688,11 @@ everyday("constant_marker_arguments", """
             self, user_id: int, user: User = LoadById(User, by=KEY, profile=PROFILE, on_missing=POLICY)
         ) -> Any:
             return user
-""")
-everyday("imported_constants", """
+""",
+)
+everyday(
+    "imported_constants",
+    """
     from app.settings import KEY, PROFILE
 
 
@@ -594,8 +701,11 @@ everyday("imported_constants", """
             self, user_id: int, user: User = LoadById(User, by=KEY, profile=PROFILE)
         ) -> Any:
             return user
-""")
-everyday("dsl_compute_set", """
+""",
+)
+everyday(
+    "dsl_compute_set",
+    """
     SHOUT = Compute.set(F(Cmd).note).from_command(F(Cmd).name, via=shout)
 
 
@@ -604,8 +714,11 @@ everyday("dsl_compute_set", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("dsl_rule_forbid", """
+""",
+)
+everyday(
+    "dsl_rule_forbid",
+    """
     NOT_BAD = Rule.forbid(is_bad, message="no bad names")
 
 
@@ -614,8 +727,11 @@ everyday("dsl_rule_forbid", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("dsl_rule_check", """
+""",
+)
+everyday(
+    "dsl_rule_check",
+    """
     GOOD_NAME = Rule.check(F(Cmd).name, via=name_problem)
 
 
@@ -624,8 +740,11 @@ everyday("dsl_rule_check", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("dsl_require_present", """
+""",
+)
+everyday(
+    "dsl_require_present",
+    """
     NAME = Rule.require_present(F(PatchCmd).name)
     COPY = Compute.set(F(PatchCmd).note).from_command(F(PatchCmd).name, via=shout).when_present(
         F(PatchCmd).name
@@ -638,16 +757,22 @@ everyday("dsl_require_present", """
 
         async def execute(self, cmd: PatchCmd = Input()) -> Any:
             return cmd
-""")
-everyday("dsl_inline_in_list", """
+""",
+)
+everyday(
+    "dsl_inline_in_list",
+    """
     class UC(UseCase[Any, Any]):
         computes = [Compute.set(F(Cmd).note).from_command(F(Cmd).name, via=shout)]
         rules = [Rule.forbid(is_bad, message="no bad names"), no_bad]
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("dsl_from_params", """
+""",
+)
+everyday(
+    "dsl_from_params",
+    """
     def stamp(name: Any, limit: int) -> str:
         return f"{name}<={limit}"
 
@@ -660,8 +785,11 @@ everyday("dsl_from_params", """
 
         async def execute(self, limit: int, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("patch_command_fields_set", """
+""",
+)
+everyday(
+    "patch_command_fields_set",
+    """
     def mark(cmd: Any, fields_set: frozenset[str]) -> Any:
         return cmd.model_copy(update={"note": ",".join(sorted(fields_set))})
 
@@ -671,45 +799,64 @@ everyday("patch_command_fields_set", """
 
         async def execute(self, cmd: PatchCmd = Input()) -> Any:
             return cmd
-""")
-everyday("class_level_alias", """
+""",
+)
+everyday(
+    "class_level_alias",
+    """
     class UC(UseCase[User, Any]):
         Entity = User
 
         async def execute(self, user_id: int, user: User = LoadById(Entity, by="user_id")) -> Any:
             return user
-""")
-everyday("nested_use_case", """
+""",
+)
+everyday(
+    "nested_use_case",
+    """
     class Users:
         class UC(UseCase[User, Any]):
             async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
                 return user
-""", classes=("Users.UC",))
-everyday("base_in_sources", """
+""",
+    classes=("Users.UC",),
+)
+everyday(
+    "base_in_sources",
+    """
     from app.bases import Base
 
 
     class UC(Base):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("two_level_base_in_sources", """
+""",
+)
+everyday(
+    "two_level_base_in_sources",
+    """
     from app.bases import Checked
 
 
     class UC(Checked):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("mixin_in_sources", """
+""",
+)
+everyday(
+    "mixin_in_sources",
+    """
     from app.bases import RulesMixin
 
 
     class UC(RulesMixin, UseCase[Any, Any]):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("local_abstract_base", """
+""",
+)
+everyday(
+    "local_abstract_base",
+    """
     class Base(UseCase[Any, Any]):
         computes = [tidy]
         rules = [no_bad]
@@ -723,8 +870,12 @@ everyday("local_abstract_base", """
     class Other(Base):
         async def execute(self, n: int, cmd: Cmd = Input()) -> Any:
             return (n, cmd)
-""", classes=("UC", "Other"))
-everyday("subclass_overrides_steps", """
+""",
+    classes=("UC", "Other"),
+)
+everyday(
+    "subclass_overrides_steps",
+    """
     from app.bases import Checked
 
 
@@ -733,8 +884,11 @@ everyday("subclass_overrides_steps", """
 
         async def execute(self, n: int, cmd: Cmd = Input()) -> Any:
             return (n, cmd)
-""")
-everyday("subclass_of_concrete_use_case", """
+""",
+)
+everyday(
+    "subclass_of_concrete_use_case",
+    """
     class Parent(UseCase[Any, Any]):
         rules = [no_bad]
 
@@ -745,8 +899,12 @@ everyday("subclass_of_concrete_use_case", """
     class UC(Parent):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return ("child", cmd)
-""", classes=("Parent", "UC"))
-everyday("many_in_one_module", """
+""",
+    classes=("Parent", "UC"),
+)
+everyday(
+    "many_in_one_module",
+    """
     class GetUser(UseCase[User, Any]):
         read_only = True
 
@@ -767,13 +925,22 @@ everyday("many_in_one_module", """
     class Count(UseCase[Any, int]):
         def execute(self, n: int, limit: int) -> int:
             return n + limit
-""", classes=("GetUser", "Rename", "Count"))
-everyday("use_case_in_package_init", """
+""",
+    classes=("GetUser", "Rename", "Count"),
+)
+everyday(
+    "use_case_in_package_init",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return ("package", n)
-""", path="app/f_pkg/__init__.py", module="app.f_pkg")
-everyday("steps_through_module_attribute", """
+""",
+    path="app/f_pkg/__init__.py",
+    module="app.f_pkg",
+)
+everyday(
+    "steps_through_module_attribute",
+    """
     from app import common
 
 
@@ -783,8 +950,11 @@ everyday("steps_through_module_attribute", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("pydantic_entity", """
+""",
+)
+everyday(
+    "pydantic_entity",
+    """
     from pydantic import BaseModel
 
 
@@ -795,8 +965,12 @@ everyday("pydantic_entity", """
     class UC(UseCase[Order, Any]):
         async def execute(self, user_id: int, order: Order = LoadById(Order, by="user_id")) -> Any:
             return order
-""", repos={"{module}:Order": {}})
-everyday("command_in_module", """
+""",
+    repos={"{module}:Order": {}},
+)
+everyday(
+    "command_in_module",
+    """
     class Rename(Command):
         name: str
         note: str | None = None
@@ -809,8 +983,11 @@ everyday("command_in_module", """
 
         async def execute(self, cmd: Rename = Input()) -> Any:
             return cmd
-""")
-everyday("command_with_validator", """
+""",
+)
+everyday(
+    "command_with_validator",
+    """
     from pydantic import field_validator
 
 
@@ -829,8 +1006,11 @@ everyday("command_with_validator", """
 
         async def execute(self, cmd: Rename = Input()) -> Any:
             return cmd
-""")
-everyday("loads_and_exists_together", """
+""",
+)
+everyday(
+    "loads_and_exists_together",
+    """
     class UC(UseCase[User, Any]):
         computes = [tidy]
         rules = [no_bad]
@@ -845,13 +1025,19 @@ everyday("loads_and_exists_together", """
             known: bool = Exists(User, from_command="name", against="email"),
         ) -> Any:
             return (user, other, known, cmd)
-""")
-everyday("returns_none", """
+""",
+)
+everyday(
+    "returns_none",
+    """
     class UC(UseCase[Any, None]):
         async def execute(self, n: int) -> None:
             return None
-""")
-everyday("helpers_in_class", """
+""",
+)
+everyday(
+    "helpers_in_class",
+    """
     class UC(UseCase[Any, Any]):
         \"\"\"Renames a user.\"\"\"
 
@@ -871,16 +1057,22 @@ everyday("helpers_in_class", """
 
         async def execute(self, n: int, cmd: Cmd = Input()) -> Any:
             return (self.double(n), self.describe(cmd))
-""")
-everyday("classvar_steps", """
+""",
+)
+everyday(
+    "classvar_steps",
+    """
     class UC(UseCase[Any, Any]):
         computes: ClassVar[list[Any]] = [tidy]
         rules: ClassVar[list[Any]] = [no_bad]
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("type_checking_import", """
+""",
+)
+everyday(
+    "type_checking_import",
+    """
     from __future__ import annotations
 
     from typing import TYPE_CHECKING, Any
@@ -896,24 +1088,34 @@ everyday("type_checking_import", """
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return user
-""", header=False)
-everyday("param_type_alias", """
+""",
+    header=False,
+)
+everyday(
+    "param_type_alias",
+    """
     UserKey = int
 
 
     class UC(UseCase[Any, Any]):
         async def execute(self, n: UserKey, user_id: UserKey) -> Any:
             return (n, user_id)
-""")
-everyday("optional_alias_same_module", """
+""",
+)
+everyday(
+    "optional_alias_same_module",
+    """
     MaybeInt = Optional[int]
 
 
     class UC(UseCase[Any, Any]):
         async def execute(self, n: MaybeInt = None) -> Any:
             return n
-""")
-everyday("newtype_same_module", """
+""",
+)
+everyday(
+    "newtype_same_module",
+    """
     from typing import NewType
 
     UserKey = NewType("UserKey", int)
@@ -922,8 +1124,11 @@ everyday("newtype_same_module", """
     class UC(UseCase[Any, Any]):
         async def execute(self, user_id: UserKey) -> Any:
             return user_id
-""")
-everyday("outside_base", """
+""",
+)
+everyday(
+    "outside_base",
+    """
     from lib.base import AppUseCase
 
 
@@ -932,56 +1137,77 @@ everyday("outside_base", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("outside_base_with_computes", """
+""",
+)
+everyday(
+    "outside_base_with_computes",
+    """
     from lib.base import TidyingUseCase
 
 
     class UC(TidyingUseCase):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("outside_mixin_rules", """
+""",
+)
+everyday(
+    "outside_mixin_rules",
+    """
     from lib.mixins import Audited
 
 
     class UC(Audited, UseCase[Any, Any]):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("outside_mixin_read_only", """
+""",
+)
+everyday(
+    "outside_mixin_read_only",
+    """
     from lib.mixins import ReadOnly
 
 
     class UC(ReadOnly, UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return user
-""")
-everyday("outside_newtype", """
+""",
+)
+everyday(
+    "outside_newtype",
+    """
     from lib.types import UserId
 
 
     class UC(UseCase[Any, Any]):
         async def execute(self, user_id: UserId) -> Any:
             return user_id
-""")
-everyday("outside_optional_alias", """
+""",
+)
+everyday(
+    "outside_optional_alias",
+    """
     from lib.types import MaybeInt
 
 
     class UC(UseCase[Any, Any]):
         async def execute(self, n: MaybeInt = None) -> Any:
             return n
-""")
-everyday("outside_plain_alias", """
+""",
+)
+everyday(
+    "outside_plain_alias",
+    """
     from lib.types import Count
 
 
     class UC(UseCase[Any, Any]):
         async def execute(self, n: Count, limit: Count) -> Any:
             return n + limit
-""")
-everyday("outside_reexported_use_case", """
+""",
+)
+everyday(
+    "outside_reexported_use_case",
+    """
     from typing import Any
 
     from lib.core import Input, LoadById, UseCase
@@ -994,16 +1220,23 @@ everyday("outside_reexported_use_case", """
             self, user_id: int, cmd: Cmd = Input(), user: User = LoadById(User, by="user_id")
         ) -> Any:
             return (cmd, user)
-""", header=False)
-everyday("outside_entity", """
+""",
+    header=False,
+)
+everyday(
+    "outside_entity",
+    """
     from lib.entities import Account
 
 
     class UC(UseCase[Account, Any]):
         async def execute(self, user_id: int, account: Account = LoadById(Account, by="user_id")) -> Any:
             return account
-""")
-everyday("outside_command", """
+""",
+)
+everyday(
+    "outside_command",
+    """
     from lib.commands import LibCmd
 
 
@@ -1012,8 +1245,11 @@ everyday("outside_command", """
 
         async def execute(self, cmd: LibCmd = Input()) -> Any:
             return cmd
-""")
-everyday("outside_steps", """
+""",
+)
+everyday(
+    "outside_steps",
+    """
     from lib.steps import lib_rule, lib_tidy
 
 
@@ -1023,32 +1259,44 @@ everyday("outside_steps", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-everyday("outside_constants", """
+""",
+)
+everyday(
+    "outside_constants",
+    """
     from lib.settings import KEY, PROFILE
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = LoadById(User, by=KEY, profile=PROFILE)) -> Any:
             return user
-""")
-everyday("marker_constant", """
+""",
+)
+everyday(
+    "marker_constant",
+    """
     CURRENT = LoadById(User, by="user_id")
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = CURRENT) -> Any:
             return user
-""")
-everyday("marker_constant_imported", """
+""",
+)
+everyday(
+    "marker_constant_imported",
+    """
     from app.markers import CURRENT
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = CURRENT) -> Any:
             return user
-""")
-everyday("patch_alias_same_module", """
+""",
+)
+everyday(
+    "patch_alias_same_module",
+    """
     PatchStr = Annotated[str | None, CommandField(patch=True)]
 
 
@@ -1065,8 +1313,11 @@ everyday("patch_alias_same_module", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""")
-everyday("patch_alias_imported", """
+""",
+)
+everyday(
+    "patch_alias_imported",
+    """
     from app.patching import PatchStr
 
 
@@ -1083,8 +1334,11 @@ everyday("patch_alias_imported", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""")
-everyday("patch_generic_alias", """
+""",
+)
+everyday(
+    "patch_generic_alias",
+    """
     from app.patching import Patch
 
 
@@ -1101,15 +1355,21 @@ everyday("patch_generic_alias", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""")
-everyday("entity_keyword_argument", """
+""",
+)
+everyday(
+    "entity_keyword_argument",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self, user_id: int, user: User = LoadById(entity_type=User, by="user_id")
         ) -> Any:
             return user
-""")
-everyday("alias_of_use_case_base", """
+""",
+)
+everyday(
+    "alias_of_use_case_base",
+    """
     from app.bases import AnyUseCase, Plain
 
 
@@ -1121,8 +1381,12 @@ everyday("alias_of_use_case_base", """
     class Other(Plain[Any, Any]):
         async def execute(self, n: int) -> Any:
             return -n
-""", classes=("UC", "Other"))
-everyday("mixins_both_orders", """
+""",
+    classes=("UC", "Other"),
+)
+everyday(
+    "mixins_both_orders",
+    """
     from app.bases import RulesMixin
 
 
@@ -1138,8 +1402,12 @@ everyday("mixins_both_orders", """
     class Other(UseCase[Any, Any], RulesMixin):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", classes=("UC", "Other"))
-everyday("docstrings_and_comments", '''
+""",
+    classes=("UC", "Other"),
+)
+everyday(
+    "docstrings_and_comments",
+    '''
     class UC(UseCase[User, Any]):
         """Show a user.
 
@@ -1150,11 +1418,15 @@ everyday("docstrings_and_comments", '''
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             """Return the user."""
             return user
-''')
+''',
+)
 
 # -- what docs/ lists ----------------------------------------------------------------------
 
-form("docs_lambda_constant", "docs", """
+form(
+    "docs_lambda_constant",
+    "docs",
+    """
     SET_NOTE = lambda cmd, fields_set: cmd.model_copy(update={"note": "const"})  # noqa: E731
 
 
@@ -1163,8 +1435,12 @@ form("docs_lambda_constant", "docs", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-form("docs_declaration_constant", "docs", """
+""",
+)
+form(
+    "docs_declaration_constant",
+    "docs",
+    """
     STEPS = Compute.set(F(Cmd).name).from_command(F(Cmd).name, via=shout)
 
 
@@ -1173,8 +1449,12 @@ form("docs_declaration_constant", "docs", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-form("docs_entry_read_from_class", "docs", """
+""",
+)
+form(
+    "docs_entry_read_from_class",
+    "docs",
+    """
     from app import common
 
 
@@ -1190,13 +1470,23 @@ form("docs_entry_read_from_class", "docs", """
 
         async def execute(self, n: int, cmd: Cmd = Input()) -> Any:
             return cmd
-""", classes=("Invite", "UC"), expect=EITHER)
-form("docs_mangled_parameter", "docs", """
+""",
+    classes=("Invite", "UC"),
+    expect=EITHER,
+)
+form(
+    "docs_mangled_parameter",
+    "docs",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, __n: int = 4) -> Any:
             return __n
-""")
-form("docs_postponed_in_class_body", "docs", """
+""",
+)
+form(
+    "docs_postponed_in_class_body",
+    "docs",
+    """
     from __future__ import annotations
 
     from typing import Any
@@ -1211,8 +1501,13 @@ form("docs_postponed_in_class_body", "docs", """
 
         async def execute(self, user_id: int, user: Entity = LoadById(common.User, by="user_id")) -> Any:
             return user
-""", header=False)
-form("docs_nested_two_levels", "docs", """
+""",
+    header=False,
+)
+form(
+    "docs_nested_two_levels",
+    "docs",
+    """
     class Outer:
         class Middle:
             class UC(UseCase[Any, Any]):
@@ -1225,8 +1520,13 @@ form("docs_nested_two_levels", "docs", """
 
             async def execute(self, cmd: Cmd = Input()) -> Any:
                 return cmd
-""", classes=("Outer.Middle.UC", "Outer.Other"))
-form("docs_attribute_step_module_alias", "docs", """
+""",
+    classes=("Outer.Middle.UC", "Outer.Other"),
+)
+form(
+    "docs_attribute_step_module_alias",
+    "docs",
+    """
     import app.common as checks
 
 
@@ -1235,8 +1535,12 @@ form("docs_attribute_step_module_alias", "docs", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""")
-form("docs_class_attribute_entity", "docs", """
+""",
+)
+form(
+    "docs_class_attribute_entity",
+    "docs",
+    """
     class Holder:
         Entity = User
 
@@ -1244,16 +1548,25 @@ form("docs_class_attribute_entity", "docs", """
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = LoadById(Holder.Entity, by="user_id")) -> Any:
             return user
-""", expect=EITHER)
-form("docs_own_names_as_parameters", "docs", """
+""",
+    expect=EITHER,
+)
+form(
+    "docs_own_names_as_parameters",
+    "docs",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int, limit: int, email: str) -> Any:
             params = n
             value = limit
             runtime = email
             return (params, value, runtime)
-""")
-form("docs_generic_patch_docs_example", "docs", """
+""",
+)
+form(
+    "docs_generic_patch_docs_example",
+    "docs",
+    """
     class Product(Command):
         name: Annotated[str | None, CommandField(patch=True)] = None
         note: Annotated[str | None, CommandField(patch=True)] = None
@@ -1275,8 +1588,12 @@ form("docs_generic_patch_docs_example", "docs", """
 
         async def execute(self, cmd: Product = Input()) -> Any:
             return cmd
-""")
-form("docs_decorated_execute", "docs", """
+""",
+)
+form(
+    "docs_decorated_execute",
+    "docs",
+    """
     import functools
 
 
@@ -1292,8 +1609,13 @@ form("docs_decorated_execute", "docs", """
         @traced
         async def execute(self, n: int) -> Any:
             return n
-""", expect=LEFT)
-form("docs_runtime_marker_argument", "docs", """
+""",
+    expect=LEFT,
+)
+form(
+    "docs_runtime_marker_argument",
+    "docs",
+    """
     import os
 
 
@@ -1302,8 +1624,13 @@ form("docs_runtime_marker_argument", "docs", """
             self, user_id: int, user: User = LoadById(User, by="user_id", profile=os.environ.get("NOPE", "x"))
         ) -> Any:
             return user
-""", expect=LEFT)
-form("docs_starred_computes", "docs", """
+""",
+    expect=LEFT,
+)
+form(
+    "docs_starred_computes",
+    "docs",
+    """
     BASE = [tidy]
 
 
@@ -1312,8 +1639,13 @@ form("docs_starred_computes", "docs", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=LEFT)
-form("docs_runtime_read_only", "docs", """
+""",
+    expect=LEFT,
+)
+form(
+    "docs_runtime_read_only",
+    "docs",
+    """
     import os
 
 
@@ -1322,8 +1654,13 @@ form("docs_runtime_read_only", "docs", """
 
         async def execute(self, n: int) -> Any:
             return n
-""", expect=LEFT)
-form("docs_unknown_compute_signature", "docs", """
+""",
+    expect=LEFT,
+)
+form(
+    "docs_unknown_compute_signature",
+    "docs",
+    """
     import functools
 
     partial_tidy = functools.partial(tidy)
@@ -1334,8 +1671,13 @@ form("docs_unknown_compute_signature", "docs", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=LEFT)
-form("docs_class_in_function", "docs", """
+""",
+    expect=LEFT,
+)
+form(
+    "docs_class_in_function",
+    "docs",
+    """
     def make() -> Any:
         class UC(UseCase[Any, Any]):
             async def execute(self, n: int) -> Any:
@@ -1345,11 +1687,16 @@ form("docs_class_in_function", "docs", """
 
 
     UC = make()
-""", expect=LEFT)
+""",
+    expect=LEFT,
+)
 
 # -- the kinds issue 16 found ---------------------------------------------------------------
 
-form("patch_positional_commandfield", "patch", """
+form(
+    "patch_positional_commandfield",
+    "patch",
+    """
     class Edit(Command):
         name: Annotated[str | None, CommandField(True)] = None
 
@@ -1362,8 +1709,13 @@ form("patch_positional_commandfield", "patch", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("patch_flag_constant", "patch", """
+""",
+    expect=EITHER,
+)
+form(
+    "patch_flag_constant",
+    "patch",
+    """
     PATCH = True
 
 
@@ -1379,8 +1731,13 @@ form("patch_flag_constant", "patch", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("patch_alias_outside", "patch", """
+""",
+    expect=EITHER,
+)
+form(
+    "patch_alias_outside",
+    "patch",
+    """
     from lib.patch import Patch, PatchStr
 
 
@@ -1398,8 +1755,13 @@ form("patch_alias_outside", "patch", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("patch_typing_module", "patch", """
+""",
+    expect=EITHER,
+)
+form(
+    "patch_typing_module",
+    "patch",
+    """
     import typing as t
 
 
@@ -1412,8 +1774,13 @@ form("patch_typing_module", "patch", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("patch_alias_via_module", "patch", """
+""",
+    expect=EITHER,
+)
+form(
+    "patch_alias_via_module",
+    "patch",
+    """
     from app import patching
 
 
@@ -1426,8 +1793,13 @@ form("patch_alias_via_module", "patch", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("patch_alias_rebound_later", "patch", """
+""",
+    expect=EITHER,
+)
+form(
+    "patch_alias_rebound_later",
+    "patch",
+    """
     PatchStr = Annotated[str | None, CommandField(patch=True)]
 
 
@@ -1443,8 +1815,13 @@ form("patch_alias_rebound_later", "patch", """
 
         async def execute(self, cmd: Edit = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("init_subclass_in_sources", "changes the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "init_subclass_in_sources",
+    "changes the class",
+    """
     class Stamped(UseCase[Any, Any]):
         def __init_subclass__(cls, **kwargs: Any) -> None:
             super().__init_subclass__(**kwargs)
@@ -1454,16 +1831,26 @@ form("init_subclass_in_sources", "changes the class", """
     class UC(Stamped):
         async def execute(self, n: int) -> Any:
             return n
-""", expect=EITHER)
-form("init_subclass_outside", "changes the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "init_subclass_outside",
+    "changes the class",
+    """
     from lib.base import Stamped
 
 
     class UC(Stamped):
         async def execute(self, n: int) -> Any:
             return n
-""", expect=EITHER)
-form("class_decorator_changing", "changes the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_decorator_changing",
+    "changes the class",
+    """
     def read_only(cls: Any) -> Any:
         cls.read_only = True
         return cls
@@ -1473,8 +1860,13 @@ form("class_decorator_changing", "changes the class", """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return n
-""", expect=EITHER)
-form("class_decorator_identity", "changes the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_decorator_identity",
+    "changes the class",
+    """
     REGISTRY: list[Any] = []
 
 
@@ -1487,8 +1879,13 @@ form("class_decorator_identity", "changes the class", """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return n
-""", expect=EITHER)
-form("class_decorator_adds_rules", "changes the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_decorator_adds_rules",
+    "changes the class",
+    """
     def checked(cls: Any) -> Any:
         cls.rules = [no_bad]
         return cls
@@ -1498,8 +1895,13 @@ form("class_decorator_adds_rules", "changes the class", """
     class UC(UseCase[Any, Any]):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("dataclass_decorated_use_case", "changes the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "dataclass_decorated_use_case",
+    "changes the class",
+    """
     from dataclasses import dataclass
 
 
@@ -1507,8 +1909,13 @@ form("dataclass_decorated_use_case", "changes the class", """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return n
-""", expect=EITHER)
-form("compute_defined_in_class_body", "class body", """
+""",
+    expect=EITHER,
+)
+form(
+    "compute_defined_in_class_body",
+    "class body",
+    """
     class UC(UseCase[Any, Any]):
         def _tidy(cmd: Any, fields_set: frozenset[str]) -> Any:  # type: ignore[misc]
             return cmd.model_copy(update={"note": "body"})
@@ -1517,8 +1924,13 @@ form("compute_defined_in_class_body", "class body", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("rule_staticmethod_in_class_body", "class body", """
+""",
+    expect=EITHER,
+)
+form(
+    "rule_staticmethod_in_class_body",
+    "class body",
+    """
     class UC(UseCase[Any, Any]):
         @staticmethod
         def _check(cmd: Any, fields_set: frozenset[str]) -> None:
@@ -1528,8 +1940,13 @@ form("rule_staticmethod_in_class_body", "class body", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("marker_from_helper", "marker", """
+""",
+    expect=EITHER,
+)
+form(
+    "marker_from_helper",
+    "marker",
+    """
     def current_user() -> Any:
         return LoadById(User, by="user_id")
 
@@ -1537,16 +1954,26 @@ form("marker_from_helper", "marker", """
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = current_user()) -> Any:
             return user
-""", expect=EITHER)
-form("marker_constants_unpacked", "marker", """
+""",
+    expect=EITHER,
+)
+form(
+    "marker_constants_unpacked",
+    "marker",
+    """
     BY_ID, KNOWN = LoadById(User, by="user_id"), Exists(User, from_param="email", against="email")
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, email: str, user: User = BY_ID, known: bool = KNOWN) -> Any:
             return (user, known)
-""", expect=EITHER)
-form("marker_constant_rebound", "marker", """
+""",
+    expect=EITHER,
+)
+form(
+    "marker_constant_rebound",
+    "marker",
+    """
     CURRENT = LoadById(User, by="user_id")
 
 
@@ -1556,44 +1983,65 @@ form("marker_constant_rebound", "marker", """
 
 
     CURRENT = LoadById(User, by="user_id", profile="later")
-""", expect=EITHER)
-form("marker_constant_via_module", "marker", """
+""",
+    expect=EITHER,
+)
+form(
+    "marker_constant_via_module",
+    "marker",
+    """
     from app import markers
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = markers.CURRENT) -> Any:
             return user
-""", expect=EITHER)
-form("marker_in_dict_constant", "marker", """
+""",
+    expect=EITHER,
+)
+form(
+    "marker_in_dict_constant",
+    "marker",
+    """
     MARKERS = {"user": LoadById(User, by="user_id")}
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: User = MARKERS["user"]) -> Any:
             return user
-""", expect=EITHER)
+""",
+    expect=EITHER,
+)
 for label, after in (
-    ("second_def", """
+    (
+        "second_def",
+        """
         def helper(cmd: Any, fields_set: frozenset[str]) -> Any:
             return cmd.model_copy(update={"note": "second"})
-    """),
+    """,
+    ),
     ("assignment", "helper = tidy\n"),
     ("del", "del helper\n"),
     ("walrus", "(helper := tidy)\n"),
-    ("match", """
+    (
+        "match",
+        """
         match [tidy]:
             case [helper]:
                 pass
-    """),
-    ("global_in_function", """
+    """,
+    ),
+    (
+        "global_in_function",
+        """
         def rebind() -> None:
             global helper
             helper = tidy
 
 
         rebind()
-    """),
+    """,
+    ),
     ("star_import", "from lib.star import *  # noqa: F403\n"),
     ("import_as", "import app.common as helper\n"),
     ("for_loop", "for helper in (tidy,):\n    pass\n"),
@@ -1601,7 +2049,10 @@ for label, after in (
     ("try_except_as", "try:\n    raise ValueError('x')\nexcept ValueError as helper:\n    pass\n"),
     ("class_statement", "class helper:  # noqa: N801\n    pass\n"),
 ):
-    form(f"rebound_after_class_{label}", "rebinding after the class", textwrap.dedent("""
+    form(
+        f"rebound_after_class_{label}",
+        "rebinding after the class",
+        textwrap.dedent("""
         def helper(cmd: Any, fields_set: frozenset[str]) -> Any:
             return cmd.model_copy(update={"note": "first"})
 
@@ -1613,8 +2064,13 @@ for label, after in (
                 return cmd
 
 
-    """) + textwrap.dedent(after), expect=EITHER)
-form("rebound_entity_after_class", "rebinding after the class", """
+    """) + textwrap.dedent(after),
+        expect=EITHER,
+    )
+form(
+    "rebound_entity_after_class",
+    "rebinding after the class",
+    """
     class Account:
         pass
 
@@ -1625,8 +2081,14 @@ form("rebound_entity_after_class", "rebinding after the class", """
 
 
     Account = User  # type: ignore[misc]
-""", expect=EITHER, repos={"app.common:User": {}})
-form("rebound_command_after_class", "rebinding after the class", """
+""",
+    expect=EITHER,
+    repos={"app.common:User": {}},
+)
+form(
+    "rebound_command_after_class",
+    "rebinding after the class",
+    """
     class Edit(Command):
         name: str
 
@@ -1637,24 +2099,39 @@ form("rebound_command_after_class", "rebinding after the class", """
 
 
     Edit = Cmd  # type: ignore[misc]
-""", expect=EITHER)
-form("class_attribute_set_after", "rebinding after the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_attribute_set_after",
+    "rebinding after the class",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return n
 
 
     UC.read_only = True
-""", expect=EITHER)
-form("setattr_after", "rebinding after the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "setattr_after",
+    "rebinding after the class",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
 
 
     setattr(UC, "rules", [no_bad])
-""", expect=EITHER)
-form("steps_appended_after", "rebinding after the class", """
+""",
+    expect=EITHER,
+)
+form(
+    "steps_appended_after",
+    "rebinding after the class",
+    """
     class UC(UseCase[Any, Any]):
         computes = [tidy]
 
@@ -1663,8 +2140,13 @@ form("steps_appended_after", "rebinding after the class", """
 
 
     UC.computes.append(sign)
-""", expect=EITHER)
-form("class_under_if", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_under_if",
+    "never seen",
+    """
     FEATURE = True
 
     if FEATURE:
@@ -1675,16 +2157,26 @@ form("class_under_if", "never seen", """
         class UC(UseCase[Any, Any]):  # type: ignore[no-redef]
             async def execute(self, n: int) -> Any:
                 return ("else", n)
-""", expect=EITHER)
-form("class_under_try", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_under_try",
+    "never seen",
+    """
     try:
         class UC(UseCase[Any, Any]):
             async def execute(self, n: int) -> Any:
                 return n
     except ImportError:
         pass
-""", expect=EITHER)
-form("class_under_version_check", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_under_version_check",
+    "never seen",
+    """
     import sys
 
     if sys.version_info >= (3, 11):
@@ -1693,24 +2185,39 @@ form("class_under_version_check", "never seen", """
 
             async def execute(self, cmd: Cmd = Input()) -> Any:
                 return cmd
-""", expect=EITHER)
-form("class_under_with", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "class_under_with",
+    "never seen",
+    """
     import contextlib
 
     with contextlib.suppress(ImportError):
         class UC(UseCase[Any, Any]):
             async def execute(self, n: int) -> Any:
                 return n
-""", expect=EITHER)
-form("execute_assigned", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "execute_assigned",
+    "never seen",
+    """
     async def _impl(self: Any, n: int) -> Any:
         return ("impl", n)
 
 
     class UC(UseCase[Any, Any]):
         execute = _impl
-""", expect=EITHER)
-form("nested_sibling_derivation", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "nested_sibling_derivation",
+    "never seen",
+    """
     class Outer:
         class Base(UseCase[Any, Any]):
             rules = [no_bad]
@@ -1721,15 +2228,26 @@ form("nested_sibling_derivation", "never seen", """
         class Child(Base):
             async def execute(self, cmd: Cmd = Input()) -> Any:
                 return ("child", cmd)
-""", classes=("Outer.Base", "Outer.Child"), expect=EITHER)
-form("outside_mixin_execute", "never seen", """
+""",
+    classes=("Outer.Base", "Outer.Child"),
+    expect=EITHER,
+)
+form(
+    "outside_mixin_execute",
+    "never seen",
+    """
     from lib.mixins import Runs
 
 
     class UC(Runs, UseCase[Any, Any]):
         pass
-""", expect=EITHER)
-form("redefined_class", "never seen", """
+""",
+    expect=EITHER,
+)
+form(
+    "redefined_class",
+    "never seen",
+    """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return ("first", n)
@@ -1741,16 +2259,28 @@ form("redefined_class", "never seen", """
     class UC(UseCase[Any, Any]):  # type: ignore[no-redef]
         async def execute(self, n: int) -> Any:
             return ("second", n)
-""", classes=("UC", "FIRST"), expect=EITHER)
-form("type_call_class", "made at runtime", """
+""",
+    classes=("UC", "FIRST"),
+    expect=EITHER,
+)
+form(
+    "type_call_class",
+    "made at runtime",
+    """
     class Base(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return n
 
 
     UC = type("UC", (Base,), {"__module__": __name__})
-""", classes=("Base", "UC"), expect=EITHER)
-form("class_from_factory_loop", "made at runtime", """
+""",
+    classes=("Base", "UC"),
+    expect=EITHER,
+)
+form(
+    "class_from_factory_loop",
+    "made at runtime",
+    """
     def make(label: str) -> Any:
         class Made(UseCase[Any, Any]):
             async def execute(self, n: int) -> Any:
@@ -1760,8 +2290,13 @@ form("class_from_factory_loop", "made at runtime", """
 
 
     UC = make("one")
-""", expect=LEFT)
-form("computes_by_getattr", "dynamic", """
+""",
+    expect=LEFT,
+)
+form(
+    "computes_by_getattr",
+    "dynamic",
+    """
     import app.common as common
 
 
@@ -1770,8 +2305,13 @@ form("computes_by_getattr", "dynamic", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("computes_concatenated", "dynamic", """
+""",
+    expect=EITHER,
+)
+form(
+    "computes_concatenated",
+    "dynamic",
+    """
     from app.bases import Base
 
 
@@ -1780,15 +2320,25 @@ form("computes_concatenated", "dynamic", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("computes_comprehension", "dynamic", """
+""",
+    expect=EITHER,
+)
+form(
+    "computes_comprehension",
+    "dynamic",
+    """
     class UC(UseCase[Any, Any]):
         computes = [step for step in (tidy, sign)]
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("computes_in_class_if", "dynamic", """
+""",
+    expect=EITHER,
+)
+form(
+    "computes_in_class_if",
+    "dynamic",
+    """
     STRICT = True
 
 
@@ -1800,8 +2350,13 @@ form("computes_in_class_if", "dynamic", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("conditional_import_of_step", "dynamic", """
+""",
+    expect=EITHER,
+)
+form(
+    "conditional_import_of_step",
+    "dynamic",
+    """
     try:
         from lib.steps import lib_tidy as step
     except ImportError:
@@ -1813,8 +2368,13 @@ form("conditional_import_of_step", "dynamic", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("import_inside_class_body", "dynamic", """
+""",
+    expect=EITHER,
+)
+form(
+    "import_inside_class_body",
+    "dynamic",
+    """
     class UC(UseCase[Any, Any]):
         from app.common import no_bad as check
 
@@ -1822,8 +2382,13 @@ form("import_inside_class_body", "dynamic", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("read_only_from_constant", "constant", """
+""",
+    expect=EITHER,
+)
+form(
+    "read_only_from_constant",
+    "constant",
+    """
     READ_ONLY = True
 
 
@@ -1832,8 +2397,13 @@ form("read_only_from_constant", "constant", """
 
         async def execute(self, user_id: int, user: User = LoadById(User, by="user_id")) -> Any:
             return user
-""", expect=EITHER)
-form("steps_from_constant_list", "constant", """
+""",
+    expect=EITHER,
+)
+form(
+    "steps_from_constant_list",
+    "constant",
+    """
     COMPUTES = [tidy]
     RULES = (no_bad,)
 
@@ -1844,38 +2414,65 @@ form("steps_from_constant_list", "constant", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("entity_alias_constant", "constant", """
+""",
+    expect=EITHER,
+)
+form(
+    "entity_alias_constant",
+    "constant",
+    """
     Entity = User
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: Entity = LoadById(Entity, by="user_id")) -> Any:
             return user
-""", expect=EITHER)
-form("enum_member_policy_alias", "constant", """
+""",
+    expect=EITHER,
+)
+form(
+    "enum_member_policy_alias",
+    "constant",
+    """
     NONE = OnMissing.RETURN_NONE
 
 
     class UC(UseCase[User, Any]):
         async def execute(self, user_id: int, user: Any = LoadById(User, by="user_id", on_missing=NONE)) -> Any:
             return user
-""", expect=EITHER, repos={"app.common:User": {"get": False}})
-form("string_policy", "constant", """
+""",
+    expect=EITHER,
+    repos={"app.common:User": {"get": False}},
+)
+form(
+    "string_policy",
+    "constant",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self, user_id: int, user: Any = LoadById(User, by="user_id", on_missing="return_none")  # type: ignore[arg-type]
         ) -> Any:
             return user
-""", expect=EITHER, repos={"app.common:User": {"get": False}})
-form("implicit_string_concatenation", "constant", """
+""",
+    expect=EITHER,
+    repos={"app.common:User": {"get": False}},
+)
+form(
+    "implicit_string_concatenation",
+    "constant",
+    """
     class UC(UseCase[User, Any]):
         async def execute(
             self, user_id: int, user: User = LoadById(User, by="user" "_id", profile=f"full")
         ) -> Any:
             return user
-""", expect=EITHER)
-form("parenthesised_and_commented", "layout", """
+""",
+    expect=EITHER,
+)
+form(
+    "parenthesised_and_commented",
+    "layout",
+    """
     class UC(
         UseCase[Any, Any],  # the base
     ):
@@ -1889,19 +2486,35 @@ form("parenthesised_and_commented", "layout", """
             cmd: Cmd = (Input()),
         ) -> Any:
             return cmd
-""", expect=EITHER)
-form("semicolons_and_one_liners", "layout", """
+""",
+    expect=EITHER,
+)
+form(
+    "semicolons_and_one_liners",
+    "layout",
+    """
     class UC(UseCase[Any, Any]):
         rules = [no_bad]; computes = [tidy]
 
         async def execute(self, cmd: Cmd = Input()) -> Any: return cmd
-""", expect=EITHER)
-form("unicode_names", "layout", """
+""",
+    expect=EITHER,
+)
+form(
+    "unicode_names",
+    "layout",
+    """
     class Größe(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return n
-""", classes=("Größe",), expect=EITHER)
-form("generic_use_case_base", "generics", """
+""",
+    classes=("Größe",),
+    expect=EITHER,
+)
+form(
+    "generic_use_case_base",
+    "generics",
+    """
     from typing import Generic, TypeVar
 
     R = TypeVar("R")
@@ -1914,8 +2527,13 @@ form("generic_use_case_base", "generics", """
     class UC(Returning[Any]):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("protocol_typed_param", "generics", """
+""",
+    expect=EITHER,
+)
+form(
+    "protocol_typed_param",
+    "generics",
+    """
     from typing import Protocol
 
 
@@ -1926,8 +2544,13 @@ form("protocol_typed_param", "generics", """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int, hint: Named | None = None) -> Any:
             return (n, hint)
-""", expect=EITHER)
-form("abstract_method_elsewhere", "generics", """
+""",
+    expect=EITHER,
+)
+form(
+    "abstract_method_elsewhere",
+    "generics",
+    """
     from abc import abstractmethod
 
 
@@ -1942,8 +2565,13 @@ form("abstract_method_elsewhere", "generics", """
 
         async def execute(self, n: int) -> Any:
             return (self.label(), n)
-""", expect=EITHER)
-form("module_level_getattr", "dynamic", """
+""",
+    expect=EITHER,
+)
+form(
+    "module_level_getattr",
+    "dynamic",
+    """
     def __getattr__(name: str) -> Any:
         if name == "late":
             return tidy
@@ -1955,8 +2583,13 @@ form("module_level_getattr", "dynamic", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("all_and_reexport_in_sources", "re-export", """
+""",
+    expect=EITHER,
+)
+form(
+    "all_and_reexport_in_sources",
+    "re-export",
+    """
     from app.bases import Base as Reexported
 
     __all__ = ["Reexported", "UC"]
@@ -1965,8 +2598,13 @@ form("all_and_reexport_in_sources", "re-export", """
     class UC(Reexported):
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", expect=EITHER)
-form("namespace_package_source", "namespace package", """
+""",
+    expect=EITHER,
+)
+form(
+    "namespace_package_source",
+    "namespace package",
+    """
     from typing import Any
 
     from loom.core.use_case import UseCase
@@ -1975,8 +2613,16 @@ form("namespace_package_source", "namespace package", """
     class UC(UseCase[Any, Any]):
         async def execute(self, n: int) -> Any:
             return ("namespace", n)
-""", header=False, path="nsapp/cases.py", module="nsapp.cases", expect=EITHER)
-form("namespace_package_nested", "namespace package", """
+""",
+    header=False,
+    path="nsapp/cases.py",
+    module="nsapp.cases",
+    expect=EITHER,
+)
+form(
+    "namespace_package_nested",
+    "namespace package",
+    """
     from typing import Any
 
     from loom.core.use_case import Input, UseCase
@@ -1989,4 +2635,9 @@ form("namespace_package_nested", "namespace package", """
 
         async def execute(self, cmd: Cmd = Input()) -> Any:
             return cmd
-""", header=False, path="nsapp/inner/more.py", module="nsapp.inner.more", expect=EITHER)
+""",
+    header=False,
+    path="nsapp/inner/more.py",
+    module="nsapp.inner.more",
+    expect=EITHER,
+)

@@ -30,7 +30,7 @@ from loom.core.engine.events import EventKind
 from tests.robustness.tmp_project import TmpProject, replace_once
 from tests.support import RecordingLogger, RecordingMetrics
 
-SOURCE = '''\
+SOURCE = """\
 from typing import Any
 
 from loom.core.use_case import UseCase
@@ -65,9 +65,9 @@ FIRST_TWICE = Twice
 class Twice(UseCase[Any, int]):  # type: ignore[no-redef]
     async def execute(self, n: int) -> int:
         return n + 4
-'''
+"""
 
-OUTSIDE = '''\
+OUTSIDE = """\
 from typing import Any
 
 from loom.core.use_case import UseCase
@@ -76,7 +76,7 @@ from loom.core.use_case import UseCase
 class Elsewhere(UseCase[Any, int]):
     async def execute(self, n: int) -> int:
         return n + 5
-'''
+"""
 
 
 @pytest.fixture
@@ -145,9 +145,7 @@ def test_left_to_the_interpreter_by_the_build_says_the_build_s_reason(
 
 
 def test_a_stale_left_to_the_interpreter_entry_is_not_trusted(project: TmpProject) -> None:
-    project.write(
-        "cases", replace_once(SOURCE, "        return n + 2", "        return n + 20")
-    )
+    project.write("cases", replace_once(SOURCE, "        return n + 2", "        return n + 20"))
     module = project.import_module("cases")
     status, reason, _ = verdict(project, module.Decorated)
     assert status == "stale"

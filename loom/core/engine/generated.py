@@ -216,9 +216,7 @@ class GeneratedExecutors:
         entry = entries.get(key)
         if entry is None:
             if key in self._interpreted:
-                return self._left(
-                    use_case, key, self._interpreted[key], self._interpreted_sources
-                )
+                return self._left(use_case, key, self._interpreted[key], self._interpreted_sources)
             return self._unseen(use_case, key)
         if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
