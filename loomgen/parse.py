@@ -45,6 +45,7 @@ from loomgen.scan import (
     ClassScan,
     Invalid,
     ModuleScan,
+    Unstable,
     Unsupported,
     dotted,
     identifier,
@@ -84,14 +85,31 @@ class Analyzer:
             interpreted: list[InterpretedIR] = []
             for top in scan.classes.values():
                 for class_scan in top.walk():
-                    kind = self.hierarchy.kind_of(scan, class_scan)
+                    try:
+                        kind = self.hierarchy.kind_of(scan, class_scan)
+                    except Unsupported as problem:
+                        # A base loomgen cannot pin down: if the class may be a
+                        # use case, say so rather than pass over it in silence.
+                        if _may_be_use_case(class_scan):
+                            subject = f"{scan.source.module}:{class_scan.qualname}"
+                            self.report(scan, problem, subject)
+                            interpreted.append(InterpretedIR(class_scan.qualname, problem.message))
+                        continue
                     if kind is None:
+                        unseen = self.hierarchy.unseen_base(scan, class_scan)
+                        if unseen is not None and _may_be_use_case(class_scan):
+                            subject = f"{scan.source.module}:{class_scan.qualname}"
+                            self.report(scan, Unsupported(class_scan.node, unseen), subject)
+                            interpreted.append(InterpretedIR(class_scan.qualname, unseen))
                         continue
                     built = self.use_case(scan, class_scan, kind)
                     if isinstance(built, UseCaseIR):
                         use_cases.append(built)
                     elif built is not None:
                         interpreted.append(built)
+            for class_scan in scan.conditional:
+                for nested in class_scan.walk():
+                    self._conditional(scan, nested, interpreted)
             if use_cases or interpreted:
                 modules.append(
                     ModuleIR(
@@ -102,6 +120,33 @@ class Analyzer:
                     )
                 )
         return modules
+
+    def _conditional(
+        self, scan: ModuleScan, class_scan: ClassScan, interpreted: list[InterpretedIR]
+    ) -> None:
+        """A class defined under ``if``/``try``/``with``/a loop: which definition
+        the module runs is decided at import, so it is left to the interpreter
+        (when it is, or may be, a use case)."""
+        try:
+            kind = self.hierarchy.kind_of(scan, class_scan)
+        except Unsupported:
+            kind = None
+        if kind is None and not (
+            _may_be_use_case(class_scan) and self.hierarchy.unseen_base(scan, class_scan)
+        ):
+            return
+        reason = (
+            "defined under an if/try/with/loop statement: which definition runs is"
+            " decided when the module is imported"
+        )
+        if any(skipped.qualname == class_scan.qualname for skipped in interpreted):
+            return
+        self.report(
+            scan,
+            Unsupported(class_scan.node, reason),
+            f"{scan.source.module}:{class_scan.qualname}",
+        )
+        interpreted.append(InterpretedIR(class_scan.qualname, reason))
 
     def report(self, scan: ModuleScan, problem: Unsupported, subject: str) -> None:
         severity = Severity.ERROR if isinstance(problem, Invalid) else Severity.WARNING
@@ -126,7 +171,12 @@ class Analyzer:
         ``None`` when it is abstract or invalid (nothing to record)."""
         subject = f"{scan.source.module}:{class_scan.qualname}"
         try:
+            root = class_scan.qualname.split(".")[0]
+            if root in scan.unstable:
+                raise Unstable(class_scan.node, scan.unstable[root])
             found = self.hierarchy.lookup(scan, class_scan, "execute")
+            if found is not None:
+                self.hierarchy.check_static(scan, class_scan)
         except Unsupported as problem:
             self.report(scan, problem, subject)
             return (
@@ -407,6 +457,17 @@ class Analyzer:
         if root is not value and self.resolver.loom_name(scan, root) in DSL_FACTORIES:
             return True
         return None
+
+
+def _may_be_use_case(class_scan: ClassScan) -> bool:
+    """Whether a class whose bases loomgen cannot see may be a use case: it
+    defines or assigns ``execute``, or declares ``computes``/``rules``."""
+    return (
+        class_scan.execute is not None
+        or "execute" in class_scan.attributes
+        or "computes" in class_scan.attributes
+        or "rules" in class_scan.attributes
+    )
 
 
 def _class_ref(scan: ModuleScan, class_scan: ClassScan) -> Ref:
