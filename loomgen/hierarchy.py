@@ -144,6 +144,11 @@ class Hierarchy:
                     return None
                 continue
             owner_scan, owner = entry
+            if attribute == "execute" and "execute" in owner.attributes:
+                raise Unsupported(
+                    owner.attributes["execute"],
+                    f"{owner.qualname}.execute is assigned, not defined with def",
+                )
             if attribute == "execute" and owner.execute is not None:
                 return Found(owner_scan, owner, owner.execute)
             if attribute != "execute" and attribute in owner.attributes:

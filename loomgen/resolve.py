@@ -192,9 +192,16 @@ class Resolver:
                 found = self.define(imported.module, imported.name)
             except Unstable as problem:
                 raise Unstable(node, problem.message) from None
+            rest = list(attributes)
+            while found.kind == "module" and found.scan is not None and rest:
+                # An attribute of a module loomgen reads: follow what it binds.
+                try:
+                    found = self.define(found.module, rest.pop(0))
+                except Unstable as problem:
+                    raise Unstable(node, problem.message) from None
             if found.kind not in ("external", "module"):
                 return None  # defined in the sources: not loom's
-            path = ".".join(part for part in (found.module, found.name, *attributes) if part)
+            path = ".".join(part for part in (found.module, found.name, *rest) if part)
         elif root in scan.classes or root in scan.functions or root in scan.assigned:
             return None
         elif not attributes:
