@@ -25,7 +25,7 @@ import libcst as cst
 from loom.core.engine import messages
 from loomgen.diagnostics import Diagnostic, Severity
 from loomgen.dsl import DslReader
-from loomgen.hierarchy import Found, Hierarchy
+from loomgen.hierarchy import KNOWN_MODULES, Found, Hierarchy
 from loomgen.ir import (
     DslIR,
     ExistsIR,
@@ -240,8 +240,8 @@ class Analyzer:
                     )
                 )
                 continue
-            call, marker_name = marker
-            arguments = where.arguments(call, marker_name)
+            call, marker_name, written_in = marker
+            arguments = written_in.arguments(call, marker_name)
             if marker_name == "Input":
                 if input_ir is not None:
                     raise Invalid(
@@ -565,7 +565,8 @@ class _Where:
 
     scan: ModuleScan
     resolver: Resolver
-    owner: ClassScan
+    owner: ClassScan | None
+    """``None``: an expression evaluated at module level (a constant's value)."""
 
     def ref(self, node: cst.BaseExpression, postponed: bool = False) -> Ref:
         """``node`` as a default or annotation of ``execute`` sees it: defaults
@@ -573,6 +574,8 @@ class _Where:
         above ``execute``; a postponed annotation (a string, or any annotation
         under ``from __future__ import annotations``) is resolved by the
         runtime in the finished class."""
+        if self.owner is None:
+            return self.resolver.reference(self.scan, node)
         if postponed or self.scan.future_annotations:
             return self.resolver.reference(self.scan, node, self.owner)
         return self.resolver.reference(
@@ -587,11 +590,86 @@ class _Where:
             text += f" = {one_line(self.scan.code(param.default))}"
         return text
 
-    def marker(self, default: cst.BaseExpression) -> tuple[cst.Call, str] | None:
-        if not isinstance(default, cst.Call):
+    def marker(
+        self, default: cst.BaseExpression, depth: int = 0
+    ) -> tuple[cst.Call, str, _Where] | None:
+        """The marker call a parameter's default is, and where to read its
+        arguments: written there, held by a module constant (``CURRENT =
+        LoadById(...)``), or returned by a helper without parameters whose body
+        is one ``return`` of it. ``None`` when the default is provably no
+        marker; :class:`Unsupported` when loomgen cannot tell."""
+        if depth > 20:
+            raise Unsupported(default, "the default is too deep an alias to follow")
+        if isinstance(default, cst.Call):
+            name = self.resolver.loom_name(self.scan, default.func)
+            if name in MARKERS:
+                return default, name, self
+            return self._call_marker(default, depth)
+        if not isinstance(default, (cst.Name, cst.Attribute)):
+            return None  # a literal or an operation: never a marker
+        if isinstance(default, cst.Name) and default.value in ("None", "True", "False", "Ellipsis"):
             return None
-        name = self.resolver.loom_name(self.scan, default.func)
-        return (default, name) if name in MARKERS else None
+        ref = self.ref(default)
+        definition = self.resolver.definition_of(ref)
+        written = one_line(self.scan.code(default))
+        if (
+            self.owner is not None
+            and ref.origin is not None
+            and ref.expression.startswith(self.owner.qualname + ".")
+        ):
+            # A class attribute assigned above execute.
+            attribute = ref.expression[len(self.owner.qualname) + 1 :]
+            value = self.owner.attributes.get(attribute)
+            if value is None or "." in attribute:
+                raise Unsupported(default, f"cannot tell statically whether {written} is a marker")
+            return self.marker(value, depth + 1)
+        if definition.kind == "assigned":
+            if definition.scan is None or definition.name not in definition.scan.constants:
+                raise Unsupported(default, f"cannot tell statically whether {written} is a marker")
+            value = definition.scan.constants[definition.name]
+            return _Where(definition.scan, self.resolver, None).marker(value, depth + 1)
+        if definition.kind in ("class", "function", "builtin", "module"):
+            return None
+        if str(definition.module).split(".")[0] in KNOWN_MODULES:
+            return None  # a standard library or loom object (math.pi, OnMissing.RAISE)
+        raise Unsupported(
+            default, f"cannot tell statically whether {written} is a marker (cannot see it)"
+        )
+
+    def _call_marker(self, call: cst.Call, depth: int) -> tuple[cst.Call, str, _Where] | None:
+        """A default that calls something other than a marker class."""
+        written = one_line(self.scan.code(call.func))
+        try:
+            definition = self.resolver.definition_of(self.ref(call.func))
+        except Unsupported:
+            raise Unsupported(
+                call, f"cannot tell statically whether {written}() returns a marker"
+            ) from None
+        if definition.kind in ("builtin", "class"):
+            return None
+        if definition.kind == "function" and definition.scan is not None:
+            function = definition.scan.functions[definition.name]
+            body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+            params = function.params
+            if (
+                not function.decorators
+                and not call.args
+                and not (params.params or params.posonly_params or params.kwonly_params)
+                and not isinstance(params.star_arg, cst.Param)
+                and params.star_kwarg is None
+                and len(body) == 1
+                and isinstance(body[0], cst.SimpleStatementLine)
+                and len(body[0].body) == 1
+                and isinstance(body[0].body[0], cst.Return)
+                and body[0].body[0].value is not None
+            ):
+                returned = body[0].body[0].value
+                helper = _Where(definition.scan, self.resolver, None)
+                return helper.marker(returned, depth + 1)
+        elif definition.kind in ("external", "attribute") and definition.scan is None:
+            if str(definition.module).split(".")[0] in KNOWN_MODULES:
+                return None  # datetime.now(), Decimal("1"), field(...)
+        raise Unsupported(call, f"cannot tell statically whether {written}() returns a marker")
 
     def arguments(self, call: cst.Call, marker: str) -> _Arguments:
         allowed = _ALLOWED[marker]
