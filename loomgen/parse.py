@@ -793,10 +793,29 @@ class _Where:
             if self.resolver.is_protocol(definition.scan, definition.scan.classes[definition.name]):
                 return None  # protocols are never converted
             return ref
-        if definition.kind == "external":
-            return ref
+        if definition.kind == "external" and definition.module.split(".")[0] in KNOWN_MODULES:
+            return ref  # the standard library (UUID, Decimal, date...) or loom
         if definition.kind == "function":
             return None  # a function is not a class: values pass as given
+        if definition.kind == "assigned" and definition.scan is not None:
+            value = definition.scan.constants.get(definition.name)
+            aliased = _Where(definition.scan, self.resolver, None)
+            if isinstance(value, cst.Call):
+                if aliased._typing_name(value.func, False) in ("NewType", "TypeVar"):
+                    return None  # NewType("UserId", int) is no class: values pass as given
+            elif isinstance(value, cst.BinaryOperation):
+                if isinstance(value.operator, cst.BitOr):
+                    return None  # a union (int | None) is no class
+            elif isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.SimpleString)):
+                return aliased._target(
+                    value
+                )  # an alias: Amount = Decimal, MaybeInt = Optional[int]
+        if definition.kind == "external":
+            raise Unsupported(
+                node,
+                f"cannot tell statically whether '{ref.expression}' is a class: module"
+                f" {definition.module} is neither in the sources nor readable on the import path",
+            )
         raise Unsupported(node, f"cannot tell statically whether '{ref.expression}' is a class")
 
     def command_type(self, param: cst.Param) -> Ref:
