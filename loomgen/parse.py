@@ -417,6 +417,18 @@ class Analyzer:
         itself, ``UseCase.computes[0]``, when the generated module is imported:
         the very object the runtime's plan holds.
         """
+        if (
+            isinstance(value, cst.Name)
+            and identifier(value) in found.owner.functions
+            and identifier(value) not in found.owner.attributes
+        ):
+            # A function defined in the class body, above the list: on the class
+            # it is the very function object the list holds.
+            function = found.owner.functions[identifier(value)]
+            if function.decorators:
+                raise Unsupported(value, f"{label}: '{identifier(value)}' is decorated")
+            ref = class_attribute(found.scan, found.owner, identifier(value))
+            return ref, _accepts_context(value, function.params, label, identifier(value))
         if isinstance(value, (cst.Name, cst.Attribute)):
             ref = self.resolver.reference(
                 found.scan, value, found.owner, found.owner.visible_before(label.partition("[")[0])
