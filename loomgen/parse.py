@@ -203,7 +203,7 @@ class Analyzer:
     def _build(self, scan: ModuleScan, class_scan: ClassScan, kind: str, found: Found) -> UseCaseIR:
         execute = found.node
         assert isinstance(execute, cst.FunctionDef)
-        where = _Where(found.scan, self.resolver, found.owner)
+        where = _Where(found.scan, self.resolver, found.owner, class_scan.qualname)
         params: list[ParamIR] = []
         input_ir: InputIR | None = None
         loads: list[LoadIR] = []
@@ -228,6 +228,7 @@ class Analyzer:
             names[name] = param
             declaration = where.declaration(param)
             location = where.scan.location(param)
+            where.param_name = name
             marker = where.marker(param.default) if param.default is not None else None
             if marker is None:
                 params.append(
@@ -317,6 +318,8 @@ class Analyzer:
                         class_scan.qualname, step.name, marker_label, step.source_name
                     ),
                 )
+        if input_ir is not None:
+            self._check_command_fields(where, class_scan, input_ir, steps, names)
         bound = frozenset(
             [p.name for p in params]
             + ([input_ir.name] if input_ir is not None else [])
@@ -341,6 +344,60 @@ class Analyzer:
             location=scan.location(class_scan.node),
             execute_location=found.scan.location(execute),
         )
+
+    def _check_command_fields(
+        self,
+        where: _Where,
+        class_scan: ClassScan,
+        input_ir: InputIR,
+        steps: Sequence[LoadIR | ExistsIR],
+        names: Mapping[str, cst.Param],
+    ) -> None:
+        """A ``from_command`` naming no field of a command class loomgen can read
+        whole is the error the runtime raises at startup."""
+        readable = [step for step in steps if step.source_kind == "command"]
+        if not readable:
+            return
+        definition = self.resolver.definition_of(input_ir.command)
+        if definition.kind != "class" or definition.scan is None:
+            return
+        known: set[str] = set()
+        model = False  # the runtime checks fields of pydantic models only
+        for entry in self.hierarchy.mro(definition.scan, definition.scan.classes[definition.name]):
+            if isinstance(entry, str):
+                outside = _outside_class(entry)
+                if outside is None:
+                    return  # a base loomgen cannot read may have the field
+                known.update(dir(outside))
+                model = model or _is_model(outside)
+                continue
+            owner = entry[1]
+            if owner.dynamic is not None:
+                return
+            known.update(owner.annotations, owner.attributes, owner.functions, owner.classes)
+            if owner.execute is not None:
+                known.add("execute")
+        if not model:
+            return
+        for step in readable:
+            if step.source_name in known:
+                continue
+            marker_label = (
+                "Exists"
+                if isinstance(step, ExistsIR)
+                else ("LoadById" if step.lookup_kind == "by_id" else "Load")
+            )
+            raise Invalid(
+                names[step.name],
+                messages.unknown_command_field(
+                    class_scan.qualname,
+                    step.name,
+                    marker_label,
+                    step.source_name,
+                    input_ir.command.expression.rpartition(".")[2],
+                    entity=step.entity.expression.rpartition(".")[2],
+                ),
+            )
 
     def _read_only(self, scan: ModuleScan, class_scan: ClassScan) -> bool:
         found = self.hierarchy.lookup(scan, class_scan, "read_only")
@@ -368,6 +425,15 @@ class Analyzer:
                 raise Unsupported(element, f"{attribute}[{index}] is a starred expression")
             value = element.value
             label = f"{attribute}[{index}]"
+            _, held = self.resolver.constant(found.scan, value)
+            literal_value = _literal(held)
+            if literal_value is not None:
+                raise Invalid(
+                    value,
+                    messages.step_not_callable(
+                        f"{class_scan.qualname}.{label}", repr(literal_value)
+                    ),
+                )
             ref, accepts_context = self._function(scan, class_scan, found, value, label)
             declaration = f"{label}: {one_line(found.scan.code(value))}"
             inline = self._inline(found.scan, value, bound)
@@ -469,6 +535,39 @@ class Analyzer:
         if root is not value and self.resolver.loom_name(scan, root) in DSL_FACTORIES:
             return True
         return None
+
+
+def _literal(node: cst.BaseExpression) -> object | None:
+    """The value of a string or number literal (never a class), else ``None``."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return node.evaluated_value
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.evaluated_value
+    return None
+
+
+def _outside_class(entry: str) -> type | None:
+    """The class an ``external:module.Name`` MRO entry stands for, when it is one
+    of loom's or pydantic's (whose attributes loomgen may ask Python for);
+    ``None`` for any other."""
+    import importlib
+
+    if not entry.startswith("external:"):
+        return None
+    module, _, name = entry.partition(":")[2].rpartition(".")
+    if not (module == "loom" or module.startswith(("loom.", "pydantic", "builtins", "typing"))):
+        return None
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+    return found if isinstance(found, type) else None
+
+
+def _is_model(found: type) -> bool:
+    from pydantic import BaseModel
+
+    return issubclass(found, BaseModel)
 
 
 def _may_be_use_case(class_scan: ClassScan) -> bool:
@@ -579,6 +678,10 @@ class _Where:
     resolver: Resolver
     owner: ClassScan | None
     """``None``: an expression evaluated at module level (a constant's value)."""
+    use_case: str = ""
+    """The use case's qualified name, for messages."""
+    param_name: str | None = None
+    """The parameter whose marker is being read, for messages."""
 
     def ref(self, node: cst.BaseExpression, postponed: bool = False) -> Ref:
         """``node`` as a default or annotation of ``execute`` sees it: defaults
@@ -639,7 +742,9 @@ class _Where:
             if definition.scan is None or definition.name not in definition.scan.constants:
                 raise Unsupported(default, f"cannot tell statically whether {written} is a marker")
             value = definition.scan.constants[definition.name]
-            return _Where(definition.scan, self.resolver, None).marker(value, depth + 1)
+            return _Where(
+                definition.scan, self.resolver, None, self.use_case, self.param_name
+            ).marker(value, depth + 1)
         if definition.kind in ("class", "function", "builtin", "module"):
             return None
         if str(definition.module).split(".")[0] in KNOWN_MODULES:
@@ -676,7 +781,9 @@ class _Where:
                 and body[0].body[0].value is not None
             ):
                 returned = body[0].body[0].value
-                helper = _Where(definition.scan, self.resolver, None)
+                helper = _Where(
+                    definition.scan, self.resolver, None, self.use_case, self.param_name
+                )
                 return helper.marker(returned, depth + 1)
         elif definition.kind in ("external", "attribute") and definition.scan is None:
             if str(definition.module).split(".")[0] in KNOWN_MODULES:
@@ -705,6 +812,16 @@ class _Where:
         entity_node = positional[0].value if positional else keywords.pop("entity_type", None)
         if entity_node is None:
             raise Invalid(call, f"{marker}() needs the entity type")
+        _, entity_value = self.resolver.constant(self.scan, entity_node)
+        literal_value = _literal(entity_value)
+        if literal_value is not None:
+            assert self.param_name is not None
+            raise Invalid(
+                entity_node,
+                messages.entity_not_a_class(
+                    self.use_case, self.param_name, marker, repr(literal_value)
+                ),
+            )
         entity = self.ref(entity_node)
         values: dict[str, str] = {}
         policy: str | None = None
