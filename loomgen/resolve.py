@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import libcst as cst
 
 from loomgen.ir import Import, Ref
-from loomgen.scan import ClassScan, ModuleScan, Unsupported, dotted, identifier, one_line
+from loomgen.scan import (
+    ClassScan,
+    ModuleScan,
+    Unstable,
+    Unsupported,
+    dotted,
+    identifier,
+    one_line,
+)
 
 LOOM_NAMES = frozenset(
     {
@@ -74,6 +82,8 @@ class Resolver:
             return Definition(module, name, None, "external")
         if name == "":
             return Definition(module, "", scan, "module")
+        if name in scan.unstable:
+            raise Unstable(scan.tree, f"{scan.unstable[name]} in {module}")
         if name in scan.classes:
             return Definition(module, name, scan, "class")
         if name in scan.functions:
@@ -102,6 +112,23 @@ class Resolver:
         except ValueError:
             raise Unsupported(node, f"'{one_line(scan.code(node))}' is not a plain name") from None
         root, *attributes = path.split(".")
+        try:
+            return self._reference(scan, node, path, root, attributes, class_scope, visible)
+        except Unstable as problem:
+            if problem.node is node:
+                raise
+            raise Unstable(node, problem.message) from None
+
+    def _reference(
+        self,
+        scan: ModuleScan,
+        node: cst.BaseExpression,
+        path: str,
+        root: str,
+        attributes: list[str],
+        class_scope: ClassScan | None,
+        visible: frozenset[str] | None,
+    ) -> Ref:
         attributes_bound = (
             frozenset()
             if class_scope is None
@@ -110,6 +137,8 @@ class Resolver:
         if class_scope is not None and root in attributes_bound:
             # Defaults in a method signature are evaluated in the class body.
             return class_attribute(scan, class_scope, path)
+        if root in scan.unstable:
+            raise Unstable(node, scan.unstable[root])
         if root in scan.classes or root in scan.functions or root in scan.assigned:
             origin = Import(scan.source.module, root)
         elif root in scan.imports:
@@ -155,12 +184,24 @@ class Resolver:
         except ValueError:
             return None
         root, *attributes = path.split(".")
+        if root in scan.unstable:
+            raise Unstable(node, scan.unstable[root])
         if root in scan.imports:
             imported = scan.imports[root]
-            found = self.define(imported.module, imported.name)
+            try:
+                found = self.define(imported.module, imported.name)
+            except Unstable as problem:
+                raise Unstable(node, problem.message) from None
+            rest = list(attributes)
+            while found.kind == "module" and found.scan is not None and rest:
+                # An attribute of a module loomgen reads: follow what it binds.
+                try:
+                    found = self.define(found.module, rest.pop(0))
+                except Unstable as problem:
+                    raise Unstable(node, problem.message) from None
             if found.kind not in ("external", "module"):
                 return None  # defined in the sources: not loom's
-            path = ".".join(part for part in (found.module, found.name, *attributes) if part)
+            path = ".".join(part for part in (found.module, found.name, *rest) if part)
         elif root in scan.classes or root in scan.functions or root in scan.assigned:
             return None
         elif not attributes:
@@ -181,6 +222,8 @@ class Resolver:
             if not isinstance(node, cst.Name):
                 break
             name = identifier(node)
+            if name in scan.unstable:
+                raise Unstable(node, scan.unstable[name])
             if name in scan.constants:
                 node = scan.constants[name]
                 continue

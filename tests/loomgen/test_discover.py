@@ -279,3 +279,21 @@ def test_relative_root_and_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert diagnostics == []
     assert files == [SourceFile(tmp_path / "app" / "__init__.py", "app/__init__.py", "app")]
     assert os.path.isabs(files[0].path)
+
+
+def test_a_source_folder_without_init_holding_modules_is_a_namespace_package(
+    tmp_path: Path,
+) -> None:
+    """``app/ucs.py`` with no ``app/__init__.py`` is imported as ``app.ucs``
+    (PEP 420); its use cases must be compiled under that name."""
+    touch(tmp_path, "app/ucs.py", "app/sub/more.py", "app/pkg/__init__.py", "app/pkg/m.py")
+
+    files, diagnostics = discover([Path("app")], root=tmp_path)
+
+    assert diagnostics == []
+    assert [f.module for f in files] == [
+        "app.pkg",
+        "app.pkg.m",
+        "app.sub.more",
+        "app.ucs",
+    ]

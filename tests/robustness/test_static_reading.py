@@ -208,3 +208,102 @@ def test_a_patch_field_is_read_as_the_spec_reads_it(tmp_path: Path) -> None:
     assert by_call[("app.ucs:ComputeAfterOther", 1)]["result"] == "Other(note='o')"
     assert error_of(by_call[("app.ucs:RequireAfterDict", 2)]) == "RuleViolations"
     assert by_call[("app.ucs:Plain", 0)]["result"] == "Cmd(name='a', note='None!')"
+
+
+# -- 5. marker mistakes the runtime rejects at startup are build errors -------------------
+
+MISTAKES = {
+    "app/__init__.py": "",
+    "app/bad.py": """
+        from typing import Any
+
+        from loom.core.command import Command
+        from loom.core.use_case import Input, Load, LoadById, UseCase
+
+        ENTITY = "Book"
+
+
+        class Book:
+            pass
+
+
+        class Cmd(Command):
+            name: str
+
+
+        class StringEntity(UseCase[Any, Any]):
+            async def execute(self, book_id: int, book: Book = LoadById("Book", by="book_id")) -> Any:
+                return book
+
+
+        class StringConstantEntity(UseCase[Any, Any]):
+            async def execute(self, book_id: int, book: Book = LoadById(ENTITY, by="book_id")) -> Any:
+                return book
+
+
+        class StringRule(UseCase[Any, Any]):
+            rules = ["check"]
+
+            async def execute(self, cmd: Cmd = Input()) -> Any:
+                return cmd
+
+
+        class MisspelledField(UseCase[Any, Any]):
+            async def execute(
+                self, cmd: Cmd = Input(), book: Book = Load(Book, from_command="naem", against="name")
+            ) -> Any:
+                return book
+    """,
+}
+
+
+def test_marker_mistakes_are_build_errors_worded_as_the_runtime_words_them(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, MISTAKES)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.loomgen]\nsources = ["app"]\noutput = "{PACKAGE}"\ncache = false\n'
+    )
+    done = loomgen(tmp_path, "build")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "AttributeError" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("app/")]
+    # What the runtime says when it prepares each class, in a fresh process.
+    code = """
+import json
+from loom.core.engine import UseCaseCompiler
+from loom.core.engine.compiler import CompilationError
+import app.bad as bad
+said = {}
+for name in ["StringEntity", "StringConstantEntity", "StringRule", "MisspelledField"]:
+    try:
+        UseCaseCompiler().compile(getattr(bad, name))
+    except CompilationError as error:
+        said[name] = str(error)
+print(json.dumps(said))
+"""
+    runtime = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+    )
+    assert runtime.returncode == 0, runtime.stderr
+    said = json.loads(runtime.stdout)
+    assert sorted(said) == sorted(
+        ["StringEntity", "StringConstantEntity", "StringRule", "MisspelledField"]
+    )
+    lines = {
+        "StringEntity": "app/bad.py:18:",
+        "StringConstantEntity": "app/bad.py:23:",
+        "StringRule": "app/bad.py:28:",
+        "MisspelledField": "app/bad.py:36:",
+    }
+    assert len(errors) == 4, errors
+    for name, message in said.items():
+        matching = [e for e in errors if f"app.bad:{name}: " in e]
+        assert len(matching) == 1, (name, errors)
+        assert matching[0].startswith(lines[name]), matching
+        assert matching[0].endswith(message), (matching[0], message)
