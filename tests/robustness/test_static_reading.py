@@ -307,3 +307,72 @@ print(json.dumps(said))
         assert len(matching) == 1, (name, errors)
         assert matching[0].startswith(lines[name]), matching
         assert matching[0].endswith(message), (matching[0], message)
+
+
+# -- 6. the generated package type-checks whenever the user's code does -----------------
+
+TYPED = {
+    "app/__init__.py": "",
+    "app/typed.py": '''
+        from typing import Annotated
+
+        from loom.core.command import Command
+        from loom.core.use_case import CommandField, F, Input, Rule, UseCase
+
+
+        class Note(Command):
+            text: Annotated[str | None, CommandField(patch=True)] = None
+            size: int = 0
+
+
+        def must_be_set(text: str | None) -> str | None:
+            return None if text else "must be set"
+
+
+        def too_big(size: int) -> bool:
+            return size > 10
+
+
+        def as_number(size: int) -> int:
+            return size
+
+
+        class Save(UseCase[Note, Note]):
+            rules = [
+                Rule.check(F(Note).text, via=must_be_set),
+                Rule.forbid(too_big, message="too big").from_command(F(Note).size),
+                Rule.check(F(Note).size, via=as_number),
+                Rule.require_present(F(Note).text),
+            ]
+
+            async def execute(self, cmd: Note = Input()) -> Note:
+                return cmd
+
+
+        class Double(UseCase[int, int]):
+            def execute(self, x: int) -> int:
+                return 2 * x
+    ''',
+}
+
+
+def test_the_generated_package_type_checks_when_the_sources_do(tmp_path: Path) -> None:
+    build(tmp_path, TYPED)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "app", PACKAGE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "MYPYPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_everywhere(
+        tmp_path,
+        [
+            {"use_case": "app.typed:Save", "payload": {"text": "a", "size": 3}},
+            {"use_case": "app.typed:Save", "payload": {"size": 30}},
+            {"use_case": "app.typed:Double", "params": {"x": 4}},
+        ],
+        {},
+    )
