@@ -172,8 +172,9 @@ class Analyzer:
         subject = f"{scan.source.module}:{class_scan.qualname}"
         try:
             root = class_scan.qualname.split(".")[0]
-            if root in scan.unstable:
-                raise Unstable(class_scan.node, scan.unstable[root])
+            why = self.resolver.unstable(scan, root)
+            if why is not None:
+                raise Unstable(class_scan.node, why)
             found = self.hierarchy.lookup(scan, class_scan, "execute")
             if found is not None:
                 self.hierarchy.check_static(scan, class_scan)

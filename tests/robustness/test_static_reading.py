@@ -669,6 +669,13 @@ FORMS = {
             async def execute(self, y: int) -> Any:
                 return y
     """,
+    "app/stars.py": """
+        from typing import Any
+
+
+        def h(cmd: Any, fields_set: frozenset[str], context: Any) -> None:
+            return None
+    """,
     "app/rebind2.py": """
         from typing import Any
 
@@ -793,6 +800,20 @@ FORMS = {
                 pass
 
 
+        def h(cmd: Any, fields_set: frozenset[str]) -> None:
+            return None
+
+
+        class StarLater(UseCase[Any, Any]):
+            rules = [h]
+
+            async def execute(self, cmd: PlainCmd = Input()) -> Any:
+                return cmd
+
+
+        from app.stars import *
+
+
         def g(cmd: Any, fields_set: frozenset[str]) -> None:
             return None
 
@@ -821,6 +842,7 @@ LEFT = {
     "app.rebind:ImportAs": REBOUND,
     "app.rebind:Deleted": REBOUND,
     "app.rebind:Matched": REBOUND,
+    "app.rebind:StarLater": "may be rebound by the later `from app.stars import *`",
 }
 """What loomgen cannot prove static, and the reason it must give."""
 
@@ -862,6 +884,7 @@ def form_scenario() -> list[dict[str, Any]]:
         "ImportAs",
         "Deleted",
         "Matched",
+        "StarLater",
         "Stable",
     ]:
         calls.append({"use_case": f"app.rebind:{name}", "payload": {"name": "n"}})
