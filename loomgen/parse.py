@@ -172,8 +172,9 @@ class Analyzer:
         subject = f"{scan.source.module}:{class_scan.qualname}"
         try:
             root = class_scan.qualname.split(".")[0]
-            if root in scan.unstable:
-                raise Unstable(class_scan.node, scan.unstable[root])
+            why = self.resolver.unstable(scan, root)
+            if why is not None:
+                raise Unstable(class_scan.node, why)
             found = self.hierarchy.lookup(scan, class_scan, "execute")
             if found is not None:
                 self.hierarchy.check_static(scan, class_scan)
@@ -361,6 +362,8 @@ class Analyzer:
         definition = self.resolver.definition_of(input_ir.command)
         if definition.kind != "class" or definition.scan is None:
             return
+        if _touched_at_module_level(definition.scan, definition.name):
+            return  # setattr(Cmd, ...), Cmd.extra = ...: attributes added at import
         known: set[str] = set()
         model = False  # the runtime checks fields of pydantic models only
         for entry in self.hierarchy.mro(definition.scan, definition.scan.classes[definition.name]):
@@ -562,6 +565,31 @@ def _outside_class(entry: str) -> type | None:
     except (ImportError, AttributeError):
         return None
     return found if isinstance(found, type) else None
+
+
+def _touched_at_module_level(scan: ModuleScan, name: str) -> bool:
+    """Whether a top-level statement other than an import or a class or function
+    definition mentions ``name`` (it may add attributes to the class)."""
+
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                self.found = True
+
+    for statement in scan.tree.body:
+        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+            continue
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+        ):
+            continue
+        finder = Finder()
+        statement.visit(finder)
+        if finder.found:
+            return True
+    return False
 
 
 def _is_model(found: type) -> bool:

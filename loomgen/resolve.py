@@ -22,6 +22,7 @@ from loomgen.scan import (
     Unstable,
     Unsupported,
     dotted,
+    exported,
     identifier,
     one_line,
 )
@@ -82,8 +83,9 @@ class Resolver:
             return Definition(module, name, None, "external")
         if name == "":
             return Definition(module, "", scan, "module")
-        if name in scan.unstable:
-            raise Unstable(scan.tree, f"{scan.unstable[name]} in {module}")
+        why = self.unstable(scan, name)
+        if why is not None:
+            raise Unstable(scan.tree, f"{why} in {module}")
         if name in scan.classes:
             return Definition(module, name, scan, "class")
         if name in scan.functions:
@@ -96,6 +98,17 @@ class Resolver:
         if f"{module}.{name}" in self.modules:
             return Definition(f"{module}.{name}", "", self.modules[f"{module}.{name}"], "module")
         return Definition(module, name, None, "external")
+
+    def unstable(self, scan: ModuleScan, name: str) -> str | None:
+        """Why the top-level ``name`` of ``scan`` may not hold what its first
+        binding gave it (see :attr:`ModuleScan.unstable`), or ``None``."""
+        why = scan.unstable.get(name)
+        if why is not None:
+            return why
+        for module in scan.stars_after.get(name, ()):
+            if _star_may_bind(self.modules.get(module), module, name):
+                return f"'{name}' may be rebound by the later `from {module} import *`"
+        return None
 
     def reference(
         self,
@@ -137,8 +150,9 @@ class Resolver:
         if class_scope is not None and root in attributes_bound:
             # Defaults in a method signature are evaluated in the class body.
             return class_attribute(scan, class_scope, path)
-        if root in scan.unstable:
-            raise Unstable(node, scan.unstable[root])
+        why = self.unstable(scan, root)
+        if why is not None:
+            raise Unstable(node, why)
         if root in scan.classes or root in scan.functions or root in scan.assigned:
             origin = Import(scan.source.module, root)
         elif root in scan.imports:
@@ -184,8 +198,9 @@ class Resolver:
         except ValueError:
             return None
         root, *attributes = path.split(".")
-        if root in scan.unstable:
-            raise Unstable(node, scan.unstable[root])
+        why = self.unstable(scan, root)
+        if why is not None:
+            raise Unstable(node, why)
         if root in scan.imports:
             imported = scan.imports[root]
             try:
@@ -222,8 +237,9 @@ class Resolver:
             if not isinstance(node, cst.Name):
                 break
             name = identifier(node)
-            if name in scan.unstable:
-                raise Unstable(node, scan.unstable[name])
+            why = self.unstable(scan, name)
+            if why is not None:
+                raise Unstable(node, why)
             if name in scan.constants:
                 node = scan.constants[name]
                 continue
@@ -265,6 +281,24 @@ class Resolver:
         if found.kind == "class" and found.scan is not None:
             return found.scan, found.scan.classes[found.name]
         return None
+
+
+def _star_may_bind(found: ModuleScan | None, module: str, name: str) -> bool:
+    """Whether ``from module import *`` may bind ``name`` (``found``: its scan)."""
+    if found is not None:
+        return exported(found, name)
+    if module == "loom" or module.startswith("loom."):
+        import importlib
+
+        try:
+            loaded = importlib.import_module(module)
+        except ImportError:
+            return True
+        names = getattr(loaded, "__all__", None)
+        if isinstance(names, (list, tuple)):
+            return name in names
+        return not name.startswith("_") and hasattr(loaded, name)
+    return True  # a module loomgen cannot read may export anything
 
 
 def class_attribute(scan: ModuleScan, owner: ClassScan, path: str) -> Ref:

@@ -97,6 +97,9 @@ class ModuleScan:
     their first binding gave them: bound again, deleted, assigned through
     ``global`` or a walrus, or possibly replaced by a later star import.
     Name -> why."""
+    stars_after: dict[str, list[str]] = field(default_factory=dict)
+    """Top-level names and the modules star-imported after their first binding
+    (``from x import *``): such a name is unstable when ``x`` may export it."""
     conditional: list[ClassScan] = field(default_factory=list)
     """Classes defined under a top-level ``if``/``try``/``with``/loop/``match``."""
     future_annotations: bool = False
@@ -299,14 +302,11 @@ def _find_unstable(scan: ModuleScan, package: str) -> None:
     first: dict[str, object] = {}
     for name, how, what in visitor.events:
         if how == "star":
-            if what in ("typing", "typing_extensions", "__future__") or str(what).startswith(
-                "loom."
-            ):
-                continue  # names already bound keep their object unless loom's own
+            if what in ("typing", "typing_extensions", "__future__"):
+                continue  # they export no name a use case's facts depend on
+            module = _absolute_module(str(what), package)
             for earlier in first:
-                scan.unstable.setdefault(
-                    earlier, f"'{earlier}' may be rebound by the later `from {what} import *`"
-                )
+                scan.stars_after.setdefault(earlier, []).append(module)
             continue
         if name not in first:
             first[name] = what if how == "import" else None
@@ -316,6 +316,47 @@ def _find_unstable(scan: ModuleScan, package: str) -> None:
         scan.unstable.setdefault(name, f"'{name}' is bound again after its definition ({how})")
     for name, why in visitor.globals.items():
         scan.unstable.setdefault(name, f"'{name}' is {why}")
+
+
+def _absolute_module(written: str, package: str) -> str:
+    """``..x`` written in ``package`` -> the absolute module name."""
+    dots = len(written) - len(written.lstrip("."))
+    if not dots:
+        return written
+    base = package.split(".") if package else []
+    if dots > 1:
+        base = base[: -(dots - 1)] if dots - 1 <= len(base) else []
+    rest = written[dots:]
+    return ".".join([*base, *([rest] if rest else [])])
+
+
+def exported(scan: ModuleScan, name: str) -> bool:
+    """Whether ``from <scan's module> import *`` may bind ``name``."""
+    listed = scan.constants.get("__all__")
+    if isinstance(listed, (cst.List, cst.Tuple)):
+        values = [
+            e.value.evaluated_value
+            for e in listed.elements
+            if isinstance(e.value, cst.SimpleString)
+        ]
+        if len(values) == len(listed.elements):
+            return name in values
+    if "__all__" in scan.assigned:
+        return True  # computed: it may list anything
+    if name.startswith("_"):
+        return False
+    return (
+        name in scan.classes
+        or name in scan.functions
+        or name in scan.assigned
+        or name in scan.imports
+        or name in scan.stars_after
+        or bool(_star_modules(scan))
+    )
+
+
+def _star_modules(scan: ModuleScan) -> list[str]:
+    return sorted({module for modules in scan.stars_after.values() for module in modules})
 
 
 def _nested_classes(node: cst.CSTNode) -> Iterator[cst.ClassDef]:

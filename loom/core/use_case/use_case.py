@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -31,6 +31,16 @@ class UseCase(ABC, Generic[ModelT, ResultT]):
     rules: ClassVar[Sequence[Any]] = ()
     read_only: ClassVar[bool] = False
 
-    @abstractmethod
-    async def execute(self, *args: Any, **kwargs: Any) -> ResultT:
-        """Do the work; override with an explicit signature."""
+    if TYPE_CHECKING:
+        # For type checkers: an override may be ``async def`` or a plain ``def``
+        # (the executor awaits what a coroutine function returns, and calls a
+        # plain one directly), so either kind of ``execute`` type-checks.
+        @abstractmethod
+        def execute(self, *args: Any, **kwargs: Any) -> ResultT | Awaitable[ResultT]:
+            """Do the work; override with an explicit signature."""
+
+    else:
+
+        @abstractmethod
+        async def execute(self, *args: Any, **kwargs: Any) -> ResultT:
+            """Do the work; override with an explicit signature."""

@@ -75,6 +75,7 @@ def run_create_product_use_case(
     cmd = cmd.model_copy(update={"slug": slugify(cmd.name, product_id)})
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: PRICE_RULE = Rule.check(F(CreateProduct).price, via=price_must_be_positive)
     try:
@@ -128,6 +129,7 @@ def run_update_product_use_case(
         cmd = cmd.model_copy(update={"note": cmd.name})
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: NOT_EMPTY = Rule.forbid(payload_is_empty, message="at least one field must be provided").from_command()
     try:
@@ -150,15 +152,13 @@ def run_update_product_use_case(
 
     # rules[2]: REQUIRED = Rule.require_present(F(UpdateProduct).name, message=NAME_REQUIRED)
     if "name" not in fields_set or not sent(cmd.name):
-        violation = RuleViolation("name", "a product needs a name")
-        violations.append(violation)
-        runtime.rule_failed("UpdateProductUseCase", REQUIRED, violation)
+        violations.append(RuleViolation("name", "a product needs a name"))
+        runtime.rule_failed("UpdateProductUseCase", REQUIRED, violations[-1])
 
     # rules[3]: Rule.require_present(F(UpdateProduct).note).when_present(F(UpdateProduct).price)
     if ("price" in fields_set and sent(cmd.price)) and cmd.note is None:
-        violation = RuleViolation("note", "note is required")
-        violations.append(violation)
-        runtime.rule_failed("UpdateProductUseCase", UpdateProductUseCase_rules_3, violation)
+        violations.append(RuleViolation("note", "note is required"))
+        runtime.rule_failed("UpdateProductUseCase", UpdateProductUseCase_rules_3, violations[-1])
 
     if violations:
         raise RuleViolations(violations)
