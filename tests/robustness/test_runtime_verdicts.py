@@ -195,15 +195,30 @@ def test_a_class_made_while_the_module_runs_is_left_to_the_interpreter(
     assert not runtime.uses_generated(module.Made)
 
 
-def test_the_first_of_two_same_named_classes_is_not_called_stale(project: TmpProject) -> None:
+def test_a_class_its_module_no_longer_names_is_not_called_stale(
+    project: TmpProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build compiled Plain; something rebinds the module's name afterwards
+    # (code the build never reads): the original class is not the one the
+    # registry speaks for, and nothing about it changed since the build.
     module = project.import_module("cases")
-    runtime, _, _ = executor(project, "generated")
-    assert runtime.uses_generated(module.Twice)
-    status, reason, _ = verdict(project, module.FIRST_TWICE)
+    original = module.Plain
+    monkeypatch.setattr(
+        module, "Plain", type("Plain", (original,), {"__module__": module.__name__})
+    )
+    status, reason, _ = verdict(project, original)
     assert status == "interpreted"
-    assert "now names another object" in reason
+    assert f"{module.__name__}.Plain now names another object" in reason
     runtime, _, _ = executor(project, "generated")
-    assert not runtime.uses_generated(module.FIRST_TWICE)
+    assert not runtime.uses_generated(original)
+
+
+def test_two_classes_of_one_name_are_both_accounted_for(project: TmpProject) -> None:
+    module = project.import_module("cases")
+    for use_case in (module.Twice, module.FIRST_TWICE):
+        runtime, metrics, _ = executor(project, "generated")
+        if not runtime.uses_generated(use_case):
+            assert [e.status for e in metrics.events] == ["interpreted"], metrics.events
 
 
 def test_a_registry_entry_without_its_source_digest_is_stale(project: TmpProject) -> None:
