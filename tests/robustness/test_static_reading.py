@@ -38,10 +38,11 @@ def loomgen(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build(root: Path, files: dict[str, str], sources: str = '["app"]') -> str:
+def build(root: Path, files: dict[str, str], cache: bool = False) -> str:
     write(root, files)
     (root / "pyproject.toml").write_text(
-        f'[tool.loomgen]\nsources = {sources}\noutput = "{PACKAGE}"\ncache = false\n'
+        f'[tool.loomgen]\nsources = ["app"]\noutput = "{PACKAGE}"\n'
+        + ("" if cache else "cache = false\n")
     )
     done = loomgen(root, "build")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -916,9 +917,11 @@ def test_explain_says_why_a_class_was_left(tmp_path: Path) -> None:
     assert "ext/bases.py" in done.stdout  # execute is read where the mixin defines it
 
 
-def test_an_edit_outside_the_sources_is_caught_by_check(tmp_path: Path) -> None:
-    """The modules loomgen read outside the sources are inputs of the build."""
-    build(tmp_path, FORMS)
+@pytest.mark.parametrize("cache", [False, True], ids=["inputs-record", "build-cache"])
+def test_an_edit_outside_the_sources_is_caught_by_check(tmp_path: Path, cache: bool) -> None:
+    """The modules loomgen read outside the sources are inputs of the build,
+    recorded in the package's inputs record and in the build cache alike."""
+    build(tmp_path, FORMS, cache=cache)
     bases = tmp_path / "ext" / "bases.py"
     text = bases.read_text()
     bases.write_text(
