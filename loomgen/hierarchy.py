@@ -126,6 +126,9 @@ class Hierarchy:
             owner_scan, owner = entry
             if owner.dynamic is not None:
                 raise Unsupported(class_scan.node, owner.dynamic)
+            patched = owner_scan.patched.get(owner.qualname.split(".")[0])
+            if patched is not None:
+                raise Unsupported(class_scan.node, patched)
             if "execute" in owner.attributes:
                 raise Unsupported(
                     owner.attributes["execute"],

@@ -658,6 +658,36 @@ FORMS = {
                 pass
 
 
+        def stop(cmd: Any, fields_set: frozenset[str]) -> None:
+            raise ValueError("stop")
+
+
+        class PatchedLater(UseCase[Any, Any]):
+            async def execute(self, cmd: PlainCmd = Input()) -> Any:
+                return cmd
+
+
+        PatchedLater.rules = [stop]
+
+
+        class AppendedLater(UseCase[Any, Any]):
+            rules: list[Any] = []
+
+            async def execute(self, cmd: PlainCmd = Input()) -> Any:
+                return cmd
+
+
+        AppendedLater.rules.append(stop)
+
+
+        class SetLater(UseCase[Any, Any]):
+            async def execute(self, x: int) -> Any:
+                return x
+
+
+        setattr(SetLater, "read_only", True)
+
+
         class Twice(UseCase[Any, Any]):
             async def execute(self, x: int) -> Any:
                 return x
@@ -836,6 +866,9 @@ LEFT = {
     "app.dynamic:UnderTry": "defined under an if/try",
     "app.dynamic:Assigned": "execute is assigned",
     "app.dynamic:Twice": REBOUND,
+    "app.dynamic:PatchedLater": "an assignment to one of its attributes changes 'PatchedLater'",
+    "app.dynamic:AppendedLater": "a method call on one of its attributes",
+    "app.dynamic:SetLater": "setattr() changes 'SetLater'",
     "app.rebind:SecondDef": REBOUND,
     "app.rebind:Rebound": REBOUND,
     "app.rebind:Walrus": REBOUND,
@@ -876,6 +909,9 @@ def form_scenario() -> list[dict[str, Any]]:
         {"use_case": "app.dynamic:Outer.A", "params": {"x": "2"}},
         {"use_case": "app.dynamic:Outer.B", "params": {"x": "2"}},
         {"use_case": "app.dynamic:Twice", "params": {"y": "2"}},
+        {"use_case": "app.dynamic:PatchedLater", "payload": {"name": "n"}},
+        {"use_case": "app.dynamic:AppendedLater", "payload": {"name": "n"}},
+        {"use_case": "app.dynamic:SetLater", "params": {"x": "2"}},
     ]
     for name in [
         "SecondDef",
