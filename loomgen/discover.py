@@ -7,7 +7,8 @@ mode): walk up from the file through folders holding ``__init__.py``; the
 folder above the topmost package is the import root, and the module name is
 the dotted path from there. A source folder without ``__init__.py`` that holds
 modules of its own is a namespace package (PEP 420): its name starts the module
-names of everything under it, as the runtime imports them.
+names of everything under it, as the runtime imports them (but a test folder,
+holding ``conftest.py`` or ``test_*.py`` files, is imported by pytest as a root).
 
 Nothing is imported. Source paths must lie inside the project root, and a
 symlink whose target lies outside it is reported and never followed.
@@ -248,15 +249,22 @@ def _is_namespace_source(path: Path, root: Path) -> bool:
     """Whether a source folder is a namespace package (PEP 420): it has no
     ``__init__.py`` but holds modules of its own, so the runtime imports them
     as ``folder.module``. A folder of packages only (``src/``) and the project
-    root itself are import roots instead."""
+    root itself are import roots instead, and so is a test folder (``conftest.py``,
+    ``test_*.py``), whose modules pytest's default import mode imports by name."""
     if path == root or not path.is_dir() or (path / "__init__.py").exists():
         return False
     if not is_importable_name(path.name):
         return False
     try:
-        return any(entry.name.endswith(".py") and entry.is_file() for entry in os.scandir(path))
+        modules = [e.name for e in os.scandir(path) if e.name.endswith(".py") and e.is_file()]
     except OSError:
         return False
+    if any(
+        name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+        for name in modules
+    ):
+        return False  # a test folder: pytest imports its modules by their own names
+    return bool(modules)
 
 
 def _absolute(path: Path) -> Path:

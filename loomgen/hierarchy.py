@@ -22,7 +22,12 @@ MroEntry = tuple[ModuleScan, ClassScan] | str
 (``external:module.Name`` for a class loomgen knows defines none of the attributes it
 reads, ``unseen:Name`` for one it cannot read)."""
 
-KNOWN_MODULES = frozenset(sys.stdlib_module_names) | {"builtins", "typing_extensions", "loom"}
+KNOWN_MODULES = frozenset(sys.stdlib_module_names) | {
+    "builtins",
+    "typing_extensions",
+    "loom",
+    "pydantic",
+}
 """Bases from these (top-level) modules never define ``execute``, ``computes``,
 ``rules`` or ``read_only`` (loom's ``UseCase``/``Job`` are handled on their own)."""
 
@@ -121,6 +126,9 @@ class Hierarchy:
             owner_scan, owner = entry
             if owner.dynamic is not None:
                 raise Unsupported(class_scan.node, owner.dynamic)
+            patched = owner_scan.patched.get(owner.qualname.split(".")[0])
+            if patched is not None:
+                raise Unsupported(class_scan.node, patched)
             if "execute" in owner.attributes:
                 raise Unsupported(
                     owner.attributes["execute"],

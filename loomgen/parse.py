@@ -950,7 +950,8 @@ class _Where:
             if self.resolver.is_protocol(definition.scan, definition.scan.classes[definition.name]):
                 return None  # protocols are never converted
             return ref
-        if definition.kind == "external" and definition.module.split(".")[0] in KNOWN_MODULES:
+        top = definition.module.split(".")[0]
+        if definition.kind == "external" and top in KNOWN_MODULES and top != "pydantic":
             return ref  # the standard library (UUID, Decimal, date...) or loom
         if definition.kind == "function":
             return None  # a function is not a class: values pass as given

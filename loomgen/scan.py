@@ -97,6 +97,10 @@ class ModuleScan:
     their first binding gave them: bound again, deleted, assigned through
     ``global`` or a walrus, or possibly replaced by a later star import.
     Name -> why."""
+    patched: dict[str, str] = field(default_factory=dict)
+    """Top-level names whose object module-level code changes after it is bound
+    (``Invite.rules = [...]``, ``setattr(Invite, ...)``, ``Invite.rules.append(...)``):
+    name -> why."""
     stars_after: dict[str, list[str]] = field(default_factory=dict)
     """Top-level names and the modules star-imported after their first binding
     (``from x import *``): such a name is unstable when ``x`` may export it."""
@@ -186,7 +190,30 @@ class _Bindings(cst.CSTVisitor):
         self.events: list[tuple[str, str, object]] = []
         """``(name, how, what)``: what an import binds, else the node."""
         self.globals: dict[str, str] = {}
+        self.patched: dict[str, str] = {}
         self.depth = 0  # inside a function or class body (own scope)
+
+    def patch(self, target: cst.BaseExpression, why: str) -> None:
+        root = target
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        if self.depth == 0 and isinstance(root, cst.Name) and root is not target:
+            name = identifier(root)
+            self.patched.setdefault(name, f"{why} changes '{name}' after it is defined")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in ("setattr", "delattr") and node.args:
+            first = node.args[0].value
+            if isinstance(first, cst.Name):
+                self.patched.setdefault(
+                    identifier(first),
+                    f"{func.value}() changes '{identifier(first)}' after it is defined",
+                )
+        elif isinstance(func, cst.Attribute) and isinstance(
+            func.value, (cst.Attribute, cst.Subscript)
+        ):
+            self.patch(func.value, "a method call on one of its attributes")
 
     def bind(self, name: str, how: str, what: object) -> None:
         if self.depth == 0:
@@ -250,13 +277,16 @@ class _Bindings(cst.CSTVisitor):
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._targets(node.target, "assignment", node)
+        self.patch(node.target, "an assignment to one of its attributes")
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._targets(node.target, "assignment", node)
+            self.patch(node.target, "an assignment to one of its attributes")
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._targets(node.target, "augmented assignment", node)
+        self.patch(node.target, "an augmented assignment to one of its attributes")
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._targets(node.target, "walrus (:=)", node)
@@ -280,6 +310,11 @@ class _Bindings(cst.CSTVisitor):
 
     def visit_Del(self, node: cst.Del) -> None:
         self._targets(node.target, "del", node)
+        if isinstance(node.target, (cst.Tuple, cst.List)):
+            for element in node.target.elements:
+                self.patch(element.value, "del of one of its attributes")
+        else:
+            self.patch(node.target, "del of one of its attributes")
 
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
         if node.name is not None:
@@ -316,6 +351,7 @@ def _find_unstable(scan: ModuleScan, package: str) -> None:
         scan.unstable.setdefault(name, f"'{name}' is bound again after its definition ({how})")
     for name, why in visitor.globals.items():
         scan.unstable.setdefault(name, f"'{name}' is {why}")
+    scan.patched = visitor.patched
 
 
 def _absolute_module(written: str, package: str) -> str:

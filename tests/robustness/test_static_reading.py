@@ -38,10 +38,11 @@ def loomgen(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build(root: Path, files: dict[str, str], sources: str = '["app"]') -> str:
+def build(root: Path, files: dict[str, str], cache: bool = False) -> str:
     write(root, files)
     (root / "pyproject.toml").write_text(
-        f'[tool.loomgen]\nsources = {sources}\noutput = "{PACKAGE}"\ncache = false\n'
+        f'[tool.loomgen]\nsources = ["app"]\noutput = "{PACKAGE}"\n'
+        + ("" if cache else "cache = false\n")
     )
     done = loomgen(root, "build")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -657,6 +658,36 @@ FORMS = {
                 pass
 
 
+        def stop(cmd: Any, fields_set: frozenset[str]) -> None:
+            raise ValueError("stop")
+
+
+        class PatchedLater(UseCase[Any, Any]):
+            async def execute(self, cmd: PlainCmd = Input()) -> Any:
+                return cmd
+
+
+        PatchedLater.rules = [stop]
+
+
+        class AppendedLater(UseCase[Any, Any]):
+            rules: list[Any] = []
+
+            async def execute(self, cmd: PlainCmd = Input()) -> Any:
+                return cmd
+
+
+        AppendedLater.rules.append(stop)
+
+
+        class SetLater(UseCase[Any, Any]):
+            async def execute(self, x: int) -> Any:
+                return x
+
+
+        setattr(SetLater, "read_only", True)
+
+
         class Twice(UseCase[Any, Any]):
             async def execute(self, x: int) -> Any:
                 return x
@@ -835,6 +866,9 @@ LEFT = {
     "app.dynamic:UnderTry": "defined under an if/try",
     "app.dynamic:Assigned": "execute is assigned",
     "app.dynamic:Twice": REBOUND,
+    "app.dynamic:PatchedLater": "an assignment to one of its attributes changes 'PatchedLater'",
+    "app.dynamic:AppendedLater": "a method call on one of its attributes",
+    "app.dynamic:SetLater": "setattr() changes 'SetLater'",
     "app.rebind:SecondDef": REBOUND,
     "app.rebind:Rebound": REBOUND,
     "app.rebind:Walrus": REBOUND,
@@ -875,6 +909,9 @@ def form_scenario() -> list[dict[str, Any]]:
         {"use_case": "app.dynamic:Outer.A", "params": {"x": "2"}},
         {"use_case": "app.dynamic:Outer.B", "params": {"x": "2"}},
         {"use_case": "app.dynamic:Twice", "params": {"y": "2"}},
+        {"use_case": "app.dynamic:PatchedLater", "payload": {"name": "n"}},
+        {"use_case": "app.dynamic:AppendedLater", "payload": {"name": "n"}},
+        {"use_case": "app.dynamic:SetLater", "params": {"x": "2"}},
     ]
     for name in [
         "SecondDef",
@@ -916,9 +953,11 @@ def test_explain_says_why_a_class_was_left(tmp_path: Path) -> None:
     assert "ext/bases.py" in done.stdout  # execute is read where the mixin defines it
 
 
-def test_an_edit_outside_the_sources_is_caught_by_check(tmp_path: Path) -> None:
-    """The modules loomgen read outside the sources are inputs of the build."""
-    build(tmp_path, FORMS)
+@pytest.mark.parametrize("cache", [False, True], ids=["inputs-record", "build-cache"])
+def test_an_edit_outside_the_sources_is_caught_by_check(tmp_path: Path, cache: bool) -> None:
+    """The modules loomgen read outside the sources are inputs of the build,
+    recorded in the package's inputs record and in the build cache alike."""
+    build(tmp_path, FORMS, cache=cache)
     bases = tmp_path / "ext" / "bases.py"
     text = bases.read_text()
     bases.write_text(
