@@ -5,7 +5,10 @@
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
 the runtime first needs one of their executors. ``INTERPRETED`` lists the
-use cases the build saw but left to the interpreter, with the reason.
+use cases the build saw but left to the interpreter, with the reason;
+``INTERPRETED_SOURCES`` the digest of their modules' text (such an entry is
+trusted only while its module reads the same). ``SOURCES`` names the modules
+and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
@@ -75,3 +78,9 @@ EXECUTORS: dict[str, tuple[str, str, str]] = {
 }
 
 INTERPRETED: dict[str, str] = {}
+
+INTERPRETED_SOURCES: dict[str, str] = {}
+
+SOURCES: list[str] = [
+    "examples.shop",
+]

@@ -123,29 +123,121 @@ def read_texts(sources: Sequence[SourceFile]) -> tuple[dict[str, SourceText], li
     return texts, problems
 
 
-class SourceIndex:
-    """The readable sources, each scanned at most once, on first use."""
+@dataclass(frozen=True)
+class ImportPath:
+    """Modules outside the sources that loomgen may read (parse, never import) to
+    follow a base class, a mixin, an alias or a re-export: the modules found
+    under the folders the sources are imported from (each source's import root).
 
-    def __init__(self, texts: Mapping[str, SourceText]) -> None:
+    loom itself, the generated package and the standard library are never
+    read from there. What a module read this way contains is part of the
+    recorded inputs of every module whose analysis read it, like a source.
+    """
+
+    roots: tuple[Path, ...] = ()
+    project: Path | None = None
+    """The folder source displays are relative to (outside displays are too)."""
+    excluded: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, sources: Sequence[SourceFile], package: str = "") -> ImportPath:
+        roots: dict[Path, None] = {}
+        project = None
+        for source in sources:
+            depth = source.module.count(".") + (1 if source.path.name == "__init__.py" else 0)
+            roots.setdefault(source.path.parents[depth], None)
+            text = str(source.path)
+            if project is None and text.endswith(source.display):
+                project = Path(text[: len(text) - len(source.display)] or ".")
+        excluded = frozenset(sys.stdlib_module_names) | {"loom", "loomgen", "__future__"}
+        if package:
+            excluded |= {package.split(".")[0]}
+        return cls(tuple(roots), project, excluded)
+
+    def locate(self, module: str) -> SourceFile | None:
+        """The file ``module`` would be imported from, if it lies under a root."""
+        parts = module.split(".")
+        if not module or parts[0] in self.excluded or not all(p.isidentifier() for p in parts):
+            return None
+        for root in self.roots:
+            for candidate in (
+                root.joinpath(*parts, "__init__.py"),
+                root.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+            ):
+                if candidate.is_file():
+                    display = candidate.as_posix()
+                    if self.project is not None:
+                        display = Path(os.path.relpath(candidate, self.project)).as_posix()
+                    return SourceFile(candidate, display, module)
+        return None
+
+
+class SourceIndex:
+    """The readable sources, each scanned at most once, on first use; and the
+    modules of the import path that names lead to (read on demand)."""
+
+    def __init__(self, texts: Mapping[str, SourceText], path: ImportPath = ImportPath()) -> None:
         self.texts = texts
+        self.path = path
+        self.outside: dict[str, SourceText | None] = {}
         self._scans: dict[str, ModuleScan | Diagnostic] = {}
 
+    def entry(self, module: str) -> SourceText | None:
+        """A source, or a module of the import path: its file, text and digest."""
+        found = self.texts.get(module)
+        if found is not None:
+            return found
+        if module not in self.outside:
+            self.outside[module] = _read_outside(self.path, module)
+        return self.outside[module]
+
     def scan(self, module: str) -> ModuleScan | Diagnostic | None:
-        """The scan of ``module``, its syntax error, or ``None`` if it is no source."""
+        """The scan of ``module``, its syntax error, or ``None`` if it is no source
+        (nor a module loomgen can read on the import path)."""
         found = self._scans.get(module)
         if found is None:
-            entry = self.texts.get(module)
+            entry = self.entry(module)
             if entry is None:
                 return None
             from loomgen.scan import scan_module
 
             found = scan_module(entry[0], entry[1])
+            if isinstance(found, Diagnostic) and module not in self.texts:
+                return None  # an unreadable module outside the sources: not seen
             self._scans[module] = found
         return found
 
     def digest(self, module: str) -> str | None:
-        entry = self.texts.get(module)
+        entry = self.entry(module)
         return None if entry is None else entry[2]
+
+
+def _read_outside(path: ImportPath, module: str) -> SourceText | None:
+    source = path.locate(module)
+    if source is None:
+        return None
+    found, _ = read_texts([source])
+    return found.get(module)
+
+
+class Digests(Mapping[str, str]):
+    """The digest of every source, and on demand of any module of the import
+    path a record says it was built from (:func:`inputs_unchanged` asks)."""
+
+    def __init__(self, index: SourceIndex) -> None:
+        self.index = index
+
+    def __getitem__(self, module: str) -> str:
+        found = self.index.digest(module)
+        if found is None:
+            raise KeyError(module)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index.texts)
+
+    def __len__(self) -> int:
+        return len(self.index.texts)
 
 
 class RecordingModules(Mapping[str, "ModuleScan"]):
@@ -232,6 +324,12 @@ def analyse_one(module: str, index: SourceIndex) -> ModuleOutcome:
         problems = [] if scanned is None else [scanned]
         return ModuleOutcome(module, _deps(index, modules.asked), problems)
     found, problems = analyse_module(scanned, modules)
+    if found is not None and found.interpreted:
+        from dataclasses import replace
+
+        from loom.core.engine.fingerprint import source_digest
+
+        found = replace(found, source_digest=source_digest(index.texts[module][1]))
     return ModuleOutcome(module, _deps(index, modules.asked), problems, ir=found)
 
 
@@ -326,9 +424,9 @@ def _deps(index: SourceIndex, asked: set[str]) -> dict[str, str | None]:
 _worker_index: SourceIndex | None = None
 
 
-def _start_worker(texts: Mapping[str, SourceText]) -> None:
+def _start_worker(texts: Mapping[str, SourceText], path: ImportPath) -> None:
     global _worker_index
-    _worker_index = SourceIndex(texts)
+    _worker_index = SourceIndex(texts, path)
 
 
 def _work(task: tuple[str, Mapping[str, str]]) -> ModuleOutcome:
@@ -389,7 +487,9 @@ def _overlap_imports() -> bool:
 
 
 def build_modules(
-    tasks: Sequence[tuple[str, Mapping[str, str]]], texts: Mapping[str, SourceText]
+    tasks: Sequence[tuple[str, Mapping[str, str]]],
+    texts: Mapping[str, SourceText],
+    path: ImportPath = ImportPath(),
 ) -> list[ModuleOutcome]:
     """Build every ``(module, known pieces)`` task, in a process pool when worth it."""
     if not tasks:
@@ -404,10 +504,10 @@ def build_modules(
         # One module per task: a module takes long enough that handing them out
         # one by one costs nothing, and no worker idles at the end.
         with ProcessPoolExecutor(
-            jobs, mp_context=_fork_context(), initializer=_start_worker, initargs=(texts,)
+            jobs, mp_context=_fork_context(), initializer=_start_worker, initargs=(texts, path)
         ) as pool:
             return list(pool.map(_work, tasks))
-    index = SourceIndex(texts)
+    index = SourceIndex(texts, path)
     if not _overlap_imports():
         return [build_module(module, index, pieces) for module, pieces in tasks]
     with ProcessPoolExecutor(1, mp_context=_fork_context()) as helper:
@@ -460,7 +560,8 @@ def generate(
     if isinstance(cache, _Ambient):
         cache = active_cache.get()
     texts, problems = read_texts(sources)
-    digests = {module: entry[2] for module, entry in texts.items()}
+    path = ImportPath.of(sources, package)
+    digests = Digests(SourceIndex(texts, path))
     previous = read_inputs(committed, package) if committed is not None else {}
     outcomes: dict[str, ModuleOutcome] = {}
     tasks: list[tuple[str, Mapping[str, str]]] = []
@@ -478,7 +579,7 @@ def generate(
             outcomes[module] = reused
             continue
         tasks.append((module, pieces))
-    for outcome in build_modules(tasks, texts):
+    for outcome in build_modules(tasks, texts, path):
         outcomes[outcome.module] = outcome
         if cache is not None and outcome.render_error is None:
             cache.store(outcome.record())
@@ -502,7 +603,7 @@ def generate(
         if outcome.path is not None and outcome.output is not None
     }
     entries = sorted(entry for outcome in ordered for entry in outcome.entries)
-    files.update(_package_files(entries, sorted(files), cache))
+    files.update(_package_files(entries, sorted(files), cache, source_roots(sources)))
     files[INPUTS] = inputs_text(ordered, package)
     return BuildResult(dict(sorted(files.items())), diagnostics, modules, rebuilt)
 
@@ -635,18 +736,41 @@ def _reusable_pieces(stale: Record, cache: BuildCache) -> bool:
     return stale.get("formatter") == formatter_digest()
 
 
+def source_roots(sources: Sequence[SourceFile]) -> list[str]:
+    """The fewest module names that cover ``sources``: a package whose
+    ``__init__.py`` is a source stands for every module under it, any other
+    module for itself. The registry records them so that the runtime can tell a
+    module no build read from one a build read that had no use case then."""
+    modules = {source.module for source in sources}
+    packages = {source.module for source in sources if source.path.name == "__init__.py"}
+    chosen = set()
+    for module in modules:
+        parts = module.split(".")
+        root = module
+        for end in range(1, len(parts)):
+            prefix = ".".join(parts[:end])
+            if prefix in packages:
+                root = prefix
+                break
+        chosen.add(root)
+    return sorted(chosen)
+
+
 def _package_files(
-    entries: list[RegistryEntry], paths: list[str], cache: BuildCache | None
+    entries: list[RegistryEntry],
+    paths: list[str],
+    cache: BuildCache | None,
+    sources: Sequence[str] = (),
 ) -> dict[str, str]:
     """The registry and the sub-package ``__init__`` files (cached as one record)."""
-    key = sha256(repr((entries, paths)))
+    key = sha256(repr((entries, paths, list(sources))))
     if cache is not None:
         found = cache.load_package(key)
         if found is not None:
             return found
     from loomgen.render import package_inits, render_registry_entries
 
-    files = {"__init__.py": render_registry_entries(entries)}
+    files = {"__init__.py": render_registry_entries(entries, sources)}
     files.update(package_inits([*files, *paths]))
     if cache is not None:
         cache.store_package(key, files)
@@ -705,13 +829,19 @@ def coverage_summary(files: Mapping[str, str]) -> str:
 # -- explain ---------------------------------------------------------------------------
 
 
-def analyse_sources(sources: Sequence[SourceFile]) -> tuple[list[ModuleIR], list[Diagnostic]]:
+def analyse_sources(
+    sources: Sequence[SourceFile], package: str = ""
+) -> tuple[list[ModuleIR], list[Diagnostic]]:
     """Sources -> IR of every use case, plus every problem found (no cache)."""
-    from loomgen.parse import analyse
-
-    scans, problems = read_sources(sources)
-    modules, found = analyse(scans)
-    return modules, sorted(problems + found)
+    texts, problems = read_texts(sources)
+    index = SourceIndex(texts, ImportPath.of(sources, package))
+    modules: list[ModuleIR] = []
+    for module in sorted(texts):
+        outcome = analyse_one(module, index)
+        problems.extend(outcome.diagnostics)
+        if outcome.ir is not None:
+            modules.append(outcome.ir)
+    return modules, sorted(problems)
 
 
 def find_use_case(modules: Sequence[ModuleIR], target: str) -> tuple[ModuleIR, UseCaseIR] | None:
@@ -729,7 +859,7 @@ def explain(sources: Sequence[SourceFile], package: str, target: str) -> str:
     from loomgen.ir import ModuleIR
     from loomgen.render import render_module
 
-    modules, diagnostics = analyse_sources(sources)
+    modules, diagnostics = analyse_sources(sources, package)
     found = find_use_case(modules, target)
     module_name, _, qualname = target.partition(":")
     for candidate in modules:

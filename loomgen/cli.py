@@ -21,6 +21,8 @@ from loomgen import build as _build
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
 from loomgen.discover import SourceFile, discover
+from loomgen.ir import ModuleIR
+from loomgen.verify import differences
 from loomgen.emit import (
     CHANGED_BY_HAND,
     NOT_IN_MANIFEST,
@@ -132,7 +134,7 @@ def _build_command(args: argparse.Namespace) -> int:
 
 def _check_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    files = _generate(config, args)
+    files, sources, modules = _generate_all(config, args)
     problems = check_package(config.output, files)
     shown = _show(config.output)
     changes = plan_changes(config.output, files)
@@ -151,7 +153,101 @@ def _check_command(args: argparse.Namespace) -> int:
         return EXIT_OUT_OF_DATE
     if not args.quiet:
         _out(f"loomgen: {shown} is up to date")
+    if args.verify:
+        return _verify(config, sources, modules, args.quiet)
     return EXIT_OK
+
+
+def _verify(
+    config: LoomgenConfig, sources: Sequence[SourceFile], modules: Sequence[ModuleIR], quiet: bool
+) -> int:
+    """Import the sources in a child process and prepare every use case class
+    with the runtime in ``generated`` mode (see :mod:`loomgen.verify`)."""
+    import json
+    import os
+    import subprocess
+
+    shown = _show(config.output)
+    roots: list[str] = [str(config.output.parent)]
+    for source in sources:
+        base = source.path.parent if source.path.name == "__init__.py" else source.path
+        for _ in source.module.split("."):
+            base = base.parent
+        if str(base) not in roots:
+            roots.append(str(base))
+    request = {
+        "package": config.output.name,
+        "modules": [source.module for source in sources],
+        "path": roots,
+    }
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("LOOM_EXECUTION_MODE", "LOOM_GENERATED")
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "loomgen.verify"],
+        input=json.dumps(request),
+        cwd=config.root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        _error(
+            f"verify: the runtime check of {shown} stopped (exit {done.returncode}):"
+            f" {done.stderr.strip() or done.stdout.strip()}"
+        )
+        return EXIT_ERROR
+    failed = False
+    for module, problem in report["broken"]:
+        _error(f"verify: cannot import {module}: {problem}")
+        failed = True
+    shapes: dict[str, object] | None = None
+    for key, reason, live, objects in report["refused"]:
+        fact = objects
+        if live is not None:
+            if shapes is None:
+                shapes = _built_shapes(config, sources, modules)
+            found = [] if key not in shapes else list(differences(shapes[key], live))
+            fact = found[0] if found else objects
+        detail = f"; first difference: {fact}" if fact else ""
+        _error(f"verify: the runtime would refuse {key}: {reason}{detail}")
+        failed = True
+    if not quiet:
+        for key, reason in report["left"]:
+            _out(f"loomgen: verify: {key}: interpreted: {reason}")
+    generated, left, refused = len(report["generated"]), len(report["left"]), report["refused"]
+    summary = (
+        f"{_count(generated, 'use case')} the runtime runs generated,"
+        f" {left} interpreted, {len(refused)} refused"
+    )
+    if failed:
+        _error(f"verify: {summary}; {shown} does not fit the live classes")
+        return EXIT_OUT_OF_DATE
+    if not quiet:
+        _out(f"loomgen: verify: {summary}")
+    return EXIT_OK
+
+
+def _built_shapes(
+    config: LoomgenConfig, sources: Sequence[SourceFile], modules: Sequence[ModuleIR]
+) -> dict[str, object]:
+    """The plan shape the build reads for every use case it compiles (modules a
+    cache served have no analysis at hand: they are analysed again, uncached)."""
+    shapes: dict[str, object] = {
+        uc.key: uc.shape() for module in modules for uc in module.use_cases
+    }
+    served = {source.module for source in sources} - {module.module for module in modules}
+    if served:
+        again = _build.generate(sources, package=config.output.name, cache=None)
+        for module in again.modules:
+            for uc in module.use_cases:
+                shapes.setdefault(uc.key, uc.shape())
+    return shapes
 
 
 def _diff_command(args: argparse.Namespace) -> int:
@@ -230,6 +326,12 @@ def _discover(config: LoomgenConfig) -> list[SourceFile]:
 
 
 def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]:
+    return _generate_all(config, args)[0]
+
+
+def _generate_all(
+    config: LoomgenConfig, args: argparse.Namespace
+) -> tuple[dict[str, str], list[SourceFile], tuple[ModuleIR, ...]]:
     """Discover and generate in memory; print every diagnostic; stop on errors.
 
     Generation runs even when discovery reported errors, so that one run
@@ -249,7 +351,7 @@ def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]
     finally:
         _build.active_cache.reset(token)
     _judge([*found, *result.diagnostics], config)
-    return _build.settle_inputs(config.output, result.files)
+    return _build.settle_inputs(config.output, result.files), sources, result.modules
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:
@@ -398,10 +500,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="overwrite files in the way that loomgen does not own (taking them over)",
     )
-    command(
+    check = command(
         "check",
         _check_command,
         "exit 1 if a build would change the generated package",
+    )
+    check.add_argument(
+        "--verify",
+        action="store_true",
+        help="also import the sources in a child process and prepare every use case with the"
+        " runtime in generated mode: exit 1 if it would refuse a generated executor",
     )
     command(
         "diff", _diff_command, "show what build would change, as a unified diff (exit 1 if any)"

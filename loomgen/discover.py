@@ -5,7 +5,10 @@ files) or a single ``.py`` file. Module names follow the rule Python's own
 import of a package tree implies (and pytest's default ``prepend`` import
 mode): walk up from the file through folders holding ``__init__.py``; the
 folder above the topmost package is the import root, and the module name is
-the dotted path from there.
+the dotted path from there. A source folder without ``__init__.py`` that holds
+modules of its own is a namespace package (PEP 420): its name starts the module
+names of everything under it, as the runtime imports them (but a test folder,
+holding ``conftest.py`` or ``test_*.py`` files, is imported by pytest as a root).
 
 Nothing is imported. Source paths must lie inside the project root, and a
 symlink whose target lies outside it is reported and never followed.
@@ -84,10 +87,15 @@ class _Discovery:
         self.diagnostics: list[Diagnostic] = []
         self.found: list[Path] = []
         self.reported_names: set[Path] = set()
+        self.namespaces: list[Path] = []
+        """Source folders that are namespace packages (see :func:`_is_namespace_source`)."""
 
     def run(self, paths: Sequence[Path]) -> tuple[list[SourceFile], list[Diagnostic]]:
         for given in paths:
-            self.add_source(_absolute(self.root / given))
+            path = _absolute(self.root / given)
+            if _is_namespace_source(path, self.root):
+                self.namespaces.append(path)
+            self.add_source(path)
         files = self.name_modules(self.found)
         return files, sorted(set(self.diagnostics))
 
@@ -209,7 +217,10 @@ class _Discovery:
         parts = [] if path.name == "__init__.py" else [path.stem]
         bad: Path | None = None if is_importable_name(path.stem) else path
         folder = path.parent
-        while (folder / "__init__.py").is_file() and folder.parent != folder:
+        while (
+            (folder / "__init__.py").is_file()
+            or any(_within(folder, namespace) for namespace in self.namespaces)
+        ) and folder.parent != folder:
             parts.append(folder.name)
             if bad is None and not is_importable_name(folder.name):
                 bad = folder
@@ -236,6 +247,28 @@ class _Discovery:
 
     def report(self, path: Path, message: str, severity: Severity = Severity.ERROR) -> None:
         self.diagnostics.append(Diagnostic(self.display(path), 1, 1, message, severity))
+
+
+def _is_namespace_source(path: Path, root: Path) -> bool:
+    """Whether a source folder is a namespace package (PEP 420): it has no
+    ``__init__.py`` but holds modules of its own, so the runtime imports them
+    as ``folder.module``. A folder of packages only (``src/``) and the project
+    root itself are import roots instead, and so is a test folder (``conftest.py``,
+    ``test_*.py``), whose modules pytest's default import mode imports by name."""
+    if path == root or not path.is_dir() or (path / "__init__.py").exists():
+        return False
+    if not is_importable_name(path.name):
+        return False
+    try:
+        modules = [e.name for e in os.scandir(path) if e.name.endswith(".py") and e.is_file()]
+    except OSError:
+        return False
+    if any(
+        name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+        for name in modules
+    ):
+        return False  # a test folder: pytest imports its modules by their own names
+    return bool(modules)
 
 
 def _absolute(path: Path) -> Path:

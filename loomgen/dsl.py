@@ -20,16 +20,22 @@ is never run as it used to read.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import libcst as cst
 
+from loom.core.command.field import CommandField
 from loom.core.use_case.declaration import canonical
 from loom.core.use_case.rule import DEFAULT_MESSAGE
-from loomgen.hierarchy import Hierarchy
+from loomgen.hierarchy import KNOWN_MODULES, Hierarchy
 from loomgen.ir import DslIR, PresenceIR, Ref
-from loomgen.resolve import Resolver
+from loomgen.resolve import TYPING_MODULES, Resolver
 from loomgen.scan import ModuleScan, Unsupported, identifier
+
+PATCH_POSITION = [field.name for field in fields(CommandField)].index("patch")
+"""Where ``patch`` sits among ``CommandField``'s positional arguments: read from the class
+itself, so loomgen and the runtime cannot disagree on ``CommandField(False, False, True)``."""
 
 FACTORIES = {
     ("Compute", "set"): "compute",
@@ -280,9 +286,11 @@ class DslReader:
         return name, self._patch(scan, holder.args[0].value, name)
 
     def _patch(self, scan: ModuleScan, command: cst.BaseExpression, name: str) -> bool:
-        """Whether ``name`` is declared ``Patch[...]`` or ``Annotated[...,
-        CommandField(patch=True)]`` on the command class (or the nearest scanned
-        base declaring it). ``F("label")`` names no class: never a patch field."""
+        """Whether ``name`` is declared a patch field on the command class (or the
+        nearest base declaring it), however the annotation is spelled: ``Patch[...]``,
+        ``Annotated[..., CommandField(patch=True)]`` directly or through an alias
+        (``PatchStr``, a generic alias), or with ``patch`` given positionally.
+        ``F("label")`` names no class: never a patch field."""
         if isinstance(command, cst.SimpleString) and isinstance(command.evaluated_value, str):
             if not command.evaluated_value:
                 raise NotInline
@@ -292,6 +300,8 @@ class DslReader:
             raise NotInline
         for entry in self.hierarchy.mro(found.scan, found.scan.classes[found.name]):
             if isinstance(entry, str):
+                if entry.startswith("unseen:"):
+                    raise NotInline  # a base loomgen cannot read may declare it
                 continue
             owner_scan, owner = entry
             annotation = owner.annotations.get(name)
@@ -299,27 +309,132 @@ class DslReader:
                 return self._is_patch(owner_scan, annotation)
         raise NotInline
 
-    def _is_patch(self, scan: ModuleScan, annotation: cst.BaseExpression) -> bool:
-        if not isinstance(annotation, cst.Subscript):
-            return False
-        marker = self.resolver.loom_name(scan, annotation.value)
-        if marker in ("Patch", "Internal", "Computed"):
-            return marker == "Patch"
-        for element in annotation.slice[1:]:
-            value = element.slice.value if isinstance(element.slice, cst.Index) else None
-            if (
-                isinstance(value, cst.Call)
-                and self.resolver.loom_name(scan, value.func) == "CommandField"
-            ):
-                flag = next(
-                    (a.value for a in value.args if a.keyword and a.keyword.value == "patch"), None
-                )
-                if flag is None:
-                    return False
-                if isinstance(flag, cst.Name) and flag.value in ("True", "False"):
-                    return flag.value == "True"
+    def _is_patch(self, scan: ModuleScan, annotation: cst.BaseExpression, depth: int = 0) -> bool:
+        """Whether the metadata of ``annotation`` (a field's type, as pydantic reads
+        it: only a top-level ``Annotated``, aliases followed) holds a
+        ``CommandField`` with ``patch`` true. :class:`NotInline` when it cannot tell."""
+        if depth > 20:
+            raise NotInline
+        if isinstance(annotation, cst.SimpleString):
+            value = annotation.evaluated_value
+            if not isinstance(value, str):
                 raise NotInline
-        return False
+            try:
+                parsed = cst.parse_expression(value)
+            except cst.ParserSyntaxError:
+                raise NotInline from None
+            return self._is_patch(scan, parsed, depth + 1)
+        if isinstance(annotation, cst.BinaryOperation):
+            return False  # a union (X | None): no metadata of its own
+        if isinstance(annotation, cst.Subscript):
+            head = annotation.value
+            kind = self.resolver.loom_name(scan, head)
+            if kind in ("Patch", "Internal", "Computed"):
+                return kind == "Patch"  # loom.core.command's aliases
+            if self._typing_name(scan, head) == "Annotated":
+                elements = [
+                    e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)
+                ]
+                if len(elements) != len(annotation.slice) or not elements:
+                    raise NotInline
+                if self._is_patch(scan, elements[0], depth + 1):
+                    return True  # Annotated[Annotated[T, x], y] is flattened
+                return any(self._is_patch_item(scan, item, depth + 1) for item in elements[1:])
+            alias = self._alias(scan, head)
+            if alias is not None:
+                # Patch[str] where Patch = Annotated[T | None, CommandField(patch=True)]:
+                # subscripting keeps the metadata.
+                return self._is_patch(alias[0], alias[1], depth + 1)
+            return self._plain_type(scan, head)
+        if isinstance(annotation, (cst.Name, cst.Attribute)):
+            if isinstance(annotation, cst.Name) and annotation.value == "None":
+                return False
+            alias = self._alias(scan, annotation)
+            if alias is not None:
+                return self._is_patch(alias[0], alias[1], depth + 1)
+            return self._plain_type(scan, annotation)
+        raise NotInline
+
+    def _is_patch_item(self, scan: ModuleScan, item: cst.BaseExpression, depth: int) -> bool:
+        """Whether one ``Annotated`` metadata item is ``CommandField(patch=True)``."""
+        if depth > 20:
+            raise NotInline
+        if isinstance(item, cst.Call):
+            name = self.resolver.loom_name(scan, item.func)
+            if name != "CommandField":
+                definition = self._definition(scan, item.func)
+                if definition is not None and definition.kind in ("external", "builtin", "class"):
+                    return False  # pydantic's Field(...), a constraint class...
+                raise NotInline
+            keyword = [a.value for a in item.args if a.keyword and a.keyword.value == "patch"]
+            positional = [a.value for a in item.args if a.keyword is None and not a.star]
+            if any(a.star for a in item.args):
+                raise NotInline
+            flags = keyword or positional[PATCH_POSITION : PATCH_POSITION + 1]
+            if not flags:
+                return False
+            flag_scan, flag = self.resolver.constant(scan, flags[0])
+            if isinstance(flag, cst.Name) and flag.value in ("True", "False"):
+                return flag.value == "True"
+            raise NotInline
+        if isinstance(
+            item, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Lambda)
+        ):
+            return False
+        if isinstance(item, (cst.Name, cst.Attribute)):
+            alias = self._alias(scan, item)
+            if alias is not None:
+                return self._is_patch_item(alias[0], alias[1], depth + 1)
+            definition = self._definition(scan, item)
+            if definition is not None and definition.kind in (
+                "external",
+                "builtin",
+                "class",
+                "function",
+            ):
+                return False
+        raise NotInline
+
+    def _definition(self, scan: ModuleScan, node: cst.BaseExpression) -> Any:
+        try:
+            return self.resolver.definition_of(self.resolver.reference(scan, node))
+        except Unsupported:
+            return None
+
+    def _alias(
+        self, scan: ModuleScan, node: cst.BaseExpression
+    ) -> tuple[ModuleScan, cst.BaseExpression] | None:
+        """The value of the module-level constant ``node`` names (an alias), if any."""
+        definition = self._definition(scan, node)
+        if definition is None:
+            raise NotInline
+        if definition.kind != "assigned":
+            return None
+        if definition.scan is None or definition.name not in definition.scan.constants:
+            raise NotInline  # bound conditionally or more than once
+        return definition.scan, definition.scan.constants[definition.name]
+
+    def _typing_name(self, scan: ModuleScan, node: cst.BaseExpression) -> str | None:
+        definition = self._definition(scan, node)
+        if definition is None:
+            return None
+        if definition.module in TYPING_MODULES and definition.kind in ("external", "attribute"):
+            return str(definition.name).rpartition(".")[2]
+        return None
+
+    def _plain_type(self, scan: ModuleScan, node: cst.BaseExpression) -> bool:
+        """``False`` for a class, a builtin or a ``typing`` object (no metadata);
+        :class:`NotInline` for a name loomgen cannot see."""
+        definition = self._definition(scan, node)
+        if definition is None:
+            raise NotInline
+        if definition.kind in ("class", "builtin"):
+            return False
+        if definition.kind in ("external", "attribute") and definition.scan is None:
+            top = str(definition.module).split(".")[0]
+            if top in KNOWN_MODULES:
+                return False
+        raise NotInline
 
     def _presence(self, scan: ModuleScan, node: cst.BaseExpression) -> PresenceIR:
         if isinstance(node, cst.BinaryOperation):

@@ -7,6 +7,7 @@ computed here with the C3 algorithm over scanned classes and loom's bases.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import libcst as cst
@@ -17,7 +18,32 @@ from loomgen.scan import ClassScan, ModuleScan, Unsupported, one_line
 LOOM_BASES = frozenset({"UseCase", "Job"})
 
 MroEntry = tuple[ModuleScan, ClassScan] | str
-"""A class in a linearization: a scanned class, or a name for one outside the sources."""
+"""A class in a linearization: a scanned class, or a name for one outside the sources
+(``external:module.Name`` for a class loomgen knows defines none of the attributes it
+reads, ``unseen:Name`` for one it cannot read)."""
+
+KNOWN_MODULES = frozenset(sys.stdlib_module_names) | {
+    "builtins",
+    "typing_extensions",
+    "loom",
+    "pydantic",
+}
+"""Bases from these (top-level) modules never define ``execute``, ``computes``,
+``rules`` or ``read_only`` (loom's ``UseCase``/``Job`` are handled on their own)."""
+
+
+def unseen(entry: MroEntry) -> str | None:
+    """The base an MRO entry stands for, when loomgen cannot read it."""
+    if isinstance(entry, str) and entry.startswith("unseen:"):
+        return entry.partition(":")[2]
+    return None
+
+
+def cannot_see(base: str) -> str:
+    return (
+        f"cannot see base {base}: it is neither in the sources nor in a module loomgen can"
+        " read on the import path"
+    )
 
 
 @dataclass(frozen=True)
@@ -52,13 +78,62 @@ class Hierarchy:
         for base in class_scan.bases:
             kind = self.base_kind(scan, base)
             if kind is None and depth < 50:
-                parent = self.resolver.class_of(scan, base)
+                parent = self.class_of(scan, class_scan, base)
                 if parent is not None:
                     kind = self.kind_of(parent[0], parent[1], depth + 1)
             if kind is not None:
                 break
         self._kinds[key] = kind
         return kind
+
+    def class_of(
+        self, scan: ModuleScan, class_scan: ClassScan, base: cst.BaseExpression
+    ) -> tuple[ModuleScan, ClassScan] | None:
+        """The scanned class a base of ``class_scan`` names. A nested class's bases
+        are evaluated in the body of the class enclosing it, where an earlier
+        nested class (a sibling) is a plain name."""
+        node = base.value if isinstance(base, cst.Subscript) else base
+        parent = _parent(scan, class_scan)
+        if parent is not None and isinstance(node, cst.Name):
+            sibling = parent.classes.get(node.value)
+            if sibling is not None and sibling is not class_scan:
+                return scan, sibling
+            if node.value in parent.attributes or node.value in parent.functions:
+                return None
+        return self.resolver.class_of(scan, base)
+
+    def unseen_base(self, scan: ModuleScan, class_scan: ClassScan) -> str | None:
+        """Why loomgen cannot tell whether ``class_scan`` is a use case: the first of
+        its bases (or their bases) it cannot read; ``None`` when it sees them all."""
+        try:
+            for entry in self.mro(scan, class_scan):
+                name = unseen(entry)
+                if name is not None:
+                    return cannot_see(name)
+        except Unsupported as problem:
+            return problem.message
+        return None
+
+    def check_static(self, scan: ModuleScan, class_scan: ClassScan) -> None:
+        """Raise :class:`Unsupported` when something in the class's hierarchy may
+        change the class at runtime in ways loomgen cannot follow."""
+        for entry in self.mro(scan, class_scan):
+            name = unseen(entry)
+            if name is not None:
+                raise Unsupported(class_scan.node, cannot_see(name))
+            if isinstance(entry, str):
+                continue
+            owner_scan, owner = entry
+            if owner.dynamic is not None:
+                raise Unsupported(class_scan.node, owner.dynamic)
+            patched = owner_scan.patched.get(owner.qualname.split(".")[0])
+            if patched is not None:
+                raise Unsupported(class_scan.node, patched)
+            if "execute" in owner.attributes:
+                raise Unsupported(
+                    owner.attributes["execute"],
+                    f"{owner.qualname}.execute is assigned, not defined with def",
+                )
 
     def lookup(self, scan: ModuleScan, class_scan: ClassScan, attribute: str) -> Found | None:
         """Find ``attribute`` the way Python does: along the class's C3 MRO.
@@ -69,11 +144,19 @@ class Hierarchy:
         Bases outside the scanned sources are assumed not to define them.
         """
         for entry in self.mro(scan, class_scan):
+            name = unseen(entry)
+            if name is not None:
+                raise Unsupported(class_scan.node, cannot_see(name))
             if isinstance(entry, str):
                 if entry in LOOM_BASES:
                     return None
                 continue
             owner_scan, owner = entry
+            if attribute == "execute" and "execute" in owner.attributes:
+                raise Unsupported(
+                    owner.attributes["execute"],
+                    f"{owner.qualname}.execute is assigned, not defined with def",
+                )
             if attribute == "execute" and owner.execute is not None:
                 return Found(owner_scan, owner, owner.execute)
             if attribute != "execute" and attribute in owner.attributes:
@@ -92,7 +175,7 @@ class Hierarchy:
         direct: list[MroEntry] = []
         for base in class_scan.bases:
             loom = self.base_kind(scan, base)
-            parent = None if loom is not None else self.resolver.class_of(scan, base)
+            parent = None if loom is not None else self.class_of(scan, class_scan, base)
             if loom is not None:
                 entry: MroEntry = loom
                 sequences.append([loom])
@@ -100,7 +183,7 @@ class Hierarchy:
                 entry = parent
                 sequences.append(self.mro(*parent, depth=depth + 1))
             else:
-                entry = f"external:{one_line(scan.code(base))}"
+                entry = self._outside(scan, base)
                 sequences.append([entry])
             direct.append(entry)
         merged = c3_merge([*sequences, direct])
@@ -111,6 +194,37 @@ class Hierarchy:
         result: list[MroEntry] = [(scan, class_scan), *merged]
         self._mros[key] = result
         return result
+
+    def _outside(self, scan: ModuleScan, base: cst.BaseExpression) -> str:
+        """The MRO entry of a base that is no scanned class."""
+        node = base.value if isinstance(base, cst.Subscript) else base
+        written = one_line(scan.code(base))
+        try:
+            found = self.resolver.definition_of(self.resolver.reference(scan, node))
+        except Unsupported:
+            return f"unseen:{written}"
+        if found.kind == "builtin":
+            return f"external:builtins.{found.name}"
+        if found.kind in ("external", "attribute") and found.scan is None:
+            if found.module.split(".")[0] in KNOWN_MODULES:
+                return f"external:{found.module}.{found.name}"
+        return f"unseen:{written}"
+
+
+def _parent(scan: ModuleScan, class_scan: ClassScan) -> ClassScan | None:
+    """The class whose body defines ``class_scan`` (``None`` at module level)."""
+    outer, _, _ = class_scan.qualname.rpartition(".")
+    if not outer:
+        return None
+    parts = outer.split(".")
+    found = scan.classes.get(parts[0])
+    if found is None:
+        found = next((c for c in scan.conditional if c.name == parts[0]), None)
+    for part in parts[1:]:
+        if found is None:
+            return None
+        found = found.classes.get(part)
+    return found
 
 
 def _mro_key(entry: MroEntry) -> tuple[str, str]:

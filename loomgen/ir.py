@@ -281,3 +281,7 @@ class ModuleIR:
     path: str
     use_cases: tuple[UseCaseIR, ...]
     interpreted: tuple[InterpretedIR, ...] = ()
+    source_digest: str = ""
+    """:func:`~loom.core.engine.fingerprint.source_digest` of the module's text, recorded
+    with the use cases left to the interpreter (the runtime trusts such an entry
+    only while the module still reads the same)."""

@@ -26,7 +26,7 @@ from loom.core.engine import messages
 from loom.core.use_case.markers import bad_policy
 from loomgen.diagnostics import INHERITED_BY, Diagnostic, Severity, merge_inherited
 from loomgen.dsl import DslReader
-from loomgen.hierarchy import Found, Hierarchy
+from loomgen.hierarchy import KNOWN_MODULES, Found, Hierarchy
 from loomgen.ir import (
     DslIR,
     ExistsIR,
@@ -46,6 +46,7 @@ from loomgen.scan import (
     ClassScan,
     Invalid,
     ModuleScan,
+    Unstable,
     Unsupported,
     dotted,
     identifier,
@@ -85,14 +86,31 @@ class Analyzer:
             interpreted: list[InterpretedIR] = []
             for top in scan.classes.values():
                 for class_scan in top.walk():
-                    kind = self.hierarchy.kind_of(scan, class_scan)
+                    try:
+                        kind = self.hierarchy.kind_of(scan, class_scan)
+                    except Unsupported as problem:
+                        # A base loomgen cannot pin down: if the class may be a
+                        # use case, say so rather than pass over it in silence.
+                        if _may_be_use_case(class_scan):
+                            subject = f"{scan.source.module}:{class_scan.qualname}"
+                            self.report(scan, problem, subject)
+                            interpreted.append(InterpretedIR(class_scan.qualname, problem.message))
+                        continue
                     if kind is None:
+                        unseen = self.hierarchy.unseen_base(scan, class_scan)
+                        if unseen is not None and _may_be_use_case(class_scan):
+                            subject = f"{scan.source.module}:{class_scan.qualname}"
+                            self.report(scan, Unsupported(class_scan.node, unseen), subject)
+                            interpreted.append(InterpretedIR(class_scan.qualname, unseen))
                         continue
                     built = self.use_case(scan, class_scan, kind)
                     if isinstance(built, UseCaseIR):
                         use_cases.append(built)
                     elif built is not None:
                         interpreted.append(built)
+            for class_scan in scan.conditional:
+                for nested in class_scan.walk():
+                    self._conditional(scan, nested, interpreted)
             if use_cases or interpreted:
                 modules.append(
                     ModuleIR(
@@ -103,6 +121,33 @@ class Analyzer:
                     )
                 )
         return modules
+
+    def _conditional(
+        self, scan: ModuleScan, class_scan: ClassScan, interpreted: list[InterpretedIR]
+    ) -> None:
+        """A class defined under ``if``/``try``/``with``/a loop: which definition
+        the module runs is decided at import, so it is left to the interpreter
+        (when it is, or may be, a use case)."""
+        try:
+            kind = self.hierarchy.kind_of(scan, class_scan)
+        except Unsupported:
+            kind = None
+        if kind is None and not (
+            _may_be_use_case(class_scan) and self.hierarchy.unseen_base(scan, class_scan)
+        ):
+            return
+        reason = (
+            "defined under an if/try/with/loop statement: which definition runs is"
+            " decided when the module is imported"
+        )
+        if any(skipped.qualname == class_scan.qualname for skipped in interpreted):
+            return
+        self.report(
+            scan,
+            Unsupported(class_scan.node, reason),
+            f"{scan.source.module}:{class_scan.qualname}",
+        )
+        interpreted.append(InterpretedIR(class_scan.qualname, reason))
 
     def report(self, scan: ModuleScan, problem: Unsupported, subject: str) -> None:
         severity = Severity.ERROR if isinstance(problem, Invalid) else Severity.WARNING
@@ -127,7 +172,13 @@ class Analyzer:
         ``None`` when it is abstract or invalid (nothing to record)."""
         subject = f"{scan.source.module}:{class_scan.qualname}"
         try:
+            root = class_scan.qualname.split(".")[0]
+            why = self.resolver.unstable(scan, root)
+            if why is not None:
+                raise Unstable(class_scan.node, why)
             found = self.hierarchy.lookup(scan, class_scan, "execute")
+            if found is not None:
+                self.hierarchy.check_static(scan, class_scan)
         except Unsupported as problem:
             self.report(scan, problem, subject)
             return (
@@ -172,7 +223,7 @@ class Analyzer:
     def _build(self, scan: ModuleScan, class_scan: ClassScan, kind: str, found: Found) -> UseCaseIR:
         execute = found.node
         assert isinstance(execute, cst.FunctionDef)
-        where = _Where(found.scan, self.resolver, found.owner)
+        where = _Where(found.scan, self.resolver, found.owner, class_scan.qualname)
         params: list[ParamIR] = []
         input_ir: InputIR | None = None
         loads: list[LoadIR] = []
@@ -197,6 +248,7 @@ class Analyzer:
             names[name] = param
             declaration = where.declaration(param)
             location = where.scan.location(param)
+            where.param_name = name
             marker = where.marker(param.default) if param.default is not None else None
             if marker is None:
                 params.append(
@@ -209,8 +261,8 @@ class Analyzer:
                     )
                 )
                 continue
-            call, marker_name = marker
-            arguments = where.arguments(call, marker_name)
+            call, marker_name, written_in = marker
+            arguments = written_in.arguments(call, marker_name)
             if marker_name == "Input":
                 if input_ir is not None:
                     raise Invalid(
@@ -286,6 +338,8 @@ class Analyzer:
                         class_scan.qualname, step.name, marker_label, step.source_name
                     ),
                 )
+        if input_ir is not None:
+            self._check_command_fields(where, class_scan, input_ir, steps, names)
         bound = frozenset(
             [p.name for p in params]
             + ([input_ir.name] if input_ir is not None else [])
@@ -310,6 +364,62 @@ class Analyzer:
             location=scan.location(class_scan.node),
             execute_location=found.scan.location(execute),
         )
+
+    def _check_command_fields(
+        self,
+        where: _Where,
+        class_scan: ClassScan,
+        input_ir: InputIR,
+        steps: Sequence[LoadIR | ExistsIR],
+        names: Mapping[str, cst.Param],
+    ) -> None:
+        """A ``from_command`` naming no field of a command class loomgen can read
+        whole is the error the runtime raises at startup."""
+        readable = [step for step in steps if step.source_kind == "command"]
+        if not readable:
+            return
+        definition = self.resolver.definition_of(input_ir.command)
+        if definition.kind != "class" or definition.scan is None:
+            return
+        if _touched_at_module_level(definition.scan, definition.name):
+            return  # setattr(Cmd, ...), Cmd.extra = ...: attributes added at import
+        known: set[str] = set()
+        model = False  # the runtime checks fields of pydantic models only
+        for entry in self.hierarchy.mro(definition.scan, definition.scan.classes[definition.name]):
+            if isinstance(entry, str):
+                outside = _outside_class(entry)
+                if outside is None:
+                    return  # a base loomgen cannot read may have the field
+                known.update(dir(outside))
+                model = model or _is_model(outside)
+                continue
+            owner = entry[1]
+            if owner.dynamic is not None:
+                return
+            known.update(owner.annotations, owner.attributes, owner.functions, owner.classes)
+            if owner.execute is not None:
+                known.add("execute")
+        if not model:
+            return
+        for step in readable:
+            if step.source_name in known:
+                continue
+            marker_label = (
+                "Exists"
+                if isinstance(step, ExistsIR)
+                else ("LoadById" if step.lookup_kind == "by_id" else "Load")
+            )
+            raise Invalid(
+                names[step.name],
+                messages.unknown_command_field(
+                    class_scan.qualname,
+                    step.name,
+                    marker_label,
+                    step.source_name,
+                    input_ir.command.expression.rpartition(".")[2],
+                    entity=step.entity.expression.rpartition(".")[2],
+                ),
+            )
 
     def _read_only(self, scan: ModuleScan, class_scan: ClassScan) -> bool:
         found = self.hierarchy.lookup(scan, class_scan, "read_only")
@@ -337,6 +447,15 @@ class Analyzer:
                 raise Unsupported(element, f"{attribute}[{index}] is a starred expression")
             value = element.value
             label = f"{attribute}[{index}]"
+            _, held = self.resolver.constant(found.scan, value)
+            literal_value = _literal(held)
+            if literal_value is not None:
+                raise Invalid(
+                    value,
+                    messages.step_not_callable(
+                        f"{class_scan.qualname}.{label}", repr(literal_value)
+                    ),
+                )
             ref, accepts_context = self._function(scan, class_scan, found, value, label)
             declaration = f"{label}: {one_line(found.scan.code(value))}"
             inline = self._inline(found.scan, value, bound)
@@ -386,6 +505,18 @@ class Analyzer:
         itself, ``UseCase.computes[0]``, when the generated module is imported:
         the very object the runtime's plan holds.
         """
+        if (
+            isinstance(value, cst.Name)
+            and identifier(value) in found.owner.functions
+            and identifier(value) not in found.owner.attributes
+        ):
+            # A function defined in the class body, above the list: on the class
+            # it is the very function object the list holds.
+            function = found.owner.functions[identifier(value)]
+            if function.decorators:
+                raise Unsupported(value, f"{label}: '{identifier(value)}' is decorated")
+            ref = class_attribute(found.scan, found.owner, identifier(value))
+            return ref, _accepts_context(value, function.params, label, identifier(value))
         if isinstance(value, (cst.Name, cst.Attribute)):
             ref = self.resolver.reference(
                 found.scan, value, found.owner, found.owner.visible_before(label.partition("[")[0])
@@ -426,6 +557,75 @@ class Analyzer:
         if root is not value and self.resolver.loom_name(scan, root) in DSL_FACTORIES:
             return True
         return None
+
+
+def _literal(node: cst.BaseExpression) -> object | None:
+    """The value of a string or number literal (never a class), else ``None``."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return node.evaluated_value
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.evaluated_value
+    return None
+
+
+def _outside_class(entry: str) -> type | None:
+    """The class an ``external:module.Name`` MRO entry stands for, when it is one
+    of loom's or pydantic's (whose attributes loomgen may ask Python for);
+    ``None`` for any other."""
+    import importlib
+
+    if not entry.startswith("external:"):
+        return None
+    module, _, name = entry.partition(":")[2].rpartition(".")
+    if not (module == "loom" or module.startswith(("loom.", "pydantic", "builtins", "typing"))):
+        return None
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+    return found if isinstance(found, type) else None
+
+
+def _touched_at_module_level(scan: ModuleScan, name: str) -> bool:
+    """Whether a top-level statement other than an import or a class or function
+    definition mentions ``name`` (it may add attributes to the class)."""
+
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                self.found = True
+
+    for statement in scan.tree.body:
+        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+            continue
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+        ):
+            continue
+        finder = Finder()
+        statement.visit(finder)
+        if finder.found:
+            return True
+    return False
+
+
+def _is_model(found: type) -> bool:
+    from pydantic import BaseModel
+
+    return issubclass(found, BaseModel)
+
+
+def _may_be_use_case(class_scan: ClassScan) -> bool:
+    """Whether a class whose bases loomgen cannot see may be a use case: it
+    defines or assigns ``execute``, or declares ``computes``/``rules``."""
+    return (
+        class_scan.execute is not None
+        or "execute" in class_scan.attributes
+        or "computes" in class_scan.attributes
+        or "rules" in class_scan.attributes
+    )
 
 
 def _class_ref(scan: ModuleScan, class_scan: ClassScan) -> Ref:
@@ -534,7 +734,12 @@ class _Where:
 
     scan: ModuleScan
     resolver: Resolver
-    owner: ClassScan
+    owner: ClassScan | None
+    """``None``: an expression evaluated at module level (a constant's value)."""
+    use_case: str = ""
+    """The use case's qualified name, for messages."""
+    param_name: str | None = None
+    """The parameter whose marker is being read, for messages."""
 
     def ref(self, node: cst.BaseExpression, postponed: bool = False) -> Ref:
         """``node`` as a default or annotation of ``execute`` sees it: defaults
@@ -542,6 +747,8 @@ class _Where:
         above ``execute``; a postponed annotation (a string, or any annotation
         under ``from __future__ import annotations``) is resolved by the
         runtime in the finished class."""
+        if self.owner is None:
+            return self.resolver.reference(self.scan, node)
         if postponed or self.scan.future_annotations:
             return self.resolver.reference(self.scan, node, self.owner)
         return self.resolver.reference(
@@ -556,11 +763,90 @@ class _Where:
             text += f" = {one_line(self.scan.code(param.default))}"
         return text
 
-    def marker(self, default: cst.BaseExpression) -> tuple[cst.Call, str] | None:
-        if not isinstance(default, cst.Call):
+    def marker(
+        self, default: cst.BaseExpression, depth: int = 0
+    ) -> tuple[cst.Call, str, _Where] | None:
+        """The marker call a parameter's default is, and where to read its
+        arguments: written there, held by a module constant (``CURRENT =
+        LoadById(...)``), or returned by a helper without parameters whose body
+        is one ``return`` of it. ``None`` when the default is provably no
+        marker; :class:`Unsupported` when loomgen cannot tell."""
+        if depth > 20:
+            raise Unsupported(default, "the default is too deep an alias to follow")
+        if isinstance(default, cst.Call):
+            name = self.resolver.loom_name(self.scan, default.func)
+            if name in MARKERS:
+                return default, name, self
+            return self._call_marker(default, depth)
+        if not isinstance(default, (cst.Name, cst.Attribute)):
+            return None  # a literal or an operation: never a marker
+        if isinstance(default, cst.Name) and default.value in ("None", "True", "False", "Ellipsis"):
             return None
-        name = self.resolver.loom_name(self.scan, default.func)
-        return (default, name) if name in MARKERS else None
+        ref = self.ref(default)
+        definition = self.resolver.definition_of(ref)
+        written = one_line(self.scan.code(default))
+        if (
+            self.owner is not None
+            and ref.origin is not None
+            and ref.expression.startswith(self.owner.qualname + ".")
+        ):
+            # A class attribute assigned above execute.
+            attribute = ref.expression[len(self.owner.qualname) + 1 :]
+            value = self.owner.attributes.get(attribute)
+            if value is None or "." in attribute:
+                raise Unsupported(default, f"cannot tell statically whether {written} is a marker")
+            return self.marker(value, depth + 1)
+        if definition.kind == "assigned":
+            if definition.scan is None or definition.name not in definition.scan.constants:
+                raise Unsupported(default, f"cannot tell statically whether {written} is a marker")
+            value = definition.scan.constants[definition.name]
+            return _Where(
+                definition.scan, self.resolver, None, self.use_case, self.param_name
+            ).marker(value, depth + 1)
+        if definition.kind in ("class", "function", "builtin", "module"):
+            return None
+        if str(definition.module).split(".")[0] in KNOWN_MODULES:
+            return None  # a standard library or loom object (math.pi, OnMissing.RAISE)
+        raise Unsupported(
+            default, f"cannot tell statically whether {written} is a marker (cannot see it)"
+        )
+
+    def _call_marker(self, call: cst.Call, depth: int) -> tuple[cst.Call, str, _Where] | None:
+        """A default that calls something other than a marker class."""
+        written = one_line(self.scan.code(call.func))
+        try:
+            definition = self.resolver.definition_of(self.ref(call.func))
+        except Unsupported:
+            raise Unsupported(
+                call, f"cannot tell statically whether {written}() returns a marker"
+            ) from None
+        if definition.kind in ("builtin", "class"):
+            return None
+        if definition.kind == "function" and definition.scan is not None:
+            function = definition.scan.functions[definition.name]
+            body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+            params = function.params
+            if (
+                not function.decorators
+                and not call.args
+                and not (params.params or params.posonly_params or params.kwonly_params)
+                and not isinstance(params.star_arg, cst.Param)
+                and params.star_kwarg is None
+                and len(body) == 1
+                and isinstance(body[0], cst.SimpleStatementLine)
+                and len(body[0].body) == 1
+                and isinstance(body[0].body[0], cst.Return)
+                and body[0].body[0].value is not None
+            ):
+                returned = body[0].body[0].value
+                helper = _Where(
+                    definition.scan, self.resolver, None, self.use_case, self.param_name
+                )
+                return helper.marker(returned, depth + 1)
+        elif definition.kind in ("external", "attribute") and definition.scan is None:
+            if str(definition.module).split(".")[0] in KNOWN_MODULES:
+                return None  # datetime.now(), Decimal("1"), field(...)
+        raise Unsupported(call, f"cannot tell statically whether {written}() returns a marker")
 
     def arguments(self, call: cst.Call, marker: str) -> _Arguments:
         allowed = _ALLOWED[marker]
@@ -584,6 +870,16 @@ class _Where:
         entity_node = positional[0].value if positional else keywords.pop("entity_type", None)
         if entity_node is None:
             raise Invalid(call, f"{marker}() needs the entity type")
+        _, entity_value = self.resolver.constant(self.scan, entity_node)
+        literal_value = _literal(entity_value)
+        if literal_value is not None:
+            assert self.param_name is not None
+            raise Invalid(
+                entity_node,
+                messages.entity_not_a_class(
+                    self.use_case, self.param_name, marker, repr(literal_value)
+                ),
+            )
         entity = self.ref(entity_node)
         values: dict[str, str] = {}
         policy: str | None = None
@@ -684,10 +980,30 @@ class _Where:
             if self.resolver.is_protocol(definition.scan, definition.scan.classes[definition.name]):
                 return None  # protocols are never converted
             return ref
-        if definition.kind == "external":
-            return ref
+        top = definition.module.split(".")[0]
+        if definition.kind == "external" and top in KNOWN_MODULES and top != "pydantic":
+            return ref  # the standard library (UUID, Decimal, date...) or loom
         if definition.kind == "function":
             return None  # a function is not a class: values pass as given
+        if definition.kind == "assigned" and definition.scan is not None:
+            value = definition.scan.constants.get(definition.name)
+            aliased = _Where(definition.scan, self.resolver, None)
+            if isinstance(value, cst.Call):
+                if aliased._typing_name(value.func, False) in ("NewType", "TypeVar"):
+                    return None  # NewType("UserId", int) is no class: values pass as given
+            elif isinstance(value, cst.BinaryOperation):
+                if isinstance(value.operator, cst.BitOr):
+                    return None  # a union (int | None) is no class
+            elif isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.SimpleString)):
+                return aliased._target(
+                    value
+                )  # an alias: Amount = Decimal, MaybeInt = Optional[int]
+        if definition.kind == "external":
+            raise Unsupported(
+                node,
+                f"cannot tell statically whether '{ref.expression}' is a class: module"
+                f" {definition.module} is neither in the sources nor readable on the import path",
+            )
         raise Unsupported(node, f"cannot tell statically whether '{ref.expression}' is a class")
 
     def command_type(self, param: cst.Param) -> Ref:

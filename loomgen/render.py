@@ -87,6 +87,7 @@ RUNTIME_IMPORTS: tuple[tuple[str, str], ...] = (
     ("loom.core.engine.steps", "on_missing_check"),
     ("loom.core.engine.steps", "on_missing_entity"),
     ("loom.core.engine.steps", "parameter_defaults"),
+    ("loom.core.engine.steps", "sent"),
     ("loom.core.errors", "RuleViolation"),
     ("loom.core.errors", "RuleViolations"),
     ("loom.core.use_case.markers", "OnMissing"),
@@ -212,6 +213,8 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
                 needed.update(("RuleViolation", "RuleViolations"))
             if any(r.inline is not None and r.inline.kind in ("check", "forbid") for r in uc.rules):
                 needed.add("rule_outcome")
+            if any(_reads_patch_field(step.inline) for step in (*uc.computes, *uc.rules)):
+                needed.add("sent")
         if uc.loads or uc.exists:
             needed.add("find_repository")
         if uc.loads:
@@ -221,6 +224,23 @@ def runtime_imports(use_cases: Sequence[UseCaseIR]) -> list[tuple[str, str]]:
         if uc.loads or uc.exists:
             needed.add("OnMissing")
     return [(module, name) for module, name in RUNTIME_IMPORTS if name in needed]
+
+
+def _reads_patch_field(dsl: DslIR | None) -> bool:
+    """Whether inlined code tests a patch field's presence (with ``sent``)."""
+    if dsl is None:
+        return False
+    if dsl.kind == "require_present" and dsl.target_patch:
+        return True
+    pending = [dsl.predicate]
+    while pending:
+        predicate = pending.pop()
+        if predicate is None:
+            continue
+        if not predicate.op and predicate.patch:
+            return True
+        pending.extend((predicate.left, predicate.right))
+    return False
 
 
 class ModuleNames:
@@ -439,12 +459,13 @@ def presence(predicate: PresenceIR, command: str) -> str:
     payload carried it, any other when it is not ``None``."""
     if not predicate.op:
         if predicate.patch:
-            return f"{literal(predicate.field)} in fields_set"
+            # The spec reads the attribute too (see loom's ``sent``).
+            return f"{literal(predicate.field)} in fields_set and sent({command}.{predicate.field})"
         return f"{command}.{predicate.field} is not None"
     assert predicate.left is not None and predicate.right is not None
     parts = [presence(predicate.left, command), presence(predicate.right, command)]
     wrapped = [
-        f"({part})" if side.op else part
+        f"({part})" if side.op or (side.patch and predicate.op == "or") else part
         for part, side in zip(parts, (predicate.left, predicate.right), strict=True)
     ]
     return f" {predicate.op} ".join(wrapped)
@@ -457,10 +478,12 @@ def dsl_view(
     condition = "" if dsl.predicate is None else presence(dsl.predicate, command)
     if dsl.kind == "require_present":
         absent = (
-            f"{literal(dsl.target)} not in fields_set"
+            f"{literal(dsl.target)} not in fields_set or not sent({command}.{dsl.target})"
             if dsl.target_patch
             else f"{command}.{dsl.target} is None"
         )
+        if condition and dsl.target_patch:
+            absent = f"({absent})"
         assert dsl.field is not None
         return DslView(dsl.kind, condition, "", absent, literal(dsl.field), literal(dsl.message))
     if dsl.whole:
@@ -1008,7 +1031,8 @@ RegistryEntry = tuple[str, str, str, str]
 def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
     """The registry entries of one module's use cases.
 
-    A use case left to the interpreter is listed as ``(key, "", "", reason)``.
+    A use case left to the interpreter is listed as ``(key, "", digest, reason)``,
+    ``digest`` being the module text's :func:`~loom.core.engine.fingerprint.source_digest`.
     """
     chosen = function_names(module)
     entries = [
@@ -1016,7 +1040,7 @@ def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
         for uc in module.use_cases
     ]
     entries.extend(
-        (f"{module.module}:{skipped.qualname}", "", "", skipped.reason)
+        (f"{module.module}:{skipped.qualname}", "", module.source_digest, skipped.reason)
         for skipped in module.interpreted
     )
     return entries
@@ -1029,17 +1053,19 @@ def _plain_string(value: str) -> str | None:
     return f'"{value}"'
 
 
-def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
+def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[str] = ()) -> str:
     """The registry module (``__init__.py``) listing ``entries``, black-formatted.
 
     Every entry is written exploded, with magic trailing commas, exactly as
     black leaves it, so the file needs no black run (the registry of a large
     project is its longest file); black formats it only when some literal
-    would need escaping or a line would be too long.
+    would need escaping or a line would be too long. ``sources`` are the module
+    names (packages stand for everything under them) the build read.
     """
     ordered = sorted(entries)
     rows = []
     interpreted = []
+    digests: dict[str, str] = {}
     needs_black = False
     for entry in ordered:
         quoted = [_plain_string(value) for value in entry]
@@ -1049,6 +1075,8 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
         key, module, function, fingerprint = quoted
         if not entry[1]:
             interpreted.append({"key": key, "reason": fingerprint})
+            if entry[2]:
+                digests[entry[0].partition(":")[0]] = entry[2]
             continue
         rows.append(
             {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
@@ -1061,6 +1089,11 @@ def render_registry_entries(entries: Iterable[RegistryEntry]) -> str:
             format=GENERATED_FORMAT,
             entries=rows,
             interpreted=interpreted,
+            digests=[
+                {"module": _plain_string(name) or literal(name), "digest": f'"{digest}"'}
+                for name, digest in sorted(digests.items())
+            ],
+            sources=[_plain_string(name) or literal(name) for name in sorted(set(sources))],
         )
     )
     limit = LINE_LENGTH

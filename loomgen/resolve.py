@@ -16,7 +16,16 @@ from dataclasses import dataclass
 import libcst as cst
 
 from loomgen.ir import Import, Ref
-from loomgen.scan import ClassScan, ModuleScan, Unsupported, dotted, identifier, one_line
+from loomgen.scan import (
+    ClassScan,
+    ModuleScan,
+    Unstable,
+    Unsupported,
+    dotted,
+    exported,
+    identifier,
+    one_line,
+)
 
 LOOM_NAMES = frozenset(
     {
@@ -77,6 +86,9 @@ class Resolver:
             return Definition(module, name, None, "external")
         if name == "":
             return Definition(module, "", scan, "module")
+        why = self.unstable(scan, name)
+        if why is not None:
+            raise Unstable(scan.tree, f"{why} in {module}")
         if name in scan.classes:
             return Definition(module, name, scan, "class")
         if name in scan.functions:
@@ -89,6 +101,17 @@ class Resolver:
         if f"{module}.{name}" in self.modules:
             return Definition(f"{module}.{name}", "", self.modules[f"{module}.{name}"], "module")
         return Definition(module, name, None, "external")
+
+    def unstable(self, scan: ModuleScan, name: str) -> str | None:
+        """Why the top-level ``name`` of ``scan`` may not hold what its first
+        binding gave it (see :attr:`ModuleScan.unstable`), or ``None``."""
+        why = scan.unstable.get(name)
+        if why is not None:
+            return why
+        for module in scan.stars_after.get(name, ()):
+            if _star_may_bind(self.modules.get(module), module, name):
+                return f"'{name}' may be rebound by the later `from {module} import *`"
+        return None
 
     def reference(
         self,
@@ -105,6 +128,23 @@ class Resolver:
         except ValueError:
             raise Unsupported(node, f"'{one_line(scan.code(node))}' is not a plain name") from None
         root, *attributes = path.split(".")
+        try:
+            return self._reference(scan, node, path, root, attributes, class_scope, visible)
+        except Unstable as problem:
+            if problem.node is node:
+                raise
+            raise Unstable(node, problem.message) from None
+
+    def _reference(
+        self,
+        scan: ModuleScan,
+        node: cst.BaseExpression,
+        path: str,
+        root: str,
+        attributes: list[str],
+        class_scope: ClassScan | None,
+        visible: frozenset[str] | None,
+    ) -> Ref:
         attributes_bound = (
             frozenset()
             if class_scope is None
@@ -113,6 +153,9 @@ class Resolver:
         if class_scope is not None and root in attributes_bound:
             # Defaults in a method signature are evaluated in the class body.
             return class_attribute(scan, class_scope, path)
+        why = self.unstable(scan, root)
+        if why is not None:
+            raise Unstable(node, why)
         if root in scan.classes or root in scan.functions or root in scan.assigned:
             origin = Import(scan.source.module, root)
         elif root in scan.imports:
@@ -158,12 +201,25 @@ class Resolver:
         except ValueError:
             return None
         root, *attributes = path.split(".")
+        why = self.unstable(scan, root)
+        if why is not None:
+            raise Unstable(node, why)
         if root in scan.imports:
             imported = scan.imports[root]
-            found = self.define(imported.module, imported.name)
+            try:
+                found = self.define(imported.module, imported.name)
+            except Unstable as problem:
+                raise Unstable(node, problem.message) from None
+            rest = list(attributes)
+            while found.kind == "module" and found.scan is not None and rest:
+                # An attribute of a module loomgen reads: follow what it binds.
+                try:
+                    found = self.define(found.module, rest.pop(0))
+                except Unstable as problem:
+                    raise Unstable(node, problem.message) from None
             if found.kind not in ("external", "module"):
                 return None  # defined in the sources: not loom's
-            path = ".".join(part for part in (found.module, found.name, *attributes) if part)
+            path = ".".join(part for part in (found.module, found.name, *rest) if part)
         elif root in scan.classes or root in scan.functions or root in scan.assigned:
             return None
         elif not attributes:
@@ -184,6 +240,9 @@ class Resolver:
             if not isinstance(node, cst.Name):
                 break
             name = identifier(node)
+            why = self.unstable(scan, name)
+            if why is not None:
+                raise Unstable(node, why)
             if name in scan.constants:
                 node = scan.constants[name]
                 continue
@@ -225,6 +284,24 @@ class Resolver:
         if found.kind == "class" and found.scan is not None:
             return found.scan, found.scan.classes[found.name]
         return None
+
+
+def _star_may_bind(found: ModuleScan | None, module: str, name: str) -> bool:
+    """Whether ``from module import *`` may bind ``name`` (``found``: its scan)."""
+    if found is not None:
+        return exported(found, name)
+    if module == "loom" or module.startswith("loom."):
+        import importlib
+
+        try:
+            loaded = importlib.import_module(module)
+        except ImportError:
+            return True
+        names = getattr(loaded, "__all__", None)
+        if isinstance(names, (list, tuple)):
+            return name in names
+        return not name.startswith("_") and hasattr(loaded, name)
+    return True  # a module loomgen cannot read may export anything
 
 
 def class_attribute(scan: ModuleScan, owner: ClassScan, path: str) -> Ref:

@@ -30,6 +30,10 @@ class Unsupported(Exception):
         self.message = message
 
 
+class Unstable(Unsupported):
+    """A name whose binding loomgen cannot pin down: see :attr:`ModuleScan.unstable`."""
+
+
 class Invalid(Unsupported):
     """A structural mistake the runtime compiler rejects too."""
 
@@ -55,6 +59,11 @@ class ClassScan:
     """Statement index of the first binding of each attribute (and of ``execute``)."""
     annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
     """Annotated class attributes (model fields): name -> annotation."""
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    """Functions defined in the class body (methods), but ``execute``."""
+    dynamic: str | None = None
+    """Why the class may be changed while or after it is created (a class
+    decorator, ``__init_subclass__``, a metaclass...), or ``None``."""
 
     def visible_before(self, name: str) -> frozenset[str]:
         """The attributes already bound when the statement binding ``name`` runs:
@@ -83,6 +92,20 @@ class ModuleScan:
     constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
     """Names assigned exactly once, unconditionally, at top level: their value."""
     rebound: set[str] = field(default_factory=set)
+    unstable: dict[str, str] = field(default_factory=dict)
+    """Top-level names that may not hold, when a use case is prepared, what
+    their first binding gave them: bound again, deleted, assigned through
+    ``global`` or a walrus, or possibly replaced by a later star import.
+    Name -> why."""
+    patched: dict[str, str] = field(default_factory=dict)
+    """Top-level names whose object module-level code changes after it is bound
+    (``Invite.rules = [...]``, ``setattr(Invite, ...)``, ``Invite.rules.append(...)``):
+    name -> why."""
+    stars_after: dict[str, list[str]] = field(default_factory=dict)
+    """Top-level names and the modules star-imported after their first binding
+    (``from x import *``): such a name is unstable when ``x`` may export it."""
+    conditional: list[ClassScan] = field(default_factory=list)
+    """Classes defined under a top-level ``if``/``try``/``with``/loop/``match``."""
     future_annotations: bool = False
     """``from __future__ import annotations``: annotations are evaluated later,
     by the runtime, in the finished class namespace."""
@@ -138,6 +161,7 @@ def scan_module(source: SourceFile, text: str) -> ModuleScan | Diagnostic:
         )
     scan = ModuleScan(source, tree)
     package = _package_of(source)
+    _find_unstable(scan, package)
     for statement in tree.body:
         if isinstance(statement, cst.ClassDef):
             scan.classes[identifier(statement.name)] = _scan_class(statement, "")
@@ -146,8 +170,9 @@ def scan_module(source: SourceFile, text: str) -> ModuleScan | Diagnostic:
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 _scan_small_statement(scan, small, package)
-        elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+        elif isinstance(statement, cst.BaseCompoundStatement):
             # Names bound conditionally: known to exist, not known statically.
+            scan.conditional.extend(_scan_class(node, "") for node in _nested_classes(statement))
             for name in _bound_names(statement):
                 scan.assigned.add(name)
                 scan.constants.pop(name, None)
@@ -155,6 +180,228 @@ def scan_module(source: SourceFile, text: str) -> ModuleScan | Diagnostic:
     for name in scan.rebound:
         scan.constants.pop(name, None)
     return scan
+
+
+class _Bindings(cst.CSTVisitor):
+    """Every binding of a module-level name, in the order the module runs them."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self.events: list[tuple[str, str, object]] = []
+        """``(name, how, what)``: what an import binds, else the node."""
+        self.globals: dict[str, str] = {}
+        self.patched: dict[str, str] = {}
+        self.depth = 0  # inside a function or class body (own scope)
+
+    def patch(self, target: cst.BaseExpression, why: str) -> None:
+        root = target
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        if self.depth == 0 and isinstance(root, cst.Name) and root is not target:
+            name = identifier(root)
+            self.patched.setdefault(name, f"{why} changes '{name}' after it is defined")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in ("setattr", "delattr") and node.args:
+            first = node.args[0].value
+            if isinstance(first, cst.Name):
+                self.patched.setdefault(
+                    identifier(first),
+                    f"{func.value}() changes '{identifier(first)}' after it is defined",
+                )
+        elif isinstance(func, cst.Attribute) and isinstance(
+            func.value, (cst.Attribute, cst.Subscript)
+        ):
+            self.patch(func.value, "a method call on one of its attributes")
+
+    def bind(self, name: str, how: str, what: object) -> None:
+        if self.depth == 0:
+            self.events.append((name, how, what))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.bind(identifier(node.name), "class", node)
+        self.depth += 1
+        return True
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth -= 1
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.bind(identifier(node.name), "def", node)
+        self.depth += 1
+        return True
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.depth += 1
+        return True
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.depth -= 1
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.globals.setdefault(identifier(item.name), "declared `global` in a function")
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            path = dotted(alias.name)
+            if alias.asname is not None:
+                self.bind(name_of(alias.asname.name), "import", ("import", path))
+            else:
+                root = path.split(".")[0]
+                self.bind(root, "import", ("import", root))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted(node.module) if node.module is not None else ""
+        module = "." * len(node.relative) + module
+        if isinstance(node.names, cst.ImportStar):
+            self.bind("*", "star", module)
+            return
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = name_of(alias.asname.name) if alias.asname is not None else name
+            self.bind(local, "import", (module, name))
+
+    def _targets(self, target: cst.BaseExpression, how: str, node: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(identifier(target), how, node)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._targets(element.value, how, node)
+        elif isinstance(target, cst.StarredElement):
+            self._targets(target.value, how, node)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target, "assignment", node)
+        self.patch(node.target, "an assignment to one of its attributes")
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._targets(node.target, "assignment", node)
+            self.patch(node.target, "an assignment to one of its attributes")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target, "augmented assignment", node)
+        self.patch(node.target, "an augmented assignment to one of its attributes")
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target, "walrus (:=)", node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target, "for loop", node)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.depth += 1  # comprehension variables are local to it
+
+    def leave_CompFor(self, node: cst.CompFor) -> None:
+        self.depth -= 1
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._targets(node.asname.name, "with ... as", node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._targets(node.name.name, "except ... as", node)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._targets(node.target, "del", node)
+        if isinstance(node.target, (cst.Tuple, cst.List)):
+            for element in node.target.elements:
+                self.patch(element.value, "del of one of its attributes")
+        else:
+            self.patch(node.target, "del of one of its attributes")
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.bind(identifier(node.name), "match pattern", node)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.bind(identifier(node.name), "match pattern", node)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.bind(identifier(node.rest), "match pattern", node)
+
+
+def _find_unstable(scan: ModuleScan, package: str) -> None:
+    """Fill ``scan.unstable``: names whose first binding may not be what a use
+    case meets (see :attr:`ModuleScan.unstable`)."""
+    visitor = _Bindings(package)
+    scan.tree.visit(visitor)
+    first: dict[str, object] = {}
+    for name, how, what in visitor.events:
+        if how == "star":
+            if what in ("typing", "typing_extensions", "__future__"):
+                continue  # they export no name a use case's facts depend on
+            module = _absolute_module(str(what), package)
+            for earlier in first:
+                scan.stars_after.setdefault(earlier, []).append(module)
+            continue
+        if name not in first:
+            first[name] = what if how == "import" else None
+            continue
+        if how == "import" and first[name] == what:
+            continue  # the same import again binds the same object
+        scan.unstable.setdefault(name, f"'{name}' is bound again after its definition ({how})")
+    for name, why in visitor.globals.items():
+        scan.unstable.setdefault(name, f"'{name}' is {why}")
+    scan.patched = visitor.patched
+
+
+def _absolute_module(written: str, package: str) -> str:
+    """``..x`` written in ``package`` -> the absolute module name."""
+    dots = len(written) - len(written.lstrip("."))
+    if not dots:
+        return written
+    base = package.split(".") if package else []
+    if dots > 1:
+        base = base[: -(dots - 1)] if dots - 1 <= len(base) else []
+    rest = written[dots:]
+    return ".".join([*base, *([rest] if rest else [])])
+
+
+def exported(scan: ModuleScan, name: str) -> bool:
+    """Whether ``from <scan's module> import *`` may bind ``name``."""
+    listed = scan.constants.get("__all__")
+    if isinstance(listed, (cst.List, cst.Tuple)):
+        values = [
+            e.value.evaluated_value
+            for e in listed.elements
+            if isinstance(e.value, cst.SimpleString)
+        ]
+        if len(values) == len(listed.elements):
+            return name in values
+    if "__all__" in scan.assigned:
+        return True  # computed: it may list anything
+    if name.startswith("_"):
+        return False
+    return (
+        name in scan.classes
+        or name in scan.functions
+        or name in scan.assigned
+        or name in scan.imports
+        or name in scan.stars_after
+        or bool(_star_modules(scan))
+    )
+
+
+def _star_modules(scan: ModuleScan) -> list[str]:
+    return sorted({module for modules in scan.stars_after.values() for module in modules})
+
+
+def _nested_classes(node: cst.CSTNode) -> Iterator[cst.ClassDef]:
+    """Classes defined in a compound statement, not inside a function or class."""
+    for child in node.children:
+        if isinstance(child, cst.ClassDef):
+            yield child
+        elif not isinstance(child, (cst.FunctionDef, cst.Lambda)):
+            yield from _nested_classes(child)
 
 
 def _package_of(source: SourceFile) -> str:
@@ -227,11 +474,25 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
     qualname = f"{outer}.{name}" if outer else name
     order: dict[str, int] = {}
     annotations: dict[str, cst.BaseExpression] = {}
+    functions: dict[str, cst.FunctionDef] = {}
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    dynamic = None
+    if node.decorators:
+        dynamic = "a class decorator may change the class"
+    elif any(arg.keyword is not None for arg in node.bases):
+        dynamic = "its class statement passes keywords (a metaclass may change the class)"
+    elif any(arg.star for arg in node.bases):
+        dynamic = "its bases are unpacked with *"
     for index, statement in enumerate(body):
         if isinstance(statement, cst.FunctionDef) and identifier(statement.name) == "execute":
             execute = statement
             order.setdefault("execute", index)
+        elif isinstance(statement, cst.FunctionDef):
+            functions[identifier(statement.name)] = statement
+            if identifier(statement.name) in ("__init_subclass__", "__class_getitem__"):
+                dynamic = dynamic or (
+                    f"{qualname} defines {identifier(statement.name)}, which may change the class"
+                )
         elif isinstance(statement, cst.ClassDef):
             nested[identifier(statement.name)] = _scan_class(statement, qualname)
         elif isinstance(statement, cst.SimpleStatementLine):
@@ -247,7 +508,19 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
                         attributes[identifier(small.target)] = small.value
                         order.setdefault(identifier(small.target), index)
     bases = tuple(arg.value for arg in node.bases if arg.keyword is None)
-    return ClassScan(name, node, bases, attributes, execute, qualname, nested, order, annotations)
+    return ClassScan(
+        name,
+        node,
+        bases,
+        attributes,
+        execute,
+        qualname,
+        nested,
+        order,
+        annotations,
+        functions,
+        dynamic,
+    )
 
 
 def identifier(name: cst.Name) -> str:

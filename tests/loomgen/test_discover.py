@@ -294,3 +294,21 @@ def test_a_missing_source_offers_the_closest_existing_path(tmp_path: Path) -> No
             "source path does not exist (did you mean 'library/books.py'?)",
         ),
     ]
+
+
+def test_a_source_folder_without_init_holding_modules_is_a_namespace_package(
+    tmp_path: Path,
+) -> None:
+    """``app/ucs.py`` with no ``app/__init__.py`` is imported as ``app.ucs``
+    (PEP 420); its use cases must be compiled under that name."""
+    touch(tmp_path, "app/ucs.py", "app/sub/more.py", "app/pkg/__init__.py", "app/pkg/m.py")
+
+    files, diagnostics = discover([Path("app")], root=tmp_path)
+
+    assert diagnostics == []
+    assert [f.module for f in files] == [
+        "app.pkg",
+        "app.pkg.m",
+        "app.sub.more",
+        "app.ucs",
+    ]

@@ -23,7 +23,7 @@ Some declarations are module constants, some are written inline in the lists.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -114,6 +114,8 @@ class Schema:
     top: tuple[FieldSpec, ...]
     sub_patch: bool | None
     nested: tuple[FieldSpec, ...]
+    patch_style: str = "inline"
+    """How a patch field is written: see :data:`PATCH_STYLES`."""
 
     def is_patch(self, path: Path) -> bool:
         """Whether the last name of ``path`` is a patch field."""
@@ -189,6 +191,17 @@ class Scenario:
     params: tuple[str, ...]
     computes: tuple[ComputeDecl, ...]
     rules: tuple[RuleDecl, ...]
+    rebind: tuple[str, str] | None = None
+    """``(via function, how)`` rebound after ``UC``: ``same``, ``second_def`` or ``del``."""
+    constants: bool = False
+    """Declarations written inline are module constants of a second name too
+    (``C0 = ...``, then ``ALSO_C0 = C0`` in the list)."""
+
+    @property
+    def twisted(self) -> bool:
+        return (
+            self.schema.patch_style != "inline" or self.rebind is not None or self.constants
+        )
 
 
 # -- rendering -------------------------------------------------------------------
@@ -206,10 +219,57 @@ def render_pred(pred: Pred) -> str:
     return f"({render_pred(pred.left)} {symbol} {render_pred(pred.right)})"
 
 
-def _field_line(field: FieldSpec, annotation: str = "int | None") -> str:
+PATCH_STYLES = ("inline", "alias", "generic", "positional", "constant", "outside", "module")
+"""``Annotated[int | None, CommandField(patch=True)]`` written in place (``inline``),
+through a module alias ``PatchInt`` (``alias``), a generic ``Patch[int]``
+(``generic``), ``CommandField(False, False, True)`` (``positional``), ``CommandField(patch=PATCH)``
+(``constant``), a generic alias imported from a package outside the sources
+(``outside``), or the same reached as ``lp.Patch[int]`` (``module``)."""
+
+PATCH_ALIASES = (
+    "from typing import Annotated, TypeVar\n\nfrom loom.core.use_case import CommandField\n\n"
+    'T = TypeVar("T")\nPatch = Annotated[T | None, CommandField(patch=True)]\n'
+)
+"""``patch.py`` of the package outside the sources (``outside`` and ``module`` styles)."""
+
+
+def _field_line(field: FieldSpec, annotation: str = "int | None", style: str = "inline") -> str:
     if field.patch:
-        annotation = f"Annotated[{annotation}, CommandField(patch=True)]"
+        inner = annotation.removesuffix(" | None")
+        if style == "alias" and inner == "int":
+            annotation = "PatchInt"
+        elif style in ("generic", "outside"):
+            annotation = f"Patch[{inner}]"
+        elif style == "module":
+            annotation = f"lp.Patch[{inner}]"
+        elif style == "positional":
+            annotation = f"Annotated[{annotation}, CommandField(False, False, True)]"
+        elif style == "constant":
+            annotation = f"Annotated[{annotation}, CommandField(patch=PATCH)]"
+        else:
+            annotation = f"Annotated[{annotation}, CommandField(patch=True)]"
     return f"    {field.name}: {annotation} = None"
+
+
+def _patch_lines(style: str) -> list[str]:
+    if style == "alias":
+        return ["", "PatchInt = Annotated[int | None, CommandField(patch=True)]", ""]
+    if style == "generic":
+        return [
+            "",
+            "from typing import TypeVar",
+            "",
+            'T = TypeVar("T")',
+            "Patch = Annotated[T | None, CommandField(patch=True)]",
+            "",
+        ]
+    if style == "constant":
+        return ["", "PATCH = True", ""]
+    if style == "outside":
+        return ["from __LIB__.patch import Patch", ""]
+    if style == "module":
+        return ["import __LIB__.patch as lp", ""]
+    return []
 
 
 def render_compute(decl: ComputeDecl) -> str:
@@ -256,12 +316,18 @@ def render(scenario: Scenario) -> str:
         "from loom.core.use_case import CommandField, Compute, F, Input, Rule, UseCase",
         "from tests.robustness.dsl_strategy import compute_via, rule_via",
         "",
+        *_patch_lines(schema.patch_style),
     ]
+    style = schema.patch_style
+
+    def field_line(field: FieldSpec) -> str:
+        return _field_line(field, style=style)
+
     if schema.sub_patch is not None:
-        lines += ["", "class Sub(Command):", *map(_field_line, schema.nested), ""]
-    lines += ["", "class Cmd(Command):", *map(_field_line, schema.top)]
+        lines += ["", "class Sub(Command):", *map(field_line, schema.nested), ""]
+    lines += ["", "class Cmd(Command):", *map(field_line, schema.top)]
     if schema.sub_patch is not None:
-        lines.append(_field_line(FieldSpec("sub", schema.sub_patch), "Sub | None"))
+        lines.append(_field_line(FieldSpec("sub", schema.sub_patch), "Sub | None", style))
     lines.append("")
     for compute in scenario.computes:
         if compute.via:
@@ -286,8 +352,12 @@ def render(scenario: Scenario) -> str:
     texts = {c.name: render_compute(c) for c in scenario.computes}
     texts.update({r.name: render_rule(r) for r in scenario.rules})
     for attribute, name, inline in declared:
-        if inline:
+        if inline and not scenario.constants:
             entries[attribute].append(texts[name])
+        elif inline:
+            lines.append(f"{name} = {texts[name]}")
+            lines.append(f"ALSO_{name} = {name}")
+            entries[attribute].append(f"ALSO_{name}")
         else:
             lines.append(f"{name} = {texts[name]}")
             entries[attribute].append(name)
@@ -303,6 +373,14 @@ def render(scenario: Scenario) -> str:
         "        return cmd",
         "",
     ]
+    if scenario.rebind is not None:
+        name, how = scenario.rebind
+        if how == "same":
+            lines += ["", f"{name} = {name}", ""]
+        elif how == "second_def":
+            lines += ["", "", f"def {name}(*args: Any) -> Any:", "    return None", ""]
+        else:
+            lines += ["", f"del {name}", ""]
     return "\n".join(lines)
 
 
@@ -322,7 +400,8 @@ def schemas(draw: Any) -> Schema:
     if sub_patch is not None:
         count = draw(st.integers(1, len(NESTED_NAMES)))
         nested = tuple(FieldSpec(name, draw(st.booleans())) for name in NESTED_NAMES[:count])
-    return Schema(top, sub_patch, nested)
+    style = draw(st.sampled_from(("inline",) * 6 + PATCH_STYLES[1:]))
+    return Schema(top, sub_patch, nested, style)
 
 
 def predicates(schema: Schema) -> st.SearchStrategy[Pred]:
@@ -410,7 +489,16 @@ def scenarios(draw: Any) -> Scenario:
     rules = tuple(
         draw(rule_decls(schema, usable, index)) for index in range(draw(st.integers(1, 4)))
     )
-    return Scenario(schema, params, computes, rules)
+    functions = [f"via_{c.name}" for c in computes if c.via]
+    functions += [f"via_{r.name}" for r in rules if r.kind != "require_present"]
+    rebind = None
+    if functions and draw(st.integers(0, 7)) == 0:
+        rebind = (
+            draw(st.sampled_from(functions)),
+            draw(st.sampled_from(("same", "second_def", "del"))),
+        )
+    constants = draw(st.integers(0, 9)) == 0
+    return Scenario(schema, params, computes, rules, rebind, constants)
 
 
 VALUES = st.none() | st.integers(-3, 3)
@@ -443,6 +531,16 @@ class DslExample:
     requests: list[Request]
     use_cases: list[str]
 
+    @property
+    def outside(self) -> dict[str, str] | None:
+        """The package outside the sources (see the harness's ``build``)."""
+        return {"patch.py": PATCH_ALIASES}
+
+    @property
+    def allow_left(self) -> bool:
+        """Whether ``UC`` may be left to the interpreter (with a reason)."""
+        return self.scenario.twisted
+
     def __repr__(self) -> str:
         parts = [f"# --- {path}\n{text}" for path, text in self.sources.items()]
         parts += ["# --- requests", *map(repr, self.requests)]
@@ -450,9 +548,21 @@ class DslExample:
 
 
 @st.composite
-def dsl_examples(draw: Any, max_requests: int = 4) -> DslExample:
-    """Draw a scenario and 1..``max_requests`` requests for its use case ``UC``."""
+def dsl_examples(draw: Any, max_requests: int = 4, twists: bool = True) -> DslExample:
+    """Draw a scenario and 1..``max_requests`` requests for its use case ``UC``.
+
+    ``twists=False``: no forms a build may leave to the interpreter (patch fields
+    written in place, nothing rebound, no second names), for a reference model
+    that imports the module alone and calls its ``via`` functions by name.
+    """
     scenario = draw(scenarios())
+    if not twists:
+        scenario = replace(
+            scenario,
+            schema=replace(scenario.schema, patch_style="inline"),
+            rebind=None,
+            constants=False,
+        )
     requests = [
         Request(
             "UC",

@@ -39,7 +39,7 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
 
-from loom.core.engine import RuntimeExecutor, UseCaseCompiler
+from loom.core.engine import EventKind, RuntimeExecutor, UseCaseCompiler
 from loom.core.errors import NotFound, RuleViolation, RuleViolations
 from loomgen.build import build_package
 from tests.support import RecordingLogger, RecordingMetrics, without_duration
@@ -455,19 +455,37 @@ class BuildFailed(AssertionError):
     pass
 
 
+OUTSIDE = "__LIB__"
+"""In source texts, the import name of the package of :func:`build`'s ``outside`` files."""
+
+
 def build(
-    workspace: Workspace, sources: Mapping[str, str], *, suffix: str = "", encoding: str = "utf-8"
+    workspace: Workspace,
+    sources: Mapping[str, str],
+    *,
+    suffix: str = "",
+    encoding: str = "utf-8",
+    outside: Mapping[str, str] | None = None,
 ) -> Built:
     """Write ``sources`` as a fresh package, build it with loomgen, import every module.
 
     ``sources`` maps paths relative to the package folder (``ucs.py``) to text;
     ``__init__.py`` is added when missing. Sources must import their siblings
     relatively, since the package name is made up here (``suffix`` is appended
-    to it and to the generated package's name).
+    to it and to the generated package's name). ``outside`` files go into a
+    package beside it that the build does not compile (it may read them);
+    ``__LIB__`` in any text is that package's name.
     """
     package, generated = workspace.names(suffix)
     folder = workspace.root / package
     folder.mkdir()
+    if outside:
+        library = f"{package}_lib"
+        sources = {k: v.replace(OUTSIDE, library) for k, v in sources.items()}
+        for relative, text in {"__init__.py": "", **outside}.items():
+            target = workspace.root / library / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text.replace(OUTSIDE, library), encoding=encoding)
     files = dict(sources)
     files.setdefault("__init__.py", "")
     for relative, text in files.items():
@@ -493,8 +511,9 @@ def build(
 
 
 def discard(workspace: Workspace, built: Built) -> None:
-    _forget(built.package, built.generated)
+    _forget(built.package, built.generated, f"{built.package}_lib")
     shutil.rmtree(built.folder, ignore_errors=True)
+    shutil.rmtree(workspace.root / f"{built.package}_lib", ignore_errors=True)
     shutil.rmtree(built.generated_folder, ignore_errors=True)
 
 
@@ -528,24 +547,38 @@ async def _drive(
     debug: bool,
     module: str,
     use_cases: list[str] | None,
+    allow_left: bool = False,
 ) -> list[str]:
     labels: list[str] = []
     target = Namespace(built, module)
     interpreted = Rig("interpreted", None, debug)
     generated = Rig("generated", built.generated, debug)
     # Preparing (compile + generated lookup) must agree: a use case the
-    # interpreter accepts must have a fresh generated executor.
+    # interpreter accepts must have a fresh generated executor, or (with
+    # ``allow_left``) be reported as left to the interpreter, with the reason.
     names = use_cases or sorted({r.use_case for r in requests})
     for name in names:
         cls = getattr(target, name)
         outcomes = []
         for rig in (interpreted, generated):
+            rig.metrics.events.clear()
             try:
                 outcomes.append(("ok", rig.executor.uses_generated(cls)))
             except Exception as error:  # noqa: BLE001
                 outcomes.append(("error", describe_error(error)))
         (left_kind, left), (right_kind, right) = outcomes
-        if left_kind == "ok":
+        if left_kind == "ok" and allow_left and (right_kind, right) == ("ok", False):
+            reported = [
+                (event.status, event.reason)
+                for event in generated.metrics.events
+                if event.kind is EventKind.GENERATED_FALLBACK
+            ]
+            assert len(reported) == 1 and reported[0][0] == "interpreted" and reported[0][1], (
+                f"{name}: interpreted in generated mode without a reason: {reported}\n"
+                + "\n".join(f"-- {k}:\n{v}" for k, v in sources.items())
+            )
+            labels.append(f"left: {reported[0][1]}")
+        elif left_kind == "ok":
             assert left is False
             assert (right_kind, right) == ("ok", True), (
                 f"{name}: the interpreter prepares it but generated mode fails: {right!r}\n"
@@ -582,17 +615,28 @@ def check_sources(
     allow_diagnostics: bool = False,
     suffix: str = "",
     encoding: str = "utf-8",
+    outside: Mapping[str, str] | None = None,
+    allow_left: bool = False,
 ) -> list[str]:
     """Build ``sources`` and check that both modes agree on every request.
 
-    Returns, per request, ``"result"`` or the name of the error both raised.
+    Returns, per request, ``"result"`` or the name of the error both raised
+    (and, per use case left to the interpreter, ``"left: <reason>"``).
+    ``allow_left``: a use case may be left to the interpreter, provided the
+    build warns about it and the runtime reports it with the reason (the
+    only diagnostics then allowed are those warnings).
     """
-    built = build(workspace, sources, suffix=suffix, encoding=encoding)
+    built = build(workspace, sources, suffix=suffix, encoding=encoding, outside=outside)
     try:
         if not allow_diagnostics:
-            assert not built.diagnostics, "loomgen reported problems:\n" + "\n".join(
-                built.diagnostics
-            )
-        return asyncio.run(_drive(built, requests, sources, debug, module, use_cases))
+            unexpected = [
+                d
+                for d in built.diagnostics
+                if not (allow_left and d.endswith("(left to the interpreter)"))
+            ]
+            assert not unexpected, "loomgen reported problems:\n" + "\n".join(unexpected)
+        return asyncio.run(
+            _drive(built, requests, sources, debug, module, use_cases, allow_left)
+        )
     finally:
         discard(workspace, built)

@@ -282,6 +282,20 @@ class ModuleSpec:
     use_cases: tuple[UseCaseSpec, ...]
     models_alias: str = "mdl"
     fns_alias: str = "fx"
+    outside: str | None = None
+    """``base``: use cases without parents derive from a base class in a package
+    outside the sources; ``alias``: ``int``/``Optional[int]``/``str`` parameters
+    are annotated through aliases (and a ``NewType``) from there."""
+    marker_constants: bool = False
+    """Every marker is a module constant (``_UC0_m0 = LoadById(...)``)."""
+    rebind: tuple[str, str] | None = None
+    """``(function, how)``: after the use cases, the module rebinds that name:
+    ``same`` (``f = f``), ``wrapper`` (another object calling it) or ``del``."""
+
+    @property
+    def twisted(self) -> bool:
+        """Whether a form loomgen may leave to the interpreter is drawn."""
+        return self.outside is not None or self.marker_constants or self.rebind is not None
 
     def use_case(self, name: str) -> UseCaseSpec:
         return next(uc for uc in self.use_cases if uc.name == name)
@@ -410,7 +424,7 @@ def render_marker(
     constants (appended to ``hoisted`` as ``<prefix>N = value`` lines)."""
     call = _loom(spec, marker.kind)
     if marker.kind == "Input":
-        return f"{call}()"
+        return _hoisted(spec, f"{call}()", hoisted, prefix)
     args = []
     if marker.entity_keyword:
         args.append(f"entity_type={entity_expr(marker.entity)}")
@@ -425,7 +439,56 @@ def render_marker(
             hoisted.append(f"{name} = {text}")
             text = name
         args.append(f"{keyword_}={text}")
-    return f"{call}({', '.join(args)})"
+    return _hoisted(spec, f"{call}({', '.join(args)})", hoisted, prefix)
+
+
+def _hoisted(spec: ModuleSpec, text: str, hoisted: list[str] | None, prefix: str) -> str:
+    """``text``, or (``spec.marker_constants``) the module constant now holding it."""
+    if not spec.marker_constants or hoisted is None:
+        return text
+    name = f"{prefix}m{len(hoisted)}"
+    hoisted.append(f"{name} = {text}")
+    return name
+
+
+OUTSIDE_ALIASES = {"int": "LibInt", "Optional[int]": "LibMaybeInt", "str": "LibText"}
+"""Parameter annotations an ``alias`` spec writes through the outside package."""
+
+OUTSIDE_FILES = {
+    "base.py": (
+        "from typing import Any\n\nfrom loom.core.job import Job\n"
+        "from loom.core.use_case import UseCase\n\n\n"
+        "class LibUseCase(UseCase[Any, Any]):\n"
+        '    """A base class outside the sources."""\n\n'
+        "    def describe(self) -> str:\n        return type(self).__name__\n\n\n"
+        "class LibJob(Job[Any]):\n    pass\n"
+    ),
+    "types.py": (
+        "from typing import NewType, Optional\n\n"
+        "LibInt = int\nLibMaybeInt = Optional[int]\nLibText = str\n"
+        'LibKey = NewType("LibKey", int)\n'
+    ),
+}
+"""The package outside the sources (``__LIB__``, see the harness)."""
+
+
+def _outside_imports(spec: ModuleSpec) -> list[str]:
+    if spec.outside == "base":
+        return ["from __LIB__.base import LibJob, LibUseCase"]
+    if spec.outside == "alias":
+        return ["from __LIB__.types import LibInt, LibKey, LibMaybeInt, LibText"]
+    return []
+
+
+def _rebinding(spec: ModuleSpec) -> str:
+    if spec.rebind is None:
+        return ""
+    name, how = spec.rebind
+    if how == "same":
+        return f"\n\n{name} = {name}\n"
+    if how == "wrapper":
+        return f"\n\n{name} = (lambda wrapped: lambda *args: wrapped(*args))({name})\n"
+    return f"\n\ndel {name}\n"
 
 
 def _lambda(fn: FunctionSpec) -> str:
@@ -455,11 +518,12 @@ def render(spec: ModuleSpec) -> dict[str, str]:
         text = (
             future
             + model_imports
-            + "\n".join(_loom_imports(spec))
+            + "\n".join([*_loom_imports(spec), *_outside_imports(spec)])
             + "\n"
             + harness
             + "\n\n"
             + "\n\n".join(models + functions + use_cases)
+            + _rebinding(spec)
         )
         return {"ucs.py": text}
 
@@ -475,7 +539,7 @@ def render(spec: ModuleSpec) -> dict[str, str]:
         def function_expr(name: str) -> str:
             return name if fns_alias is None else f"{fns_alias}.{name}"
 
-        imports = [HEADER, *_loom_imports(spec), harness]
+        imports = [HEADER, *_loom_imports(spec), *_outside_imports(spec), harness]
         commands = [c.name for c in spec.commands]
         if models_alias is not None:
             imports.append(f"from . import models as {models_alias}")
@@ -491,7 +555,8 @@ def render(spec: ModuleSpec) -> dict[str, str]:
                 imports.append("from .fns import " + ", ".join(f.name for f in spec.functions))
         imports.extend(extra)
         body = [_render_use_case(spec, uc, entity_expr, function_expr) for uc in use_cases]
-        return future + "\n".join(imports) + "\n\n\n" + "\n\n".join(body)
+        rebinding = _rebinding(spec) if fns_alias is None and spec.functions else ""
+        return future + "\n".join(imports) + "\n\n\n" + "\n\n".join(body) + rebinding
 
     files = {"models.py": future + model_imports + "\n\n" + "\n\n".join(models)}
     files["fns.py"] = (
@@ -514,6 +579,8 @@ def _render_use_case(
 ) -> str:
     if uc.parents:
         bases = ", ".join(uc.parents)
+    elif spec.outside == "base":
+        bases = "LibUseCase" if uc.kind == "UseCase" else "LibJob"
     elif uc.kind == "UseCase":
         bases = f"{_loom(spec, 'UseCase')}[Any, Any]"
     else:
@@ -552,6 +619,10 @@ def _render_use_case(
         for p in ex.params:
             text = p.name
             annotation = p.annotation
+            if spec.outside == "alias" and p.marker is None and annotation in OUTSIDE_ALIASES:
+                annotation = OUTSIDE_ALIASES[annotation]
+                if annotation == "LibInt" and len(p.name) % 2:
+                    annotation = "LibKey"
             if annotation is not None:
                 annotation = re.sub(r"@(\w+)", lambda m: entity_expr(m.group(1)), annotation)
                 text += f": {annotation}"
@@ -837,6 +908,15 @@ def module_specs(draw: Any) -> ModuleSpec:
         holder = module_names.draw(draw, tuple(f"Box{n}" for n in range(8)))
         if holder is not None:
             use_cases[index] = dataclasses.replace(uc, nested=holder)
+    # Forms a build may leave to the interpreter (issue 16), in some examples.
+    outside = draw(st.sampled_from((None,) * 10 + ("base", "alias")))
+    marker_constants = draw(st.integers(0, 9)) == 0
+    rebind = None
+    if functions and draw(st.integers(0, 7)) == 0:
+        rebind = (
+            draw(st.sampled_from([f.name for f in functions])),
+            draw(st.sampled_from(("same", "wrapper", "del"))),
+        )
     return ModuleSpec(
         layout,
         draw(st.booleans()),
@@ -849,6 +929,9 @@ def module_specs(draw: Any) -> ModuleSpec:
         tuple(use_cases),
         models_alias,
         fns_alias,
+        outside,
+        marker_constants,
+        rebind,
     )
 
 
@@ -960,11 +1043,17 @@ class Example:
         self.requests = requests
         self.debug = debug
         self.use_cases = use_cases
+        self.outside = dict(OUTSIDE_FILES) if spec.outside else None
+        """Files of the package outside the sources (see the harness's ``build``)."""
+        self.allow_left = spec.twisted
+        """Whether a use case may be left to the interpreter (with a reason)."""
 
     def __repr__(self) -> str:
         parts = [f"Example(debug={self.debug}, use_cases={self.use_cases!r})"]
         for relative, text in self.sources.items():
             parts.append(f"# --- {relative}\n{text}")
+        for relative, text in (self.outside or {}).items():
+            parts.append(f"# --- outside the sources: __LIB__/{relative}\n{text}")
         parts.append("# --- requests")
         parts.extend(repr(r) for r in self.requests)
         return "\n".join(parts)

@@ -28,7 +28,12 @@ def test_generated_code_matches_the_interpreter(workspace: Workspace, example: E
         example.requests,
         debug=example.debug,
         use_cases=example.use_cases,
+        outside=example.outside,
+        allow_left=example.allow_left,
     )
     for outcome in outcomes:
         event(f"request outcome: {outcome}")
     event(f"layout: {example.spec.layout}")
+    spec = example.spec
+    event(f"outside: {spec.outside}, marker constants: {spec.marker_constants}")
+    event(f"rebind: {spec.rebind[1] if spec.rebind else None}")

@@ -24,10 +24,18 @@ from tests.robustness.profiles import robustness_settings
 @given(example=dsl_examples())
 def test_inlined_declarations_match_the_specs(workspace: Workspace, example: DslExample) -> None:
     outcomes = check_sources(
-        workspace, example.sources, example.requests, use_cases=example.use_cases
+        workspace,
+        example.sources,
+        example.requests,
+        use_cases=example.use_cases,
+        outside=example.outside,
+        allow_left=example.allow_left,
     )
     for outcome in outcomes:
         event(f"request outcome: {outcome}")
+    scenario = example.scenario
+    event(f"patch style: {scenario.schema.patch_style}")
+    event(f"rebind: {scenario.rebind[1] if scenario.rebind else None}")
 
 
 def test_single_field_declarations_are_compiled_inline(workspace: Workspace) -> None:

@@ -209,12 +209,12 @@ def at_least(examples: int) -> settings:
 
 @pytest.mark.slow
 @at_least(500)
-@given(example=dsl_examples())
+@given(example=dsl_examples(twists=False))
 def test_the_dsl_matches_the_reference(folder: Path, example: DslExample) -> None:
     check(folder, example)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(example=dsl_examples(max_requests=2))
+@given(example=dsl_examples(max_requests=2, twists=False))
 def test_the_dsl_matches_the_reference_quick(folder: Path, example: DslExample) -> None:
     check(folder, example)

@@ -148,6 +148,7 @@ async def run_add_product(
     cmd = cmd.model_copy(update={"sku": upper_case(cmd.sku)})
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: PRICE_IS_POSITIVE = Rule.check(F(AddProductCmd).price_cents, via=not_positive, message="must be positive")
     try:
@@ -429,6 +430,7 @@ async def run_place_order(
     cmd = apply_bulk_discount(cmd, fields_set)
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: total_is_not_sent
     try:

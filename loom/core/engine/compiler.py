@@ -284,6 +284,10 @@ def _check_source(
     input_binding: InputBinding | None,
 ) -> None:
     marker = _marker_name(step)
+    if not isinstance(step.entity_type, type):
+        raise CompilationError(
+            messages.entity_not_a_class(name, step.name, marker, repr(step.entity_type))
+        )
     entity = step.entity_type.__name__
     if step.source_kind is SourceKind.PARAM:
         if step.source_name not in plain:

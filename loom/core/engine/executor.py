@@ -247,7 +247,8 @@ class RuntimeExecutor:
         code; one the build left to the interpreter, or that no build can see
         (defined in a function), runs interpreted and is reported; anything
         else (missing, stale, package unusable) is a :class:`GeneratedCodeError`.
-        ``auto`` mode reports what deserves attention and interprets.
+        ``auto`` mode reports every class it interprets while a generated package
+        is loaded (one event and one ``[GEN]`` line per class) and interprets.
         """
         problem = found.problem
         assert problem is not None
@@ -269,13 +270,21 @@ class RuntimeExecutor:
             if elsewhere is not None:
                 problem = f"{problem}; {elsewhere}"
         if strict:
-            advice = "" if status is Status.MISSING or elsewhere else " (run `loomgen build`)"
+            advice = (
+                ""
+                if status is Status.MISSING or elsewhere or "`loomgen build`" in problem
+                else " (run `loomgen build`)"
+            )
             raise GeneratedCodeError(
                 f"{problem}; LOOM_EXECUTION_MODE=generated requires a fresh generated executor"
                 f"{advice}"
             )
         if status is Status.STALE:
             self._report_fallback(name, status, problem, logging.WARNING)
+        elif status is Status.MISSING:
+            # A generated package is loaded, but it has nothing to say about this
+            # class: never silent, so the gap shows in logs and metrics.
+            self._report_fallback(name, status, problem, logging.INFO)
         elif status is Status.UNAVAILABLE:
             if self._unavailable_reported:
                 return

@@ -43,6 +43,13 @@ with the structure they were read as (checked against the live specs).
 Shape = dict[str, Any]
 
 
+def source_digest(text: str) -> str:
+    """The digest of a module's source text, line ends made ``\\n`` (what
+    ``loomgen build`` read and what the runtime's loader returns compare equal)."""
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(normalized.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 LoadFacts = tuple[str, str, str, str, str, str, str]
 """``(name, source_kind, source_name, lookup_kind, against, profile, on_missing)``."""
 ExistsFacts = tuple[str, str, str, str, str]

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from loom.core.engine.fingerprint import GENERATED_FORMAT, plan_fingerprint, specialized_objects
+from loom.core.engine.fingerprint import (
+    GENERATED_FORMAT,
+    plan_fingerprint,
+    source_digest,
+    specialized_objects,
+)
 from loom.core.engine.plan import ExecutionPlan
 
 GeneratedRun = Callable[..., Any]
@@ -92,6 +98,72 @@ class Lookup:
 
 LOCALS_REASON = "defined inside a function, where no build can see it"
 
+_NOTHING = object()
+
+
+def _module_file(module: str) -> str:
+    """`` (path)`` of ``module``'s file, or nothing."""
+    found = getattr(sys.modules.get(module), "__file__", None)
+    return f" ({found})" if isinstance(found, str) else ""
+
+
+def _live_text(module: str) -> str | None:
+    """The source text of the imported ``module``, as its loader gives it."""
+    loaded = sys.modules.get(module)
+    loader = getattr(loaded, "__loader__", None)
+    get_source = getattr(loader, "get_source", None)
+    if get_source is None:
+        return None
+    try:
+        text = get_source(module)
+    except Exception:  # noqa: BLE001 - an unreadable source is only unverifiable
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _read_digest(module: str) -> str | None:
+    text = _live_text(module)
+    return None if text is None else source_digest(text)
+
+
+def _class_statement(module: str, qualname: str) -> bool | None:
+    """Whether ``module``'s source has a class statement giving ``qualname``
+    (``None``: the source cannot be read or parsed)."""
+    import ast
+
+    text = _live_text(module)
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    wanted = qualname.split(".")
+
+    def search(body: list[ast.stmt], depth: int) -> bool:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                if node.name == wanted[depth] and (
+                    depth + 1 == len(wanted) or search(node.body, depth + 1)
+                ):
+                    return True
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue  # its classes are <locals>
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list) and search(inner, depth):
+                        return True
+                for handler in getattr(node, "handlers", ()):
+                    if search(handler.body, depth):
+                        return True
+                for case in getattr(node, "cases", ()):
+                    if search(case.body, depth):
+                        return True
+        return False
+
+    return search(tree.body, 0)
+
 
 def _changed_declaration(live: tuple[object, ...], inlined: object) -> str | None:
     """The first compiled-in DSL declaration that no longer reads as it did at build
@@ -119,8 +191,10 @@ class GeneratedExecutors:
     def __init__(self, package: str) -> None:
         self.package = package
         self._entries: Mapping[str, tuple[str, str, str]] | None = None
-        self._interpreted: Mapping[str, str] = {}
-        self._modules: frozenset[str] = frozenset()
+        self._interpreted: Mapping[str, object] = {}
+        self._interpreted_sources: Mapping[str, object] = {}
+        self._sources: tuple[str, ...] = ()
+        self._digests: dict[str, str | None] = {}
         self._refusal: str | None = None
         self.present = False
         """Whether something that claims to be a generated package was found."""
@@ -141,22 +215,9 @@ class GeneratedExecutors:
             return Lookup(None, Status.UNAVAILABLE, self._refusal)
         entry = entries.get(key)
         if entry is None:
-            reason = self._interpreted.get(key)
-            if isinstance(reason, str):
-                return Lookup(None, Status.INTERPRETED, f"left to the interpreter: {reason}")
-            if use_case.__module__ in self._modules:
-                problem = (
-                    f"no generated executor for {key} in {self.package}: the last"
-                    f" `loomgen build` of {use_case.__module__} did not see"
-                    f" {use_case.__qualname__} (run `loomgen build`)"
-                )
-            else:
-                problem = (
-                    f"no generated executor for {key} in {self.package}: module"
-                    f" {use_case.__module__} is not among the sources loomgen built"
-                    " (add it to [tool.loomgen] sources)"
-                )
-            return Lookup(None, Status.MISSING, problem)
+            if key in self._interpreted:
+                return self._left(use_case, key, self._interpreted[key], self._interpreted_sources)
+            return self._unseen(use_case, key)
         if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
         ):
@@ -168,6 +229,9 @@ class GeneratedExecutors:
             )
         module_name, function_name, fingerprint = entry
         if fingerprint != plan_fingerprint(plan):
+            shadowed = self._shadowed(use_case, key)
+            if shadowed is not None:
+                return shadowed
             from loom.core.engine.shapes import what_changed
 
             changed = what_changed(self.package, module_name, plan) or "fingerprint mismatch"
@@ -209,6 +273,9 @@ class GeneratedExecutors:
             )
         live = specialized_objects(plan)
         if len(bound) != len(live) or any(a is not b for a, b in zip(bound, live, strict=False)):
+            shadowed = self._shadowed(use_case, key)
+            if shadowed is not None:
+                return shadowed
             return Lookup(
                 None,
                 Status.STALE,
@@ -224,6 +291,91 @@ class GeneratedExecutors:
                 " since `loomgen build`",
             )
         return Lookup(run, Status.FRESH, None)
+
+    def _left(
+        self, use_case: type[Any], key: str, reason: object, digests: Mapping[str, object]
+    ) -> Lookup:
+        """A use case the build recorded as left to the interpreter: trusted only
+        while its module still reads as the build read it."""
+        module = use_case.__module__
+        digest = digests.get(module)
+        if not isinstance(reason, str) or not isinstance(digest, str):
+            return Lookup(
+                None,
+                Status.STALE,
+                f"generated registry entry for {key} in {self.package} does not say why"
+                " and from which source text the build left it to the interpreter"
+                " (an older loomgen wrote it, or it was edited): run `loomgen build`",
+            )
+        live = self._live_digest(module)
+        if live is not None and live != digest:
+            return Lookup(
+                None,
+                Status.STALE,
+                f"{key} changed since `loomgen build`: that build left it to the interpreter"
+                f" ({reason}), but module {module} no longer reads as it did then (run"
+                " `loomgen build`)",
+            )
+        return Lookup(None, Status.INTERPRETED, f"left to the interpreter by the build: {reason}")
+
+    def _unseen(self, use_case: type[Any], key: str) -> Lookup:
+        """Why no build listed ``use_case`` (neither compiled nor left to the interpreter)."""
+        module, qualname = use_case.__module__, use_case.__qualname__
+        where = _module_file(module)
+        if not self._under_sources(module):
+            listed = ", ".join(self._sources) or "none recorded"
+            return Lookup(
+                None,
+                Status.MISSING,
+                f"no build saw {key}: module {module}{where} is not under the sources of the"
+                f" build that wrote {self.package} (they cover: {listed}); add it to"
+                " [tool.loomgen] sources and run `loomgen build`",
+            )
+        statement = _class_statement(module, qualname)
+        if statement is False:
+            return Lookup(
+                None,
+                Status.INTERPRETED,
+                f"{qualname} is not made by a class statement of {module}{where} (it is created"
+                " while the module runs), where no build can see it",
+            )
+        return Lookup(
+            None,
+            Status.MISSING,
+            f"{key} is not in {self.package}: module {module}{where} defines {qualname},"
+            " which the last `loomgen build` did not list, so it was added or renamed since"
+            " (run `loomgen build`); should a build not list it either, loomgen cannot see it"
+            " (`loomgen check --verify` reports such classes)",
+        )
+
+    def _shadowed(self, use_case: type[Any], key: str) -> Lookup | None:
+        """``None`` unless ``use_case`` is not the class its module holds under its
+        name (defined twice, or rebound): the registry speaks for that other class."""
+        module = sys.modules.get(use_case.__module__)
+        if module is None:
+            return None
+        target: object = module
+        for part in use_case.__qualname__.split("."):
+            target = getattr(target, part, _NOTHING)
+            if target is _NOTHING:
+                break
+        if target is use_case or target is _NOTHING:
+            return None
+        return Lookup(
+            None,
+            Status.INTERPRETED,
+            f"{use_case.__module__}.{use_case.__qualname__} now names another object (this"
+            " class was defined again or rebound under its name); the build compiles only"
+            " what the name holds at the end of the module",
+        )
+
+    def _under_sources(self, module: str) -> bool:
+        return any(module == root or module.startswith(root + ".") for root in self._sources)
+
+    def _live_digest(self, module: str) -> str | None:
+        if module not in self._digests:
+            self._digests[module] = _read_digest(module)
+        return self._digests[module]
 
     def _load(self) -> Mapping[str, tuple[str, str, str]] | None:
         if self._entries is not None or self._refusal is not None:
@@ -265,9 +417,11 @@ class GeneratedExecutors:
                 f" {GENERATED_FORMAT}: run `loomgen build` to regenerate it"
             )
             return None
+        sources = getattr(registry, "SOURCES", ())
+        digests = getattr(registry, "INTERPRETED_SOURCES", {})
+        self._interpreted_sources = digests if isinstance(digests, Mapping) else {}
         self._entries = entries
         self._interpreted = interpreted
-        self._modules = frozenset(
-            key.partition(":")[0] for key in (*entries, *interpreted) if isinstance(key, str)
-        )
+        if isinstance(sources, (list, tuple)) and all(isinstance(name, str) for name in sources):
+            self._sources = tuple(sources)
         return entries

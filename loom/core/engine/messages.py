@@ -76,6 +76,14 @@ def _marker(marker: str, entity: str | None) -> str:
     return marker if entity is None else f"{marker}({entity})"
 
 
+def entity_not_a_class(use_case: str, name: str, marker: str, value: str) -> str:
+    """``value`` is the repr of what the marker got instead of an entity class."""
+    return (
+        f"{use_case}.execute: {marker}() needs the entity class, got {value}"
+        f" (parameter '{name}')"
+    )
+
+
 def unknown_source_param(
     use_case: str,
     name: str,

@@ -285,6 +285,19 @@ def on_missing_check(entity_type: type[Any], value: Any, policy: OnMissing) -> b
     raise not_found(entity_type, value)
 
 
+def sent(value: object) -> bool:
+    """Always ``True``; generated code passes it a patch field it reads.
+
+    A patch field is present when the payload carried it (it is in
+    ``fields_set``) *and* the command has it: the spec reads the attribute,
+    so a compute that handed on a dict or a model of another type makes the
+    test raise ``AttributeError`` there. Generated code writes
+    ``"name" in fields_set and sent(cmd.name)`` to read it the same way, in
+    the same order, without asking ``bool()`` of the value.
+    """
+    return True
+
+
 def _type_name(value: Any) -> str:
     name = getattr(value, "__qualname__", None)
     return name if isinstance(name, str) else repr(value)
@@ -303,4 +316,5 @@ __all__ = [
     "on_missing_check",
     "on_missing_entity",
     "parameter_defaults",
+    "sent",
 ]

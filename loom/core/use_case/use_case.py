@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from typing_extensions import TypeVar
@@ -79,9 +79,19 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
         a type variable; ``Repo`` is ``typing.Any`` when not declared."""
         return cls.__loom_main_model__, cls.__loom_main_repo_contract__
 
-    @abstractmethod
-    async def execute(self, *args: Any, **kwargs: Any) -> ResultT:
-        """Do the work; override with an explicit signature."""
+    if TYPE_CHECKING:
+        # For type checkers: an override may be ``async def`` or a plain ``def``
+        # (the executor awaits what a coroutine function returns, and calls a
+        # plain one directly), so either kind of ``execute`` type-checks.
+        @abstractmethod
+        def execute(self, *args: Any, **kwargs: Any) -> ResultT | Awaitable[ResultT]:
+            """Do the work; override with an explicit signature."""
+
+    else:
+
+        @abstractmethod
+        async def execute(self, *args: Any, **kwargs: Any) -> ResultT:
+            """Do the work; override with an explicit signature."""
 
 
 def _main_contract(name: str, arguments: tuple[Any, ...]) -> tuple[type[Any] | None, object]:

@@ -5,7 +5,10 @@
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
 the runtime first needs one of their executors. ``INTERPRETED`` lists the
-use cases the build saw but left to the interpreter, with the reason.
+use cases the build saw but left to the interpreter, with the reason;
+``INTERPRETED_SOURCES`` the digest of their modules' text (such an entry is
+trusted only while its module reads the same). ``SOURCES`` names the modules
+and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
@@ -34,3 +37,11 @@ INTERPRETED: dict[str, str] = {
     "legacy.usecases:DynamicComputes": "computes[0] is a starred expression",
     "legacy.usecases:UnknownCompute": "computes[0]: cannot see the signature of 'normalize' statically",
 }
+
+INTERPRETED_SOURCES: dict[str, str] = {
+    "legacy.usecases": "f3d98ed9dbd9b5626ed030174ccf0bc8dae1b48440a687f43b2ed01ef979caa0",
+}
+
+SOURCES: list[str] = [
+    "legacy",
+]

@@ -7,7 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loom.core.engine.steps import StepRuntime, build_command, convert_parameter, missing_parameter
+from loom.core.engine.steps import (
+    StepRuntime,
+    build_command,
+    convert_parameter,
+    missing_parameter,
+    sent,
+)
 from loom.core.errors import RuleViolation, RuleViolations
 from loom.core.use_case.rule import rule_outcome
 
@@ -71,6 +77,7 @@ def run_create_product_use_case(
     cmd = cmd.model_copy(update={"slug": slugify(cmd.name, product_id)})
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: PRICE_RULE = Rule.check(F(CreateProduct).price, via=price_must_be_positive)
     try:
@@ -120,10 +127,11 @@ def run_update_product_use_case(
         cmd, fields_set = build_command("UpdateProductUseCase", "cmd", UpdateProduct, payload)
 
     # computes[0]: COPY_NOTE = Compute.set(F(UpdateProduct).note).from_command(F(UpdateProduct).name).when_present(F(UpdateProduct).name | F(UpdateProduct).note)
-    if "name" in fields_set or cmd.note is not None:
+    if ("name" in fields_set and sent(cmd.name)) or cmd.note is not None:
         cmd = cmd.model_copy(update={"note": cmd.name})
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: NOT_EMPTY = Rule.forbid(payload_is_empty, message="at least one field must be provided").from_command()
     try:
@@ -136,7 +144,7 @@ def run_update_product_use_case(
 
     # rules[1]: NAME_PRICE = (Rule.forbid(name_equals_price, message="name cannot be equal to price").from_command(F(UpdateProduct).name, F(UpdateProduct).price).when_present(F(UpdateProduct).name & F(UpdateProduct).price))
     try:
-        if "name" in fields_set and "price" in fields_set:
+        if "name" in fields_set and sent(cmd.name) and "price" in fields_set and sent(cmd.price):
             outcome = name_equals_price(cmd.name, cmd.price)
             if outcome is not None and outcome is not False:
                 rule_outcome(outcome, "name", "name cannot be equal to price")
@@ -145,16 +153,14 @@ def run_update_product_use_case(
         runtime.rule_failed("UpdateProductUseCase", NAME_PRICE, violation)
 
     # rules[2]: REQUIRED = Rule.require_present(F(UpdateProduct).name, message=NAME_REQUIRED)
-    if "name" not in fields_set:
-        violation = RuleViolation("name", "a product needs a name")
-        violations.append(violation)
-        runtime.rule_failed("UpdateProductUseCase", REQUIRED, violation)
+    if "name" not in fields_set or not sent(cmd.name):
+        violations.append(RuleViolation("name", "a product needs a name"))
+        runtime.rule_failed("UpdateProductUseCase", REQUIRED, violations[-1])
 
     # rules[3]: Rule.require_present(F(UpdateProduct).note).when_present(F(UpdateProduct).price)
-    if ("price" in fields_set) and cmd.note is None:
-        violation = RuleViolation("note", "note is required")
-        violations.append(violation)
-        runtime.rule_failed("UpdateProductUseCase", UpdateProductUseCase_rules_3, violation)
+    if ("price" in fields_set and sent(cmd.price)) and cmd.note is None:
+        violations.append(RuleViolation("note", "note is required"))
+        runtime.rule_failed("UpdateProductUseCase", UpdateProductUseCase_rules_3, violations[-1])
 
     if violations:
         raise RuleViolations(violations)

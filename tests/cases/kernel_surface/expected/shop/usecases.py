@@ -14,6 +14,7 @@ from loom.core.engine.steps import (
     find_repository,
     missing_parameter,
     on_missing_entity,
+    sent,
 )
 from loom.core.errors import RuleViolation, RuleViolations
 from loom.core.use_case.markers import OnMissing
@@ -68,14 +69,15 @@ async def run_edit_product_use_case(
             product = on_missing_entity(Product, product_id, OnMissing.RAISE)
 
     # computes[0]: Compute.set(F(EditProduct).slug).from_command(F(EditProduct).name, via=slugify).when_present(F(EditProduct).name)
-    if "name" in fields_set:
+    if "name" in fields_set and sent(cmd.name):
         cmd = cmd.model_copy(update={"slug": slugify(cmd.name)})
 
     violations: list[RuleViolation] = []
+    outcome: Any  # what each inlined evaluator returned, whatever its type
 
     # rules[0]: Rule.check(F(EditProduct).name, via=not_blank).when_present(F(EditProduct).name)
     try:
-        if "name" in fields_set:
+        if "name" in fields_set and sent(cmd.name):
             outcome = not_blank(cmd.name)
             if outcome is not None and outcome is not False:
                 rule_outcome(outcome, "name", "Rule check failed")
@@ -84,10 +86,9 @@ async def run_edit_product_use_case(
         runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_0, violation)
 
     # rules[1]: Rule.require_present(F(EditProduct).label)
-    if "label" not in fields_set:
-        violation = RuleViolation("label", "label is required")
-        violations.append(violation)
-        runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_1, violation)
+    if "label" not in fields_set or not sent(cmd.label):
+        violations.append(RuleViolation("label", "label is required"))
+        runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_1, violations[-1])
 
     # rules[2]: Rule.check(F("product").warehouse_id, via=not_blank)
     try:
