@@ -115,7 +115,10 @@ def test_auto_runs_every_compiled_use_case_right_after_a_build(
                 continue  # a module that needs what this machine lacks (on purpose)
             assert not executor.uses_generated(use_case), key
             fallback = metrics.of_kind(EventKind.GENERATED_FALLBACK)[-1]
-            assert (fallback.status, fallback.reason) == ("interpreted", f"left to the interpreter: {reason}")
+            assert (fallback.status, fallback.reason) == (
+                "interpreted",
+                f"left to the interpreter by the build: {reason}",
+            )
         assert logger.at("warning") == []
     finally:
         sys.path.remove(str(tmp_path))

@@ -197,9 +197,29 @@ def test_a_use_case_needs_a_class_as_its_model() -> None:
 
     with pytest.raises(TypeError, match="takes a class as Model"):
 
-        class Bad(UseCase["Entity", int]):  # type: ignore[type-arg]
+        class Bad(UseCase[3, int]):  # type: ignore[valid-type]
             async def execute(self) -> int:
                 return 1
+
+
+def test_a_model_written_as_a_string_is_looked_up_when_first_described() -> None:
+    """``UseCase["Entity", R]`` is accepted (the class may come later in its module) and
+    resolved in the class's module; a name it does not hold is a clear ``TypeError``."""
+    from loom.core.use_case import UseCase
+
+    class Later(UseCase["Entity", int]):
+        async def execute(self) -> int:
+            return 1
+
+    class Nowhere(UseCase["NoSuchEntity", int]):
+        async def execute(self) -> int:
+            return 1
+
+    with pytest.raises(RuntimeError, match=r"Later: no main repository of Entity was injected"):
+        Later().main_repo
+    assert Later.describe_main_repo() == (Entity, Any)
+    with pytest.raises(TypeError, match=r"Nowhere: UseCase\['NoSuchEntity', ...\] names no class"):
+        Nowhere.describe_main_repo()
 
 
 def test_the_factory_injects_the_main_repository_from_the_resolver() -> None:

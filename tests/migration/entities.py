@@ -1,42 +1,28 @@
-"""The application's entities: the one part written per runtime.
+"""The application's entities for loom: the one part written per runtime.
 
 loom-kernel requires ``UseCase[Model, ...]``'s model to be one of its
 ``LoomStruct`` classes; loom takes any class. The use case code in
-``quickstart`` and ``dsl_guide`` is the same for both.
+``quickstart`` and ``dsl_guide`` is the same for both: ``record.py`` puts
+``kernel_entities`` in this module's place when it runs under loom-kernel.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-try:
-    from loom.core.model import LoomStruct  # type: ignore[import-not-found]
-except ImportError:  # loom
-    KERNEL = False
+KERNEL = False
 
-    @dataclass
-    class User:
-        id: int
-        full_name: str
-        email: str
 
-    @dataclass
-    class Product:
-        id: int
-        name: str
-        price: float
-        sku: str
+@dataclass
+class User:
+    id: int
+    full_name: str
+    email: str
 
-else:  # loom-kernel, in the venv that recorded the expected results
-    KERNEL = True
 
-    class User(LoomStruct):  # type: ignore[no-redef]
-        id: int
-        full_name: str
-        email: str
-
-    class Product(LoomStruct):  # type: ignore[no-redef]
-        id: int
-        name: str
-        price: float
-        sku: str
+@dataclass
+class Product:
+    id: int
+    name: str
+    price: float
+    sku: str

@@ -29,9 +29,14 @@ def main() -> None:
     from loom.core.engine.compiler import UseCaseCompiler
     from loom.core.engine.executor import RuntimeExecutor
 
-    from tests.migration import entities, scenarios
+    import importlib
 
-    assert entities.KERNEL, "loom.core.model is missing: this is not loom-kernel's venv"
+    # loom-kernel's models must be LoomStructs: its entities stand in for loom's.
+    entities = importlib.import_module("tests.migration.kernel_entities")
+    sys.modules["tests.migration.entities"] = entities
+    from tests.migration import scenarios
+
+    assert entities.KERNEL
 
     def make_executor(**kwargs: Any) -> Any:
         return RuntimeExecutor(UseCaseCompiler(), **kwargs)

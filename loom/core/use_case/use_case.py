@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Sequence
@@ -35,7 +36,7 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
     """
 
     __execution_plan__: ClassVar[ExecutionPlan | None] = None
-    __loom_main_model__: ClassVar[type[Any] | None] = None
+    __loom_main_model__: ClassVar[type[Any] | typing.ForwardRef | None] = None
     __loom_main_repo_contract__: ClassVar[object] = Any
     computes: ClassVar[Sequence[Any]] = ()
     rules: ClassVar[Sequence[Any]] = ()
@@ -61,7 +62,10 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
         repo = self._main_repo
         if repo is None:
             model = type(self).__loom_main_model__
-            entity = f" of {model.__qualname__}" if model is not None else ""
+            if isinstance(model, typing.ForwardRef):
+                entity = f" of {model.__forward_arg__}"
+            else:
+                entity = f" of {model.__qualname__}" if model is not None else ""
             raise RuntimeError(
                 f"{type(self).__qualname__}: no main repository{entity} was injected; pass"
                 " main_repo= to the constructor, assign use_case.main_repo, or build the use"
@@ -76,8 +80,22 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
     @classmethod
     def describe_main_repo(cls) -> tuple[type[Any] | None, object]:
         """``(Model, Repo)`` as declared: ``Model`` is ``None`` for ``Any``, ``object`` or
-        a type variable; ``Repo`` is ``typing.Any`` when not declared."""
-        return cls.__loom_main_model__, cls.__loom_main_repo_contract__
+        a type variable; ``Repo`` is ``typing.Any`` when not declared. A model written
+        as a string (``UseCase["User", R]``) is looked up here, in the class's module."""
+        model = cls.__loom_main_model__
+        if isinstance(model, typing.ForwardRef):
+            module = sys.modules.get(cls.__module__)
+            try:
+                found = eval(model.__forward_arg__, dict(vars(module)) if module else {})
+            except Exception as error:
+                raise TypeError(
+                    f"{cls.__qualname__}: UseCase[{model.__forward_arg__!r}, ...] names no class"
+                    f" of {cls.__module__} ({type(error).__name__}: {error})"
+                ) from None
+            model, _ = _main_contract(cls.__qualname__, (found, Any))
+            cls.__loom_main_model__ = model
+        assert not isinstance(model, typing.ForwardRef)
+        return model, cls.__loom_main_repo_contract__
 
     if TYPE_CHECKING:
         # For type checkers: an override may be ``async def`` or a plain ``def``
@@ -94,7 +112,9 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
             """Do the work; override with an explicit signature."""
 
 
-def _main_contract(name: str, arguments: tuple[Any, ...]) -> tuple[type[Any] | None, object]:
+def _main_contract(
+    name: str, arguments: tuple[Any, ...]
+) -> tuple[type[Any] | typing.ForwardRef | None, object]:
     if len(arguments) not in (2, 3):
         raise TypeError(
             f"{name}: declare UseCase[Model, Result] or UseCase[Model, Result, Repo],"
@@ -102,6 +122,8 @@ def _main_contract(name: str, arguments: tuple[Any, ...]) -> tuple[type[Any] | N
         )
     model = arguments[0]
     repo = arguments[2] if len(arguments) == 3 else Any
+    if isinstance(model, typing.ForwardRef):
+        return model, repo  # a string: its class may not exist yet (describe_main_repo)
     if model is Any or model is object or isinstance(model, typing.TypeVar):
         return None, repo
     if isinstance(typing.get_origin(model), type):
