@@ -48,8 +48,7 @@ def expression(text: str) -> cst.BaseExpression:
 
 
 def test_scan_indexes_imports_constants_and_nested_classes() -> None:
-    scan = scans(
-        app="""
+    scan = scans(app="""
         from __future__ import annotations
         import loom.core.use_case as uc
         from .keys import KEY as K
@@ -63,8 +62,7 @@ def test_scan_indexes_imports_constants_and_nested_classes() -> None:
                 X = 1
                 def execute(self): ...
                 Y = 2
-        """
-    )["app"]
+        """)["app"]
     assert scan.future_annotations
     assert scan.imports["uc"].module == "loom.core.use_case" and scan.imports["uc"].name == ""
     assert (scan.imports["K"].module, scan.imports["K"].name) == ("keys", "KEY")
@@ -121,8 +119,7 @@ def test_constants_are_followed_through_names_and_imports() -> None:
 
 
 def test_use_case_kinds_and_c3_order() -> None:
-    found = scans(
-        app="""
+    found = scans(app="""
         from loom.core.use_case import UseCase as Base
         from loom.core.job import Job
         class A(Base): ...
@@ -131,15 +128,20 @@ def test_use_case_kinds_and_c3_order() -> None:
         class D(B, C): ...
         class T(Job): ...
         class Plain: ...
-        """
-    )
+        """)
     scan = found["app"]
     hierarchy = Hierarchy(Resolver(found))
     kinds = {name: hierarchy.kind_of(scan, c) for name, c in scan.classes.items()}
     assert kinds == {"A": "UseCase", "B": "UseCase", "C": "UseCase", "D": "UseCase",
                      "T": "Job", "Plain": None}  # fmt: skip
     order = hierarchy.mro(scan, scan.classes["D"])
-    assert [e if isinstance(e, str) else e[1].name for e in order] == ["D", "B", "C", "A", "UseCase"]
+    assert [e if isinstance(e, str) else e[1].name for e in order] == [
+        "D",
+        "B",
+        "C",
+        "A",
+        "UseCase",
+    ]
     assert c3_merge([["x", "y"], ["y", "x"]]) is None
 
 
@@ -213,11 +215,18 @@ def test_the_forms_people_write_become_ir() -> None:
     ]  # fmt: skip
     assert invite.input is not None and invite.input.command.expression == "Invite.C"
     (load,) = invite.loads
-    assert (load.source_name, load.profile, load.on_missing) == ("account_id", "full", "return_none")
+    assert (load.source_name, load.profile, load.on_missing) == (
+        "account_id",
+        "full",
+        "return_none",
+    )
     assert load.entity.expression == "Invite.Entity"
     (check,) = invite.exists
     assert check.on_missing == "return_none"
-    assert [c.function.expression for c in invite.computes] == ["helpers.trim", "Invite.computes[1]"]
+    assert [c.function.expression for c in invite.computes] == [
+        "helpers.trim",
+        "Invite.computes[1]",
+    ]
     assert [c.accepts_context for c in invite.computes] == [False, True]
     assert use_case(ucs, "Outer.Inner").use_case.expression == "Outer.Inner"
 
@@ -249,7 +258,9 @@ def test_what_cannot_be_read_is_recorded_with_its_reason(body: str, reason: str)
 
 def test_class_attributes_are_seen_only_below_their_assignment() -> None:
     modules, diagnostics = analysed(
-        app__tools=HELPERS.replace("def trim", "def other(cmd, fields_set):\n    return cmd\n\ndef trim"),
+        app__tools=HELPERS.replace(
+            "def trim", "def other(cmd, fields_set):\n    return cmd\n\ndef trim"
+        ),
         app__ucs="""
         from typing import Any
         from loom.core.use_case import UseCase
@@ -277,3 +288,58 @@ def test_parameter_names_are_mangled_like_python(name: str, owner: str, expected
     exec(f"class {owner}:\n    def f(self, {name}): return None\n", namespace)
     function = getattr(namespace[owner], "f")
     assert function.__code__.co_varnames[1] == expected
+
+
+MARKER_SOURCE = """
+from typing import Any
+from loom.core.use_case import LoadById, UseCase
+class Account: ...
+{before}
+class UC(UseCase[Any, Any]):
+    async def execute(self, account_id: int, account: Any = {default}) -> Any: ...
+{after}
+"""
+
+
+def test_a_marker_in_a_dict_constant_read_by_key_is_followed() -> None:
+    source = MARKER_SOURCE.format(
+        before='KEY = "a"\nMARKERS = {"a": LoadById(Account, by="account_id"), "b": 1}',
+        default="MARKERS[KEY]",
+        after="",
+    )
+    modules, diagnostics = analysed(app=source)
+    assert diagnostics == []
+    (load,) = use_case(modules["app"], "UC").loads
+    assert (load.source_name, load.entity.expression) == ("account_id", "Account")
+
+
+@pytest.mark.parametrize(
+    ("before", "default", "after"),
+    [
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', 'M["a"] = None'),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', "M.clear()"),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', "def f():\n    del M['a']"),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', "print(M)"),
+        ('M = {**{}, "a": LoadById(Account, by="account_id")}', 'M["a"]', ""),
+        ('M = [LoadById(Account, by="account_id")]', "M[0]", ""),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"] or None', ""),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'None if M else M["a"]', ""),
+        ("", "(lambda: 1)()", ""),
+    ],
+)
+def test_a_default_not_provably_plain_leaves_the_class(
+    before: str, default: str, after: str
+) -> None:
+    modules, diagnostics = analysed(
+        app=MARKER_SOURCE.format(before=before, default=default, after=after)
+    )
+    (left,) = modules["app"].interpreted
+    assert left.qualname == "UC" and "marker" in left.reason, left
+    assert [d.severity for d in diagnostics] == [Severity.WARNING]
+
+
+@pytest.mark.parametrize("default", ["-1", "(1, 2)", "[]", "{}", "'a' 'b'", "f'{1}'", "lambda: 1"])
+def test_literal_defaults_are_plain_defaults(default: str) -> None:
+    modules, diagnostics = analysed(app=MARKER_SOURCE.format(before="", default=default, after=""))
+    assert diagnostics == [] and modules["app"].interpreted == ()
+    assert use_case(modules["app"], "UC").loads == ()
