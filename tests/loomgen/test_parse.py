@@ -343,3 +343,58 @@ def test_literal_defaults_are_plain_defaults(default: str) -> None:
     modules, diagnostics = analysed(app=MARKER_SOURCE.format(before="", default=default, after=""))
     assert diagnostics == [] and modules["app"].interpreted == ()
     assert use_case(modules["app"], "UC").loads == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "name"),
+    [
+        ("if STRICT:\n        rules = [len]\n    else:\n        rules = []", "an if", "rules"),
+        (
+            "try:\n        read_only = STRICT\n    except Exception:\n        pass",
+            "a try",
+            "read_only",
+        ),
+        ("for computes in ([len],):\n        pass", "a for", "computes"),
+        ("while not STRICT:\n        rules: list[Any] = []", "a while", "rules"),
+        ("with open(__file__) as read_only:\n        pass", "a with", "read_only"),
+        (
+            "if STRICT:\n        async def execute(self) -> Any: ...",
+            "an if",
+            "execute",
+        ),
+        ("match STRICT:\n        case True:\n            rules = []", "a match", "rules"),
+    ],
+)
+def test_a_class_body_binding_under_a_compound_statement_leaves_the_class(
+    body: str, kind: str, name: str
+) -> None:
+    source = f"""
+from typing import Any
+from loom.core.use_case import UseCase
+STRICT = True
+class UC(UseCase[Any, Any]):
+    {body}
+
+    async def execute(self, n: int) -> Any: ...
+"""
+    modules, diagnostics = analysed(app=source)
+    reason = (
+        f"'{name}' is bound under {kind} statement in the body of UC: which binding runs is"
+        " decided when the class is created"
+    )
+    assert modules["app"].interpreted == (InterpretedIR("UC", reason),)
+    assert [d.severity for d in diagnostics] == [Severity.WARNING]
+
+
+def test_a_compound_statement_binding_nothing_in_a_class_body_is_harmless() -> None:
+    source = """
+from typing import Any
+from loom.core.use_case import UseCase
+class UC(UseCase[Any, Any]):
+    if True:
+        pass
+
+    async def execute(self, n: int) -> Any: ...
+"""
+    modules, diagnostics = analysed(app=source)
+    assert diagnostics == [] and modules["app"].interpreted == ()
