@@ -398,3 +398,53 @@ class UC(UseCase[Any, Any]):
 """
     modules, diagnostics = analysed(app=source)
     assert diagnostics == [] and modules["app"].interpreted == ()
+
+
+def test_aliases_of_the_use_case_base_are_followed() -> None:
+    bases = """
+from typing import Any
+from loom.core import use_case
+AnyUseCase = use_case.UseCase[Any, Any]
+Plain = use_case.UseCase
+Again = Plain
+"""
+    source = """
+from typing import Any
+from app.bases import AnyUseCase, Plain, Again
+Local = Plain[Any, Any]
+class A(AnyUseCase):
+    async def execute(self, n: int) -> Any: ...
+class B(Plain[Any, Any]):
+    async def execute(self, n: int) -> Any: ...
+class C(Again):
+    async def execute(self, n: int) -> Any: ...
+class D(Local):
+    async def execute(self, n: int) -> Any: ...
+"""
+    modules, diagnostics = analysed(app__bases=bases, app__ucs=source)
+    assert diagnostics == [] and modules["app.ucs"].interpreted == ()
+    assert [uc.qualname for uc in modules["app.ucs"].use_cases] == ["A", "B", "C", "D"]
+
+
+@pytest.mark.parametrize(
+    ("after", "reason"),
+    [
+        ("Plain = object", "'Plain' is bound again after its definition (assignment)"),
+        ("Plain.rules = []", "an assignment to one of its attributes changes 'Plain'"),
+    ],
+)
+def test_an_alias_of_the_use_case_base_that_may_change_leaves_the_class(
+    after: str, reason: str
+) -> None:
+    source = f"""
+from typing import Any
+from loom.core.use_case import UseCase
+Plain = UseCase
+class A(Plain):
+    async def execute(self, n: int) -> Any: ...
+{after}
+"""
+    modules, diagnostics = analysed(app=source)
+    (left,) = modules["app"].interpreted
+    assert left.qualname == "A" and reason in left.reason, left
+    assert [d.severity for d in diagnostics] == [Severity.WARNING]
