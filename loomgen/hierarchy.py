@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from loomgen.resolve import Resolver
-from loomgen.scan import ClassScan, ModuleScan, Unsupported, one_line
+from loomgen.resolve import MAX_DEPTH, Resolver
+from loomgen.scan import ClassScan, ModuleScan, Unstable, Unsupported, identifier, one_line
 
 LOOM_BASES = frozenset({"UseCase", "Job"})
 
@@ -65,8 +65,49 @@ class Hierarchy:
 
     def base_kind(self, scan: ModuleScan, base: cst.BaseExpression) -> str | None:
         """``"UseCase"``/``"Job"`` when ``base`` names one of loom's base classes."""
-        name = self.resolver.loom_name(scan, base)
-        return name if name in LOOM_BASES else None
+        for _ in range(MAX_DEPTH):
+            name = self.resolver.loom_name(scan, base)
+            if name is not None:
+                return name if name in LOOM_BASES else None
+            alias = self._alias(scan, base)
+            if alias is None:
+                return None
+            scan, base = alias
+        return None
+
+    def _alias(
+        self, scan: ModuleScan, base: cst.BaseExpression
+    ) -> tuple[ModuleScan, cst.BaseExpression] | None:
+        """What a module-level alias used as a base holds (``AnyUseCase =
+        UseCase[Any, Any]``, ``Plain = UseCase``, written here or imported from
+        a module loomgen reads), with the module it is written in; ``None``
+        when ``base`` is no such alias."""
+        node = base.value if isinstance(base, cst.Subscript) else base
+        if not isinstance(node, cst.Name):
+            return None
+        name = identifier(node)
+        why = self.resolver.unstable(scan, name)
+        if why is not None:
+            raise Unstable(node, why)
+        holder = scan
+        if name not in scan.constants:
+            imported = scan.imports.get(name)
+            if imported is None or not imported.name:
+                return None
+            try:
+                found = self.resolver.define(imported.module, imported.name)
+            except Unstable as problem:
+                raise Unstable(node, problem.message) from None
+            if found.kind != "assigned" or found.scan is None:
+                return None
+            holder, name = found.scan, found.name
+        value = holder.constants.get(name)
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return None
+        patched = holder.patched.get(name)
+        if patched is not None:
+            raise Unsupported(node, patched)
+        return holder, value
 
     def kind_of(self, scan: ModuleScan, class_scan: ClassScan, depth: int = 0) -> str | None:
         """``"UseCase"`` or ``"Job"`` when the class derives from one, else ``None``."""

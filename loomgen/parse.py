@@ -568,6 +568,94 @@ def _literal(node: cst.BaseExpression) -> object | None:
     return None
 
 
+_LITERALS = (
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.FormattedString,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.List,
+    cst.Tuple,
+    cst.Set,
+    cst.Dict,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+    cst.Lambda,
+)
+
+
+def _never_marker(node: cst.BaseExpression) -> bool:
+    """Whether a default is provably no marker object: a literal, a container
+    display or comprehension (a new list, tuple, dict...), a lambda, or a sign
+    applied to a number."""
+    if isinstance(node, _LITERALS):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary))
+    return False
+
+
+def _only_read_by_key(scan: ModuleScan, name: str) -> bool:
+    """Whether every mention of ``name`` in the module, in any scope, is its one
+    binding or a read ``name[...]`` (so the dict it holds is never changed)."""
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.mentions = 0
+            self.reads = 0
+            self.stores: set[int] = set()
+
+        def mark(self, target: cst.BaseExpression) -> None:
+            if isinstance(target, (cst.Tuple, cst.List)):
+                for element in target.elements:
+                    self.mark(element.value)
+            elif isinstance(target, cst.StarredElement):
+                self.mark(target.value)
+            else:
+                self.stores.add(id(target))
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            self.mark(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self.mark(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            self.mark(node.target)
+
+        def visit_Del(self, node: cst.Del) -> None:
+            self.mark(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            self.mark(node.target)
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            self.mark(node.target)
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None:
+                self.mark(node.asname.name)
+
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            if (
+                isinstance(node.value, cst.Name)
+                and identifier(node.value) == name
+                and id(node) not in self.stores
+            ):
+                self.reads += 1
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if identifier(node) == name:
+                self.mentions += 1
+
+    finder = Finder()
+    scan.tree.visit(finder)
+    return finder.mentions == finder.reads + 1 and name not in scan.patched
+
+
 def _outside_class(entry: str) -> type | None:
     """The class an ``external:module.Name`` MRO entry stands for, when it is one
     of loom's or pydantic's (whose attributes loomgen may ask Python for);
@@ -778,8 +866,13 @@ class _Where:
             if name in MARKERS:
                 return default, name, self
             return self._call_marker(default, depth)
+        if isinstance(default, cst.Subscript):
+            return self._subscript_marker(default, depth)
         if not isinstance(default, (cst.Name, cst.Attribute)):
-            return None  # a literal or an operation: never a marker
+            if _never_marker(default):
+                return None  # a literal, a container display, a lambda: never a marker
+            written = one_line(self.scan.code(default))
+            raise Unsupported(default, f"cannot tell statically whether {written} is a marker")
         if isinstance(default, cst.Name) and default.value in ("None", "True", "False", "Ellipsis"):
             return None
         ref = self.ref(default)
@@ -810,6 +903,51 @@ class _Where:
         raise Unsupported(
             default, f"cannot tell statically whether {written} is a marker (cannot see it)"
         )
+
+    def _subscript_marker(
+        self, default: cst.Subscript, depth: int
+    ) -> tuple[cst.Call, str, _Where] | None:
+        """``MARKERS["user"]``: the entry of a dict literal held by a constant of
+        the same module, which the module only ever reads by key (never
+        rebinds, stores into, deletes from, passes or imports elsewhere)."""
+        written = one_line(self.scan.code(default))
+        unknown = Unsupported(default, f"cannot tell statically whether {written} is a marker")
+        holder = default.value
+        if not isinstance(holder, cst.Name) or len(default.slice) != 1:
+            raise unknown
+        index = default.slice[0].slice
+        if not isinstance(index, cst.Index) or index.star is not None:
+            raise unknown
+        ref = self.ref(holder)
+        if self.owner is not None and ref.expression.startswith(self.owner.qualname + "."):
+            raise unknown  # a class attribute
+        definition = self.resolver.definition_of(ref)
+        name = identifier(holder)
+        if (
+            definition.kind != "assigned"
+            or definition.scan is not self.scan
+            or definition.name != name
+        ):
+            raise unknown
+        value = self.scan.constants.get(name)
+        if not isinstance(value, cst.Dict) or not _only_read_by_key(self.scan, name):
+            raise unknown
+        _, key_node = self.resolver.constant(self.scan, index.value)
+        key = _literal(key_node)
+        if key is None:
+            raise unknown
+        found: cst.BaseExpression | None = None
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                raise unknown  # **spread: keys not known statically
+            entry_key = _literal(element.key)
+            if entry_key is None:
+                raise unknown
+            if entry_key == key:
+                found = element.value  # the last one wins, as in Python
+        if found is None:
+            raise unknown
+        return self.marker(found, depth + 1)
 
     def _call_marker(self, call: cst.Call, depth: int) -> tuple[cst.Call, str, _Where] | None:
         """A default that calls something other than a marker class."""

@@ -454,6 +454,102 @@ def _scan_small_statement(scan: ModuleScan, small: cst.BaseSmallStatement, packa
                     scan.constants[name] = small.value
 
 
+class _BodyBindings(cst.CSTVisitor):
+    """Every name a statement binds in the scope it runs in (a class body):
+    assignments of any form, imports, ``def``/``class``, loop, ``with``,
+    ``except`` and ``match`` targets, walruses. Nested scopes are not entered."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def add(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(identifier(target))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.add(target.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.names.add(identifier(node.name))
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.names.add(identifier(node.name))
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_CompFor(self, node: cst.CompFor) -> bool:
+        return False
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is not None:
+            self.add(node.asname.name)
+        else:
+            self.names.add(dotted(node.name).split(".")[0])
+
+    def visit_ImportStar(self, node: cst.ImportStar) -> None:
+        self.names.add("*")
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.add(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.add(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.add(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.add(node.asname.name)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.add(node.name.name)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.add(node.target)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.names.add(identifier(node.name))
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.names.add(identifier(node.name))
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.names.add(identifier(node.rest))
+
+
+def _names_bound_in(statement: cst.CSTNode) -> set[str]:
+    visitor = _BodyBindings()
+    statement.visit(visitor)
+    return visitor.names
+
+
+_COMPOUND = {
+    "If": "an if",
+    "Try": "a try",
+    "TryStar": "a try",
+    "For": "a for",
+    "While": "a while",
+    "With": "a with",
+    "Match": "a match",
+}
+
+
 def _bound_names(node: cst.CSTNode) -> Iterator[str]:
     for child in node.children:
         if isinstance(child, (cst.ClassDef, cst.FunctionDef)):
@@ -495,6 +591,14 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
                 )
         elif isinstance(statement, cst.ClassDef):
             nested[identifier(statement.name)] = _scan_class(statement, qualname)
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            bound = sorted(_names_bound_in(statement))
+            if bound and dynamic is None:
+                kind = _COMPOUND.get(type(statement).__name__, "a compound")
+                dynamic = (
+                    f"'{bound[0]}' is bound under {kind} statement in the body of {qualname}:"
+                    " which binding runs is decided when the class is created"
+                )
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Assign):

@@ -356,3 +356,163 @@ def test_an_error_in_an_inherited_execute_is_reported_once() -> None:
         "app.base:Base: Base.execute: only one Input() parameter is allowed ('a' is one,"
         " 'b' is another)"
     ]
+
+
+MARKER_SOURCE = """
+from typing import Any
+from loom.core.use_case import LoadById, UseCase
+class Account: ...
+{before}
+class UC(UseCase[Any, Any]):
+    async def execute(self, account_id: int, account: Any = {default}) -> Any: ...
+{after}
+"""
+
+
+def test_a_marker_in_a_dict_constant_read_by_key_is_followed() -> None:
+    source = MARKER_SOURCE.format(
+        before='KEY = "a"\nMARKERS = {"a": LoadById(Account, by="account_id"), "b": 1}',
+        default="MARKERS[KEY]",
+        after="",
+    )
+    modules, diagnostics = analysed(app=source)
+    assert diagnostics == []
+    (load,) = use_case(modules["app"], "UC").loads
+    assert (load.source_name, load.entity.expression) == ("account_id", "Account")
+
+
+@pytest.mark.parametrize(
+    ("before", "default", "after"),
+    [
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', 'M["a"] = None'),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', "M.clear()"),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', "def f():\n    del M['a']"),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"]', "print(M)"),
+        ('M = {**{}, "a": LoadById(Account, by="account_id")}', 'M["a"]', ""),
+        ('M = [LoadById(Account, by="account_id")]', "M[0]", ""),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'M["a"] or None', ""),
+        ('M = {"a": LoadById(Account, by="account_id")}', 'None if M else M["a"]', ""),
+        ("", "(lambda: 1)()", ""),
+    ],
+)
+def test_a_default_not_provably_plain_leaves_the_class(
+    before: str, default: str, after: str
+) -> None:
+    modules, diagnostics = analysed(
+        app=MARKER_SOURCE.format(before=before, default=default, after=after)
+    )
+    (left,) = modules["app"].interpreted
+    assert left.qualname == "UC" and "marker" in left.reason, left
+    assert [d.severity for d in diagnostics] == [Severity.WARNING]
+
+
+@pytest.mark.parametrize("default", ["-1", "(1, 2)", "[]", "{}", "'a' 'b'", "f'{1}'", "lambda: 1"])
+def test_literal_defaults_are_plain_defaults(default: str) -> None:
+    modules, diagnostics = analysed(app=MARKER_SOURCE.format(before="", default=default, after=""))
+    assert diagnostics == [] and modules["app"].interpreted == ()
+    assert use_case(modules["app"], "UC").loads == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "name"),
+    [
+        ("if STRICT:\n        rules = [len]\n    else:\n        rules = []", "an if", "rules"),
+        (
+            "try:\n        read_only = STRICT\n    except Exception:\n        pass",
+            "a try",
+            "read_only",
+        ),
+        ("for computes in ([len],):\n        pass", "a for", "computes"),
+        ("while not STRICT:\n        rules: list[Any] = []", "a while", "rules"),
+        ("with open(__file__) as read_only:\n        pass", "a with", "read_only"),
+        (
+            "if STRICT:\n        async def execute(self) -> Any: ...",
+            "an if",
+            "execute",
+        ),
+        ("match STRICT:\n        case True:\n            rules = []", "a match", "rules"),
+    ],
+)
+def test_a_class_body_binding_under_a_compound_statement_leaves_the_class(
+    body: str, kind: str, name: str
+) -> None:
+    source = f"""
+from typing import Any
+from loom.core.use_case import UseCase
+STRICT = True
+class UC(UseCase[Any, Any]):
+    {body}
+
+    async def execute(self, n: int) -> Any: ...
+"""
+    modules, diagnostics = analysed(app=source)
+    reason = (
+        f"'{name}' is bound under {kind} statement in the body of UC: which binding runs is"
+        " decided when the class is created"
+    )
+    assert modules["app"].interpreted == (InterpretedIR("UC", reason),)
+    assert [d.severity for d in diagnostics] == [Severity.WARNING]
+
+
+def test_a_compound_statement_binding_nothing_in_a_class_body_is_harmless() -> None:
+    source = """
+from typing import Any
+from loom.core.use_case import UseCase
+class UC(UseCase[Any, Any]):
+    if True:
+        pass
+
+    async def execute(self, n: int) -> Any: ...
+"""
+    modules, diagnostics = analysed(app=source)
+    assert diagnostics == [] and modules["app"].interpreted == ()
+
+
+def test_aliases_of_the_use_case_base_are_followed() -> None:
+    bases = """
+from typing import Any
+from loom.core import use_case
+AnyUseCase = use_case.UseCase[Any, Any]
+Plain = use_case.UseCase
+Again = Plain
+"""
+    source = """
+from typing import Any
+from app.bases import AnyUseCase, Plain, Again
+Local = Plain[Any, Any]
+class A(AnyUseCase):
+    async def execute(self, n: int) -> Any: ...
+class B(Plain[Any, Any]):
+    async def execute(self, n: int) -> Any: ...
+class C(Again):
+    async def execute(self, n: int) -> Any: ...
+class D(Local):
+    async def execute(self, n: int) -> Any: ...
+"""
+    modules, diagnostics = analysed(app__bases=bases, app__ucs=source)
+    assert diagnostics == [] and modules["app.ucs"].interpreted == ()
+    assert [uc.qualname for uc in modules["app.ucs"].use_cases] == ["A", "B", "C", "D"]
+
+
+@pytest.mark.parametrize(
+    ("after", "reason"),
+    [
+        ("Plain = object", "'Plain' is bound again after its definition (assignment)"),
+        ("Plain.rules = []", "an assignment to one of its attributes changes 'Plain'"),
+    ],
+)
+def test_an_alias_of_the_use_case_base_that_may_change_leaves_the_class(
+    after: str, reason: str
+) -> None:
+    source = f"""
+from typing import Any
+from loom.core.use_case import UseCase
+Plain = UseCase
+class A(Plain):
+    async def execute(self, n: int) -> Any: ...
+{after}
+"""
+    modules, diagnostics = analysed(app=source)
+    (left,) = modules["app"].interpreted
+    assert left.qualname == "A" and reason in left.reason, left
+    assert [d.severity for d in diagnostics] == [Severity.WARNING]
