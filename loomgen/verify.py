@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import json
 import sys
 import traceback
@@ -109,8 +110,8 @@ def verify(request: Request) -> dict[str, Any]:
     from loom.core.engine.generated import GeneratedExecutors, Status
     from loom.core.logger import get_logger
 
+    logging.getLogger("loomgen.verify").disabled = True  # what the runtime logs is not ours
     quiet = get_logger("loomgen.verify")
-    quiet.stdlib.disabled = True
 
     package: str = request["package"]
     refused: list[list[Any]] = []
