@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import logging
 import json
+import logging
 import sys
 import traceback
 from collections.abc import Iterator, Mapping
