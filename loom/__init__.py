@@ -36,7 +36,7 @@ def _check_not_beside_loom_kernel() -> None:
         f"loom-kernel is installed beside loomgen ({found[0]} in {folder}); both provide the"
         " `loom` package, so loom-kernel's files and metadata now mix with loomgen's. Run"
         " `pip uninstall loom-kernel`, then reinstall loomgen over what that removed:"
-        f" `{install_hint().replace('pip install', 'pip install --force-reinstall', 1)}`",
+        f" `{install_hint(reinstall=True)}`",
         RuntimeWarning,
         stacklevel=2,
     )

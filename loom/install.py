@@ -33,15 +33,17 @@ def install_source() -> str | None:
     return None
 
 
-def install_hint(extra: str | None = None) -> str:
-    """``pip install '<source>[extra]'`` for this installation, or the generic form naming a
-    checkout or its wheel when the source is unknown."""
+def install_hint(extra: str | None = None, *, reinstall: bool = False) -> str:
+    """``pip install '<source>[extra]'`` for this installation (``--force-reinstall`` with
+    ``reinstall``), or the generic form naming a checkout or its wheel when the source is
+    unknown."""
     source = install_source()
     suffix = f"[{extra}]" if extra else ""
+    command = "pip install --force-reinstall" if reinstall else "pip install"
     if source is not None:
-        return f"pip install '{source}{suffix}'"
+        return f"{command} '{source}{suffix}'"
     return (
-        f"pip install '{UNKNOWN_SOURCE}{suffix}' (or the wheel built there"
+        f"{command} '{UNKNOWN_SOURCE}{suffix}' (or the wheel built there"
         + (f", with {suffix} after its file name" if extra else "")
         + "; loomgen is not on a package index)"
     )
