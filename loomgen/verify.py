@@ -107,9 +107,10 @@ def verify(request: Request) -> dict[str, Any]:
     """Prepare every use case class of ``request["modules"]`` in ``generated`` mode."""
     from loom.core.engine import GeneratedCodeError, RuntimeExecutor, UseCaseCompiler
     from loom.core.engine.generated import GeneratedExecutors, Status
-    from loom.core.logger import get_logger
+    import logging
+    from loom.core.logger import StdlibLogger
 
-    quiet = get_logger("loomgen.verify")
+    quiet = StdlibLogger(logging.getLogger("loomgen.verify"))
     quiet.stdlib.disabled = True
 
     package: str = request["package"]
