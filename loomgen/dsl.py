@@ -27,7 +27,7 @@ import libcst as cst
 
 from loom.core.command.field import CommandField
 from loom.core.use_case.declaration import canonical
-from loom.core.use_case.rule import DEFAULT_MESSAGE
+from loom.core.use_case.rule import DEFAULT_MESSAGE, default_violation_field
 from loomgen.hierarchy import KNOWN_MODULES, Hierarchy
 from loomgen.ir import DslIR, PresenceIR, Ref
 from loomgen.resolve import TYPING_MODULES, Resolver
@@ -184,14 +184,12 @@ class DslReader:
                 predicate = self._presence(scan, self._positional(call, 1, 1)[0])
             else:
                 raise NotInline
-        field = declared_field
-        if field is None:
-            if sources:
-                field = sources[0][0]
-            elif params:
-                field = params[0]
-            elif predicate is not None and not predicate.op:
-                field = predicate.field
+        field = default_violation_field(
+            declared_field,
+            [name for name, _ in sources],
+            params,
+            predicate.field if predicate is not None and not predicate.op else None,
+        )
         violation_message = message or DEFAULT_MESSAGE
         structure = {
             "kind": kind,

@@ -34,7 +34,8 @@ the test's generated run: afterwards the project's own package is imported
 again, so ``auto`` keeps testing what production would run.
 
 Without an option, ini value or use of the fixture the plugin does nothing:
-its hooks return at once and nothing from loom or loomgen's build is imported.
+its hooks return at once; nothing from loom is imported beyond the stdlib-only
+:mod:`loom.modes`, and nothing from loomgen's build.
 """
 
 from __future__ import annotations
@@ -52,12 +53,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from loom.modes import MODE_VARIABLE, PACKAGE_VARIABLE, PLUGIN_MODES, ExecutionMode
+
 if TYPE_CHECKING:
     from loom.core.engine.observe import Recorder
 
-MODES = ("generated", "interpreted", "auto")
-MODE_VARIABLE = "LOOM_EXECUTION_MODE"
-PACKAGE_VARIABLE = "LOOM_GENERATED"
+MODES = PLUGIN_MODES
 _WHAT = "loom"
 
 
@@ -108,7 +109,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     early_config.pluginmanager.register(session, "loom-session")
 
 
-@pytest.fixture(params=["interpreted", "generated"])
+@pytest.fixture(params=[ExecutionMode.INTERPRETED.value, ExecutionMode.GENERATED.value])
 def loom_executor_mode(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
@@ -123,14 +124,14 @@ def loom_executor_mode(
     mode: str = request.param
     monkeypatch.setenv(MODE_VARIABLE, mode)
     lent: GeneratedBuild | None = None
-    if mode == "generated":
+    if mode == ExecutionMode.GENERATED:
         try:
             build = session_build(request.config)
         except pytest.UsageError as error:
             pytest.fail(str(error), pytrace=False)
         monkeypatch.setenv(PACKAGE_VARIABLE, build.package)
         session = request.config.pluginmanager.get_plugin("loom-session")
-        if not (isinstance(session, LoomSession) and session.mode == "generated"):
+        if not (isinstance(session, LoomSession) and session.mode == ExecutionMode.GENERATED):
             # Only for this test: later tests (``auto`` above all) must see the
             # project's own generated package again, as production would.
             lent = build
@@ -321,7 +322,7 @@ class LoomSession:
 
         self._set(MODE_VARIABLE, self.mode)
         self.recorder = observe.start_recording()
-        if self.mode == "generated":
+        if self.mode == ExecutionMode.GENERATED:
             try:
                 self.build = session_build(self.config)
             except BaseException:

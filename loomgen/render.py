@@ -61,12 +61,6 @@ def black_mode() -> black.Mode:
     return black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "BLACK_MODE":  # kept for callers of the eager constant
-        return black_mode()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @lru_cache(maxsize=1)
 def formatter_digest() -> str:
     """What black's formatted text depends on besides its input: black's version
@@ -1122,16 +1116,6 @@ def package_inits(paths: Iterable[str]) -> dict[str, str]:
     return inits
 
 
-def render_package(modules: Sequence[ModuleIR]) -> dict[str, str]:
-    """Every file of the generated package: relative posix path -> text."""
-    files: dict[str, str] = {"__init__.py": render_registry(modules)}
-    for module in sorted(modules, key=lambda m: m.module):
-        if module.use_cases:
-            files[output_path(module)] = render_module(module)
-    files.update(package_inits(files))
-    return dict(sorted(files.items()))
-
-
 __all__ = [
     "RenderError",
     "black_pieces",
@@ -1141,7 +1125,6 @@ __all__ = [
     "module_pieces",
     "registry_entries",
     "render_module",
-    "render_package",
     "render_registry",
     "render_registry_entries",
 ]

@@ -465,3 +465,63 @@ def test_the_default_logger_is_a_logger_port() -> None:
     assert isinstance(logger, LoggerPort)
     assert isinstance(logger.bind(a=1), LoggerPort)
     assert isinstance(RecordingLogger(), LoggerPort)
+
+
+# -- the INFO check follows every way stdlib logging levels change ------------------------
+
+
+def _infos(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+
+
+async def test_info_lines_stop_and_resume_with_logging_disable(
+    make_executor: MakeExecutor, caplog: pytest.LogCaptureFixture, default_logging: None
+) -> None:
+    logging.getLogger("loom").setLevel(logging.INFO)
+    executor = make_executor()
+    with caplog.at_level(logging.INFO, logger="loom"):
+        await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+        assert _infos(caplog)
+        caplog.clear()
+        logging.disable(logging.INFO)
+        try:
+            await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+            assert _infos(caplog) == []
+        finally:
+            logging.disable(logging.NOTSET)
+        await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+        assert _infos(caplog)
+
+
+async def test_info_lines_follow_set_level_on_a_parent_logger(
+    make_executor: MakeExecutor, caplog: pytest.LogCaptureFixture, default_logging: None
+) -> None:
+    executor = make_executor()
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert _infos(caplog) == []
+    logging.getLogger("loom").setLevel(logging.INFO)
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert any("[EXEC]" in line for line in _infos(caplog))
+    caplog.clear()
+    logging.getLogger("loom").setLevel(logging.WARNING)
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert _infos(caplog) == []
+
+
+async def test_info_lines_follow_dict_config(
+    make_executor: MakeExecutor, caplog: pytest.LogCaptureFixture, default_logging: None
+) -> None:
+    import logging.config
+
+    executor = make_executor()
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert _infos(caplog) == []
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "incremental": True,
+            "loggers": {"loom": {"level": "INFO"}},
+        }
+    )
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert any("[EXEC]" in line for line in _infos(caplog))

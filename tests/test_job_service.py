@@ -16,7 +16,14 @@ from loom.core.job import (
     JobGroup,
     NullJobCallback,
 )
-from loom.core.job.context import flush_pending_dispatches, pending_dispatch_count
+from loom.core.job.context import (
+    add_pending_dispatch,
+    clear_pending_dispatches,
+    close_dispatch_scope,
+    flush_pending_dispatches,
+    open_dispatch_scope,
+    pending_dispatch_count,
+)
 from tests.support import RecordingUnitOfWorkFactory
 from tests.usecases.jobs import DispatchJobs, DoubleJob, FailingJob, RecordingCallback, RoutedJob
 
@@ -109,3 +116,33 @@ async def test_dispatch_parallel_waits_in_order(make_executor: MakeExecutor) -> 
             handle.wait()
     with pytest.raises(NotImplementedError):
         group.then(DoubleJob)
+
+
+def test_a_dispatch_scope_owns_what_is_queued_in_it_and_restores_the_outer_queue() -> None:
+    def outer() -> None:
+        return None
+
+    def inner() -> None:
+        return None
+
+    add_pending_dispatch(outer)
+    try:
+        scope = open_dispatch_scope()
+        assert pending_dispatch_count() == 0
+        add_pending_dispatch(inner)
+        assert close_dispatch_scope(scope) == [inner]
+        assert pending_dispatch_count() == 1
+
+        given: list[Callable[[], Any]] = []
+        scope = open_dispatch_scope(given)
+        add_pending_dispatch(inner)
+        assert close_dispatch_scope(scope) is given
+        assert given == [inner]
+
+        scope = open_dispatch_scope()
+        add_pending_dispatch(inner)
+        clear_pending_dispatches()
+        assert close_dispatch_scope(scope) == []
+        assert pending_dispatch_count() == 1
+    finally:
+        clear_pending_dispatches()

@@ -35,15 +35,15 @@ from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import ParameterBindingError, StepRuntime, check_params
 from loom.core.errors import RuleViolations
 
-# The pending-dispatch queue's context variable itself: a unit of work owned by
-# the executor installs a fresh queue for its transaction and restores the
-# previous one afterwards, which needs the variable's token.
+# A unit of work owned by the executor opens a dispatch scope (a fresh queue)
+# for its transaction and closes it afterwards, restoring the previous queue.
 from loom.core.job import context as _dispatch_context
-from loom.core.job.context import _pending as _pending_dispatches
 from loom.core.job.context import (
     add_pending_dispatch,
     clear_pending_dispatches,
+    close_dispatch_scope,
     flush_pending_dispatches,
+    open_dispatch_scope,
     run_dispatches,
 )
 from loom.core.logger import LoggerPort, StdlibLogger, get_logger, is_enabled, level_check
@@ -161,16 +161,14 @@ class RuntimeExecutor:
         self._elsewhere: str | None = _UNKNOWN
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
-        # With the stdlib adapter and no metrics adapter, one dict lookup tells
-        # that nothing observes a call: the logging module's own per-logger
-        # cache of level -> enabled answers. It only ever holds answers computed
-        # from the levels, and logging clears it whenever a level changes, so a
-        # cached ``False`` for INFO is exact.
-        self._quiet_levels: dict[int, bool] | None = None
+        # With the stdlib adapter and no metrics adapter, the stdlib logger's
+        # own ``isEnabledFor(INFO)`` tells whether anything observes a call. It
+        # is asked on every call (logging caches its answer and drops the cache
+        # on ``setLevel``, ``logging.disable`` and ``dictConfig``), so a level
+        # changed at any time is seen by the next call.
+        self._observed_at: Callable[[int], bool] | None = None
         if metrics is None and isinstance(self._logger, StdlibLogger):
-            cache = getattr(self._logger.stdlib, "_cache", None)
-            if isinstance(cache, dict):
-                self._quiet_levels = cache
+            self._observed_at = self._logger.stdlib.isEnabledFor
 
     # -- preparation ---------------------------------------------------------
 
@@ -384,11 +382,11 @@ class RuntimeExecutor:
         # logged at WARNING/ERROR with their duration, so the clock is read on
         # every call; the INFO lines and the events cost nothing unless observed.
         start = perf_counter()
-        quiet = self._quiet_levels
+        observed_at = self._observed_at
         # The call's logger (bound with the trace id, if any) when anything
         # observes the call, else None: nothing is logged or built on success.
         log = None
-        if quiet is None or quiet.get(_INFO) is not False:
+        if observed_at is None or observed_at(_INFO):
             log = self._started(prepared.name)
         try:
             factory = self._uow_factory
@@ -434,7 +432,7 @@ class RuntimeExecutor:
         """
         uow = factory.create()
         uow_token = active_uow.set(uow)
-        dispatch_token = _pending_dispatches.set([])
+        dispatch_scope = open_dispatch_scope()
         try:
             try:
                 await uow.begin()
@@ -451,9 +449,8 @@ class RuntimeExecutor:
                 clear_pending_dispatches()
                 await self._roll_back(prepared.name, uow, error)
                 raise
-            dispatches = _pending_dispatches.get()
         finally:
-            _pending_dispatches.reset(dispatch_token)
+            dispatches = close_dispatch_scope(dispatch_scope)
             active_uow.reset(uow_token)
         # Dispatches run once the transaction is over: a use case they execute
         # opens a unit of work of its own instead of joining the committed one.
@@ -464,7 +461,7 @@ class RuntimeExecutor:
             if dispatches:
                 await run_dispatches(dispatches)
         else:
-            await _flush_with(flush, dispatches or [])
+            await _flush_with(flush, dispatches)
         return result
 
     def _failed(
@@ -580,14 +577,13 @@ async def _flush_with(flush: Callable[[], Any], dispatches: list[Callable[[], An
     the transaction; whatever the call queues without a unit of work (and
     leaves queued) goes on to the caller's queue, as with the real flush.
     """
-    token = _pending_dispatches.set(dispatches)
+    scope = open_dispatch_scope(dispatches)
     try:
         outcome = flush()
         if inspect.isawaitable(outcome):
             await outcome
     finally:
-        left = _pending_dispatches.get()
-        _pending_dispatches.reset(token)
+        left = close_dispatch_scope(scope)
     if left and left is not dispatches:
         for dispatch in left:
             add_pending_dispatch(dispatch)

@@ -26,23 +26,15 @@ from loom.core.engine.fingerprint import (
 )
 from loom.core.engine.plan import ExecutionPlan
 
+# The mode and environment names are written once, in a stdlib-only module
+# the pytest plugin reads too.
+from loom.modes import DEFAULT_PACKAGE as DEFAULT_PACKAGE
+from loom.modes import MODE_VARIABLE as MODE_VARIABLE
+from loom.modes import PACKAGE_VARIABLE as PACKAGE_VARIABLE
+from loom.modes import ExecutionMode as ExecutionMode
+
 GeneratedRun = Callable[..., Any]
 """An executor: the interpreter or a generated function; see :class:`~loom.core.engine.executor.Prepared`."""
-
-MODE_VARIABLE = "LOOM_EXECUTION_MODE"
-PACKAGE_VARIABLE = "LOOM_GENERATED"
-DEFAULT_PACKAGE = "generated"
-
-
-class ExecutionMode(StrEnum):
-    """How the executor chooses between generated code and the interpreter."""
-
-    AUTO = "auto"
-    """Use a generated executor when one fits the live plan, else interpret."""
-    INTERPRETED = "interpreted"
-    """Never use generated code."""
-    GENERATED = "generated"
-    """Always use generated code; a missing or stale executor is an error."""
 
 
 class GeneratedCodeError(RuntimeError):

@@ -16,6 +16,8 @@ from decimal import Decimal
 from uuid import UUID
 from typing import Any, Literal, overload
 
+from typing_extensions import is_protocol
+
 from loom.core.engine.plan import step_label
 from loom.core.errors import NotFound, RuleViolation
 from loom.core.logger import LoggerPort, is_enabled
@@ -97,7 +99,7 @@ def converts(annotation: Any) -> bool:
         and annotation is not Any
         and annotation is not object
         and annotation is not type(None)
-        and not getattr(annotation, "_is_protocol", False)
+        and not is_protocol(annotation)
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 _pending: ContextVar[list[Callable[[], Any]] | None] = ContextVar(
@@ -71,6 +71,35 @@ async def run_dispatches(dispatches: list[Callable[[], Any]]) -> None:
 def clear_pending_dispatches() -> None:
     """Drop every queued dispatch without running it."""
     _pending.set(None)
+
+
+DispatchScope = Token[list[Callable[[], Any]] | None]
+"""What :func:`open_dispatch_scope` returns and :func:`close_dispatch_scope` takes."""
+
+
+def open_dispatch_scope(
+    queue: list[Callable[[], Any]] | None = None,
+) -> DispatchScope:
+    """Install ``queue`` (a fresh empty one by default) as the current context's queue.
+
+    The owner of a unit of work opens a scope for its transaction, so what is
+    queued meanwhile is its own, and closes it with :func:`close_dispatch_scope`
+    when the transaction is over, which restores the queue that was current
+    before.
+    """
+    return _pending.set([] if queue is None else queue)
+
+
+def close_dispatch_scope(scope: DispatchScope) -> list[Callable[[], Any]]:
+    """Restore the queue current before ``scope`` opened; return what was queued in it.
+
+    The list returned is the scope's queue as it stands (the very list passed
+    to :func:`open_dispatch_scope` unless it was cleared meanwhile), or a new
+    empty list when it was cleared and nothing was queued since.
+    """
+    queue = _pending.get()
+    _pending.reset(scope)
+    return [] if queue is None else queue
 
 
 def pending_dispatch_count() -> int:

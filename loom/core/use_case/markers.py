@@ -136,8 +136,11 @@ def _text(marker: str, argument: str, value: object) -> str:
 def _policy(marker: str, value: object) -> OnMissing:
     if isinstance(value, OnMissing):
         return value
-    if isinstance(value, str) and value in OnMissing._value2member_map_:
-        return OnMissing(value)
+    if isinstance(value, str):
+        try:
+            return OnMissing(value)
+        except ValueError:
+            pass
     raise ValueError(bad_policy(marker, repr(value)))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, ClassVar, TypeAlias
@@ -32,6 +32,29 @@ the executor raises one :class:`RuleViolations` holding all the violations.
 
 DEFAULT_MESSAGE = "Rule check failed"
 """The message of a violation signalled by ``True`` from a rule without ``message=``."""
+
+
+def default_violation_field(
+    field: str | None,
+    source_leaves: Sequence[str],
+    param_names: Sequence[str],
+    predicate_leaf: str | None,
+) -> str | None:
+    """The field a ``str``/``True`` result of a ``check``/``forbid`` is a violation of.
+
+    The first of: the declared ``field``, the first source's last name, the
+    first parameter name, the last name of a predicate that is a single field
+    reference (``predicate_leaf``); ``None`` means the command class name.
+    The runtime (:attr:`RuleSpec.violation_field`) and loomgen's reading of a
+    declaration both decide with this function.
+    """
+    if field is not None:
+        return field
+    if source_leaves:
+        return source_leaves[0]
+    if param_names:
+        return param_names[0]
+    return predicate_leaf
 
 
 def rule_outcome(result: Any, field: str, message: str) -> None:
@@ -114,15 +137,13 @@ class RuleSpec:
         The first of: ``field``, the first source's last name, the first
         parameter, the predicate's last name when it is a single reference.
         """
-        if self.field is not None:
-            return self.field
-        if self.sources:
-            return self.sources[0].leaf
-        if self.param_names:
-            return self.param_names[0]
-        if isinstance(self.predicate, FieldRef):
-            return self.predicate.leaf
-        return None
+        predicate = self.predicate
+        return default_violation_field(
+            self.field,
+            (self.sources[0].leaf,) if self.sources else (),
+            self.param_names,
+            predicate.leaf if isinstance(predicate, FieldRef) else None,
+        )
 
     @property
     def violation_message(self) -> str:
