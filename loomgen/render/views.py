@@ -99,9 +99,11 @@ class UseCaseView:
     """The names of the plain parameters, as a tuple literal (for ``missing_parameter``)."""
     input: InputView | None
     command: str
+    """The local holding the command (``""``: the use case takes none)."""
     loads: tuple[LoadView, ...]
     exists: tuple[ExistsView, ...]
     computes: tuple[FunctionView, ...]
+    """Empty without a command: computes and rules read it (so does the interpreter)."""
     rules: tuple[FunctionView, ...]
     execute_comment: str
     is_async: bool
