@@ -17,7 +17,7 @@ Analysing a module reads more than its own text: base classes, compute and
 rule functions, imported definitions, and whether a dotted name is one of the
 scanned modules at all can all come from *other* modules. So a record stores,
 as ``deps``, every module name the analysis asked about (through the recording
-index of :mod:`loomgen.build`) with that module's digest at the time, or
+index of :mod:`loomgen.sources`) with that module's digest at the time, or
 ``null`` when no readable source had that name. A record is reused only when
 
 * its ``toolchain`` digest equals the current one: loomgen's version and the

@@ -13,14 +13,15 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import cast
 
 from loom.install import install_hint
 from loomgen import __version__
 from loomgen import build as _build
+from loomgen import explain as _explain
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
 from loomgen.discover import SourceFile, discover
+from loomgen.inputs import settle_inputs
 from loomgen.ir import ModuleIR
 from loomgen.verify import differences
 from loomgen.emit import (
@@ -43,8 +44,6 @@ EXIT_ERROR = 2
 
 GEN_MODULES = frozenset({"libcst", "jinja2", "black"})
 """What the ``gen`` extra installs; without them loomgen cannot parse or render."""
-
-_Explain = Callable[[Sequence[SourceFile], str, str], str]
 
 
 class _Failed(Exception):
@@ -287,14 +286,10 @@ def _explain_command(args: argparse.Namespace) -> int:
     if not module or not name:
         _error(f"explain: expected MODULE:CLASS, got {target!r}")
         return EXIT_ERROR
-    explain = cast("_Explain | None", getattr(_build, "explain", None))
-    if explain is None:
-        _error("explain: not available in this version of loomgen")
-        return EXIT_ERROR
     config = _config(args)
     sources = _discover(config)
     try:
-        text = explain(sources, config.output.name, target)
+        text = _explain.explain(sources, config.output.name, target)
     except LookupError as error:
         if args.debug:
             raise
@@ -351,7 +346,7 @@ def _generate_all(
     finally:
         _build.active_cache.reset(token)
     _judge([*found, *result.diagnostics], config)
-    return _build.settle_inputs(config.output, result.files), sources, result.modules
+    return settle_inputs(config.output, result.files), sources, result.modules
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:

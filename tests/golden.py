@@ -14,7 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from loomgen.build import INPUTS, generate
+from loomgen.build import generate
+from loomgen.inputs import INPUTS
 from loomgen.discover import discover
 
 CASES = Path(__file__).resolve().parent / "cases"

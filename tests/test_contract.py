@@ -21,7 +21,8 @@ import pytest
 from loom.core.engine import EventKind, RuntimeExecutor, UseCaseCompiler
 from loom.core.engine.compiler import build_plan
 from loom.core.engine.fingerprint import plan_shape, specialized_objects
-from loomgen.build import analyse_sources, build_package
+from loomgen.build import build_package
+from loomgen.workers import analyse_sources
 from loomgen.discover import discover
 from loomgen.ir import ModuleIR
 from tests.golden import CASES

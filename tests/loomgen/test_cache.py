@@ -17,11 +17,12 @@ import black
 import pytest
 
 import loomgen
-from loomgen import build, cache
+from loomgen import build, cache, workers
 from loomgen.build import BuildResult, generate
 from loomgen.cache import BuildCache
 from loomgen.cli import main
 from loomgen.discover import discover
+from loomgen.outcome import ModuleOutcome
 from loomgen.render import (
     black_mode,
     format_code,
@@ -30,6 +31,7 @@ from loomgen.render import (
     render_module,
     render_registry,
 )
+from loomgen.sources import SourceIndex
 
 ENTITIES = """\
 from dataclasses import dataclass
@@ -125,7 +127,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(build.JOBS_VARIABLE, raising=False)
+    monkeypatch.delenv(workers.JOBS_VARIABLE, raising=False)
     yield tmp_path
 
 
@@ -146,7 +148,7 @@ def assert_same(a: BuildResult, b: BuildResult) -> None:
     """The same files, but for the toolchain recorded in INPUTS (a tool upgrade changes it)."""
     import json
 
-    from loomgen.build import INPUTS
+    from loomgen.inputs import INPUTS
 
     assert {k: v for k, v in a.files.items() if k != INPUTS} == {
         k: v for k, v in b.files.items() if k != INPUTS
@@ -177,13 +179,13 @@ def test_editing_a_module_rebuilds_it_alone(project: Path, monkeypatch: pytest.M
     cached(project)
     edit(project / "app/usecases.py", "rules = [no_digits]", "rules = [no_digits, no_digits]")
     analysed: list[str] = []
-    real = build.analyse_one
+    real = workers.analyse_one
 
-    def counting(module: str, index: build.SourceIndex) -> build.ModuleOutcome:
+    def counting(module: str, index: SourceIndex) -> ModuleOutcome:
         analysed.append(module)
         return real(module, index)
 
-    monkeypatch.setattr(build, "analyse_one", counting)
+    monkeypatch.setattr(workers, "analyse_one", counting)
     result, store = cached(project)
     assert analysed == ["app.usecases"]
     assert store.hits == 4
@@ -343,16 +345,16 @@ def test_a_parallel_build_equals_a_serial_one(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serial = fresh(project)
-    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setenv(build.JOBS_VARIABLE, "2")
-    assert build.jobs_for(5) == 2
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setenv(workers.JOBS_VARIABLE, "2")
+    assert workers.jobs_for(5) == 2
     assert_same(fresh(project), serial)
 
 
 def test_formatted_pieces_join_to_what_black_gives_the_whole_module(project: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     sources, _ = discover([root / "tests" / "usecases", root / "examples" / "shop"], root=root)
-    modules, _ = build.analyse_sources(sources)
+    modules, _ = workers.analyse_sources(sources)
     assert modules
     for module in modules:
         pieces = module_pieces(module)

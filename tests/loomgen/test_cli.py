@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from loomgen import build
+from loomgen import explain as explaining
 from loomgen.build import BuildResult
 from loomgen.cli import main
 from loomgen.config import KNOWN_KEYS, ConfigError
@@ -315,7 +316,7 @@ def test_explain_is_wired(
             raise LookupError(f"no generated executor for {target}")
         return "the plan"
 
-    monkeypatch.setattr(build, "explain", explain)
+    monkeypatch.setattr(explaining, "explain", explain)
 
     assert main(["explain", "app.orders:PlaceOrder"]) == 0
     assert capsys.readouterr().out == "the plan\n"

@@ -18,7 +18,8 @@ import pytest
 
 import loomgen
 from loomgen import cache
-from loomgen.build import INPUTS, BuildResult, build_package, generate, settle_inputs
+from loomgen.build import BuildResult, build_package, generate
+from loomgen.inputs import INPUTS, settle_inputs
 from loomgen.discover import discover
 from loomgen.emit import plan_changes
 

@@ -1,0 +1,126 @@
+"""The record a generated package keeps of what it was built from.
+
+A fresh clone has no build cache, but it has this file: a build or check there
+reuses every module whose inputs and output still match the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from loomgen.cache import Record, inputs_unchanged, sha256
+from loomgen.outcome import ModuleOutcome
+
+INPUTS = "_loomgen_inputs.json"
+"""A file of every generated package: per source module that produced anything
+(use cases, diagnostics), the digest of every input it was built from (its own text and every module its analysis read),
+its diagnostics, registry entries, and the hash of the file it produced; with
+the toolchain that produced them. A build or check on a fresh clone (no build
+cache) reuses each module whose inputs and output still match, and renders
+only the others."""
+
+INPUTS_FORMAT = 1
+
+
+def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
+    """The :data:`INPUTS` file for ``outcomes`` (stable JSON)."""
+    import json
+
+    from loomgen.cache import portable_toolchain_digest
+
+    modules = {}
+    for outcome in outcomes:
+        if not (outcome.entries or outcome.path or outcome.diagnostics):
+            continue  # nothing generated from it: recording it would only churn the file
+        record = outcome.record()
+        modules[outcome.module] = {
+            "deps": record["deps"],
+            "diagnostics": record["diagnostics"],
+            "entries": record["entries"],
+            "path": record["path"],
+            "output": None if outcome.output is None else sha256(outcome.output),
+        }
+    document = {
+        "format": INPUTS_FORMAT,
+        "package": package,
+        "toolchain": portable_toolchain_digest(),
+        "modules": modules,
+    }
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def settle_inputs(output: Path, files: Mapping[str, str]) -> dict[str, str]:
+    """``files`` with the package's current :data:`INPUTS` file kept as it is when
+    nothing else would change.
+
+    The file is a verified hint, never trusted (every record is checked against
+    the digests of today's sources and files), so a stale one costs time, not
+    correctness. Keeping it when the generated code is unchanged means an edit
+    that changes no generated code (a method body, a helper module) needs no
+    rebuild and no commit: ``check`` passes and ``build`` writes nothing.
+    """
+    from loomgen.emit import EmitError, plan_changes
+
+    wanted = dict(files)
+    try:
+        current = (output / INPUTS).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return wanted
+    if INPUTS not in wanted or current == wanted[INPUTS]:
+        return wanted
+    kept = {**wanted, INPUTS: current}
+    try:
+        if not plan_changes(output, kept).changes_anything:
+            return kept
+    except EmitError:
+        pass
+    return wanted
+
+
+def read_inputs(output: Path, package: str) -> dict[str, Record]:
+    """The module records of an existing package's :data:`INPUTS` file, when it was
+    written by this toolchain for this package; ``{}`` otherwise (or unreadable)."""
+    import json
+
+    from loomgen.cache import portable_toolchain_digest
+
+    try:
+        document = json.loads((output / INPUTS).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    if not (
+        isinstance(document, dict)
+        and document.get("format") == INPUTS_FORMAT
+        and document.get("package") == package
+        and document.get("toolchain") == portable_toolchain_digest()
+        and isinstance(document.get("modules"), dict)
+    ):
+        return {}
+    return {k: v for k, v in document["modules"].items() if isinstance(v, dict)}
+
+
+def committed_outcome(
+    module: str, record: Record | None, digests: Mapping[str, str], output: Path | None
+) -> ModuleOutcome | None:
+    """``module``'s outcome from a committed record whose inputs are unchanged and
+    whose output file is still exactly what it produced; else ``None``."""
+    if record is None or output is None:
+        return None
+    if not inputs_unchanged(module, record.get("deps"), digests):
+        return None
+    path, digest = record.get("path"), record.get("output")
+    text = None
+    if path is not None:
+        if not isinstance(path, str) or not isinstance(digest, str):
+            return None
+        try:
+            text = (output / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if sha256(text) != digest:
+            return None  # edited by hand, or from another build
+    try:
+        return ModuleOutcome.from_record({**record, "module": module, "output": text})
+    except (KeyError, TypeError, ValueError):
+        return None
