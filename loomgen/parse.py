@@ -21,6 +21,14 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 
 from loom.core.engine import messages
+from loom.core.engine.contract import marker_label
+from loom.core.use_case.markers import (
+    ExistsMarker,
+    InputMarker,
+    LoadByIdMarker,
+    LoadMarker,
+    SourceKind,
+)
 from loomgen.computes import StepReader
 from loomgen.diagnostics import INHERITED_BY, Diagnostic, Severity, merge_inherited
 from loomgen.dsl import DslReader
@@ -242,79 +250,61 @@ class Analyzer:
                 continue
             call, marker_name, written_in = marker
             arguments = written_in.arguments(call, marker_name)
-            if marker_name == "Input":
+            # The runtime's factory makes the marker; the IR takes its facts the
+            # way the compiler builds a plan step from it.
+            made = arguments.build()
+            if isinstance(made, InputMarker):
                 if input_ir is not None:
                     raise Invalid(
                         param, messages.second_input(class_scan.qualname, name, input_ir.name)
                     )
                 input_ir = InputIR(name, where.command_type(param), declaration, location)
-            elif marker_name == "LoadById":
+            elif isinstance(made, (LoadByIdMarker, LoadMarker)):
                 loads.append(
                     LoadIR(
                         name=name,
                         entity=arguments.entity,
-                        source_kind="param",
-                        source_name=arguments.text("by", "id"),
-                        lookup_kind="by_id",
-                        against="id",
-                        profile=arguments.text("profile", "default"),
-                        on_missing=arguments.policy("raise"),
+                        source_kind=made.source_kind,
+                        source_name=made.source_name,
+                        lookup_kind=made.lookup_kind,
+                        against=made.against,
+                        profile=made.profile,
+                        on_missing=made.on_missing,
                         declaration=declaration,
                         location=location,
                     )
                 )
             else:
-                source_kind, source_name = arguments.source()
-                against = arguments.required_text("against")
-                if marker_name == "Load":
-                    loads.append(
-                        LoadIR(
-                            name=name,
-                            entity=arguments.entity,
-                            source_kind=source_kind,
-                            source_name=source_name,
-                            lookup_kind="by_field",
-                            against=against,
-                            profile=arguments.text("profile", "default"),
-                            on_missing=arguments.policy("raise"),
-                            declaration=declaration,
-                            location=location,
-                        )
+                assert isinstance(made, ExistsMarker), made
+                exists.append(
+                    ExistsIR(
+                        name=name,
+                        entity=arguments.entity,
+                        source_kind=made.source_kind,
+                        source_name=made.source_name,
+                        against=made.against,
+                        on_missing=made.on_missing,
+                        declaration=declaration,
+                        location=location,
                     )
-                else:
-                    exists.append(
-                        ExistsIR(
-                            name=name,
-                            entity=arguments.entity,
-                            source_kind=source_kind,
-                            source_name=source_name,
-                            against=against,
-                            on_missing=arguments.policy("return_false"),
-                            declaration=declaration,
-                            location=location,
-                        )
-                    )
+                )
         plain = {p.name for p in params}
         steps: list[LoadIR | ExistsIR] = [*loads, *exists]
         for step in steps:
-            marker_label = (
-                "Exists"
-                if isinstance(step, ExistsIR)
-                else ("LoadById" if step.lookup_kind == "by_id" else "Load")
-            )
+            label = marker_label(None if isinstance(step, ExistsIR) else step.lookup_kind)
             node = names[step.name]
-            if step.source_kind == "param" and step.source_name not in plain:
+            if step.source_kind is SourceKind.PARAM and step.source_name not in plain:
                 raise Invalid(
                     node,
                     messages.unknown_source_param(
-                        class_scan.qualname, step.name, marker_label, step.source_name, plain
+                        class_scan.qualname, step.name, label, step.source_name, plain
                     ),
                 )
-            if step.source_kind == "command" and input_ir is None:
+            if step.source_kind is SourceKind.COMMAND and input_ir is None:
                 raise Invalid(
                     node,
                     messages.command_source_without_input(
-                        class_scan.qualname, step.name, marker_label, step.source_name
+                        class_scan.qualname, step.name, label, step.source_name
                     ),
                 )
         if input_ir is not None:
@@ -354,7 +344,7 @@ class Analyzer:
     ) -> None:
         """A ``from_command`` naming no field of a command class loomgen can read
         whole is the error the runtime raises at startup."""
-        readable = [step for step in steps if step.source_kind == "command"]
+        readable = [step for step in steps if step.source_kind is SourceKind.COMMAND]
         if not readable:
             return
         definition = self.resolver.definition_of(input_ir.command)
@@ -383,17 +373,13 @@ class Analyzer:
         for step in readable:
             if step.source_name in known:
                 continue
-            marker_label = (
-                "Exists"
-                if isinstance(step, ExistsIR)
-                else ("LoadById" if step.lookup_kind == "by_id" else "Load")
-            )
+            label = marker_label(None if isinstance(step, ExistsIR) else step.lookup_kind)
             raise Invalid(
                 names[step.name],
                 messages.unknown_command_field(
                     class_scan.qualname,
                     step.name,
-                    marker_label,
+                    label,
                     step.source_name,
                     input_ir.command.expression.rpartition(".")[2],
                     entity=step.entity.expression.rpartition(".")[2],

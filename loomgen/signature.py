@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from loom.core.engine import messages
-from loom.core.use_case.markers import bad_policy
+from loom.core.engine.contract import MARKERS
+from loom.core.use_case.markers import OnMissing, bad_policy
 from loomgen.hierarchy import KNOWN_MODULES
 from loomgen.ir import Ref
 from loomgen.resolve import TYPING_MODULES, Resolver
 from loomgen.scan import ClassScan, Invalid, ModuleScan, Unsupported, identifier, one_line
 
-MARKERS = frozenset({"Input", "LoadById", "Load", "Exists"})
-ON_MISSING = {"RAISE": "raise", "RETURN_NONE": "return_none", "RETURN_FALSE": "return_false"}
+_POLICY_VALUES = frozenset(policy.value for policy in OnMissing)
 BUILTIN_CLASSES = frozenset(
     name for name in dir(builtins) if isinstance(getattr(builtins, name), type)
 )
@@ -131,41 +131,37 @@ def _only_read_by_key(scan: ModuleScan, name: str) -> bool:
 
 @dataclass
 class Arguments:
-    """The arguments of one marker call."""
+    """The arguments of one marker call, as read from source."""
 
     marker: str
     call: cst.Call
     entity: Ref
     values: dict[str, str]
-    policy_value: str | None
+    policy: OnMissing | None
 
-    def text(self, name: str, default: str) -> str:
-        return self.values.get(name, default)
+    def build(self) -> object:
+        """The marker object the runtime's own factory makes of these arguments
+        (the entity type left out: the IR holds it as a :class:`Ref`).
 
-    def required_text(self, name: str) -> str:
-        if name not in self.values:
-            raise Invalid(self.call, f"{self.marker}() needs {name}=")
-        return self.values[name]
-
-    def policy(self, default: str) -> str:
-        return self.policy_value if self.policy_value is not None else default
-
-    def source(self) -> tuple[str, str]:
-        has_param = "from_param" in self.values
-        has_command = "from_command" in self.values
-        if has_param == has_command:
-            raise Invalid(self.call, messages.one_source(self.marker))
-        if has_param:
-            return "param", self.values["from_param"]
-        return "command", self.values["from_command"]
-
-
-_ALLOWED = {
-    "Input": (),
-    "LoadById": ("entity_type", "by", "profile", "on_missing"),
-    "Load": ("entity_type", "from_param", "from_command", "against", "profile", "on_missing"),
-    "Exists": ("entity_type", "from_param", "from_command", "against", "on_missing"),
-}
+        The factory (:data:`loom.core.engine.contract.MARKERS`) decides the
+        defaults and what the call means (which source, which lookup), and
+        rejects what it rejects at runtime, with the runtime's message.
+        """
+        signature = MARKERS[self.marker]
+        missing = [name for name in signature.required if name not in self.values]
+        given: dict[str, object] = dict(self.values)
+        given.update((name, name) for name in missing)  # checked below, after the factory's own
+        if self.policy is not None:
+            given["on_missing"] = self.policy
+        try:
+            made = (
+                signature.factory(object, **given) if signature.arguments else signature.factory()
+            )
+        except ValueError as error:
+            raise Invalid(self.call, str(error)) from None
+        if missing:
+            raise Invalid(self.call, f"{self.marker}() needs {missing[0]}=")
+        return made
 
 
 @dataclass
@@ -215,7 +211,7 @@ class Where:
             raise Unsupported(default, "the default is too deep an alias to follow")
         if isinstance(default, cst.Call):
             name = self.resolver.loom_name(self.scan, default.func)
-            if name in MARKERS:
+            if name is not None and name in MARKERS:
                 return default, name, self
             return self._call_marker(default, depth)
         if isinstance(default, cst.Subscript):
@@ -337,7 +333,7 @@ class Where:
         raise Unsupported(call, f"cannot tell statically whether {written}() returns a marker")
 
     def arguments(self, call: cst.Call, marker: str) -> Arguments:
-        allowed = _ALLOWED[marker]
+        allowed = MARKERS[marker].arguments
         positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
         if any(arg.star for arg in call.args):
             raise Unsupported(call, f"{marker}() with *args or **kwargs")
@@ -370,7 +366,7 @@ class Where:
             )
         entity = self.ref(entity_node)
         values: dict[str, str] = {}
-        policy: str | None = None
+        policy: OnMissing | None = None
         for keyword, value in sorted(keywords.items()):
             label = f"{marker}({keyword}=...)"
             if keyword == "on_missing":
@@ -392,23 +388,25 @@ class Where:
                 return value
         raise Unsupported(written, f"{label} is computed at runtime")
 
-    def policy(self, written: cst.BaseExpression, label: str) -> str:
+    def policy(self, written: cst.BaseExpression, label: str) -> OnMissing:
+        """The ``on_missing=`` written: ``OnMissing.MEMBER``, or its string value
+        (as the runtime accepts it), directly or through a constant."""
         scan, node = self.resolver.constant(self.scan, written)
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             value = node.evaluated_value
-            if isinstance(value, str) and value in ON_MISSING.values():
-                return value
+            if isinstance(value, str) and value in _POLICY_VALUES:
+                return OnMissing(value)
             raise Invalid(
                 written, bad_policy(label.partition("(")[0], one_line(self.scan.code(written)))
             )
         if (
             isinstance(node, cst.Attribute)
-            and self.resolver.loom_name(scan, node.value) == "OnMissing"
+            and self.resolver.loom_name(scan, node.value) == OnMissing.__name__
         ):
             member = identifier(node.attr)
-            if member not in ON_MISSING:
+            if member not in OnMissing.__members__:
                 raise Invalid(written, bad_policy(label.partition("(")[0], f"OnMissing.{member}"))
-            return ON_MISSING[member]
+            return OnMissing[member]
         raise Unsupported(written, f"{label} is computed at runtime")
 
     def conversion_target(self, param: cst.Param) -> Ref | None:

@@ -452,8 +452,13 @@ class MarkerSignature(NamedTuple):
 
     name: str
     """The factory's name (``LoadById``)."""
+    factory: Callable[..., Any]
+    """The factory itself: loomgen calls it with the arguments it read, so a marker
+    means in the IR exactly what it means in a plan."""
     arguments: tuple[str, ...]
     """Every argument it accepts, in order (the entity type first, when it takes one)."""
+    required: tuple[str, ...]
+    """The keyword arguments without a default (``against``), besides the entity type."""
     defaults: Mapping[str, object]
     """The default of each optional argument (``on_missing``: an :class:`OnMissing`)."""
 
@@ -462,7 +467,14 @@ def _signature(factory: Callable[..., Any]) -> MarkerSignature:
     parameters = inspect.signature(factory).parameters
     return MarkerSignature(
         factory.__name__,
+        factory,
         tuple(parameters),
+        tuple(
+            name
+            for name, parameter in parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+            and parameter.default is inspect.Parameter.empty
+        ),
         MappingProxyType(
             {
                 name: parameter.default
@@ -479,15 +491,19 @@ MARKERS: Mapping[str, MarkerSignature] = MappingProxyType(
 """Each marker factory by name, read from the factory itself (its signature is
 what a user's call is checked against at runtime)."""
 
+EXISTS_MARKER = Exists.__name__
 
-def policy(marker: str) -> OnMissing:
-    """The ``on_missing`` a call of ``marker`` gets when it gives none."""
-    default = MARKERS[marker].defaults["on_missing"]
-    assert isinstance(default, OnMissing)
-    return default
+
+def marker_label(lookup_kind: LookupKind | None) -> str:
+    """The marker that declares a step, as messages name it: a load's by its
+    lookup (``LoadById``, ``Load``), an existence check's (``lookup_kind=None``)."""
+    if lookup_kind is None:
+        return EXISTS_MARKER
+    return LoadById.__name__ if lookup_kind is LookupKind.BY_ID else Load.__name__
 
 
 __all__ = [
+    "EXISTS_MARKER",
     "GENERATED_FORMAT",
     "MARKERS",
     "ComputeDeclaration",
@@ -516,7 +532,7 @@ __all__ = [
     "exists_fact",
     "fingerprint",
     "load_fact",
-    "policy",
+    "marker_label",
     "shape",
     "source_digest",
     "specialized",
