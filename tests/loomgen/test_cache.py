@@ -266,6 +266,47 @@ def test_a_loomgen_upgrade_invalidates_every_record(
     assert_same(second, first)
 
 
+def test_the_toolchain_digest_follows_the_contract_and_what_loomgen_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No hand-kept list: the contract module, and a runtime module loomgen imports
+    (the marker factories), count; a runtime module nothing in loomgen reads does not."""
+    real_loom = Path(loomgen.__file__).resolve().parent.parent / "loom"
+    fake = tmp_path / "loom"
+    for name in ("__init__.py", "core/engine/contract.py", "core/use_case/markers.py"):
+        (fake / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake / name).write_text((real_loom / name).read_text())
+    (fake / "core" / "engine" / "unrelated.py").write_text("VALUE = 1\n")
+    real_module_file = cache._module_file
+    monkeypatch.setattr(
+        cache,
+        "_module_file",
+        lambda name: str(fake / "__init__.py") if name == "loom" else real_module_file(name),
+    )
+
+    def digest() -> str:
+        cache.toolchain_digest.cache_clear()
+        return cache.toolchain_digest()
+
+    try:
+        first = digest()
+        assert {str(p.relative_to(fake)) for p in cache.runtime_files([])} >= {
+            "core/engine/contract.py",
+            "core/use_case/markers.py",
+        }
+        (fake / "core" / "engine" / "unrelated.py").write_text("VALUE = 2\n")
+        assert digest() == first
+        contract = fake / "core" / "engine" / "contract.py"
+        contract.write_text(contract.read_text() + "\n# edited\n")
+        second = digest()
+        assert second != first
+        markers = fake / "core" / "use_case" / "markers.py"
+        markers.write_text(markers.read_text() + "\n# edited\n")
+        assert digest() != second
+    finally:
+        cache.toolchain_digest.cache_clear()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
