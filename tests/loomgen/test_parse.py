@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
 
+from loom.core.engine import CompilationError, UseCaseCompiler
+from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
 from loomgen.diagnostics import Diagnostic, Severity
 from loomgen.discover import SourceFile
 from loomgen.hierarchy import Hierarchy, c3_merge
@@ -215,14 +218,17 @@ def test_the_forms_people_write_become_ir() -> None:
     ]  # fmt: skip
     assert invite.input is not None and invite.input.command.expression == "Invite.C"
     (load,) = invite.loads
-    assert (load.source_name, load.profile, load.on_missing) == (
+    # The IR carries the runtime's own enums, as the factory made them.
+    assert (load.source_kind, load.source_name, load.lookup_kind) == (
+        SourceKind.PARAM,
         "account_id",
-        "full",
-        "return_none",
+        LookupKind.BY_ID,
     )
+    assert (load.profile, load.on_missing) == ("full", OnMissing.RETURN_NONE)
+    assert type(load.on_missing) is OnMissing and type(load.source_kind) is SourceKind
     assert load.entity.expression == "Invite.Entity"
     (check,) = invite.exists
-    assert check.on_missing == "return_none"
+    assert check.on_missing is OnMissing.RETURN_NONE and check.source_kind is SourceKind.PARAM
     assert [c.function.expression for c in invite.computes] == [
         "helpers.trim",
         "Invite.computes[1]",
@@ -317,6 +323,64 @@ def test_a_bad_on_missing_lists_the_valid_values_in_the_build_and_at_runtime(
         LoadById(object, by="user_id", on_missing="bogus")  # type: ignore[arg-type]
     assert str(error.value) == f"LoadById(): on_missing= must be an OnMissing, got 'bogus'; {valid}"
     assert [m.value for m in OnMissing] == ["raise", "return_none", "return_false"]
+
+
+LOAD_BY_ID_FROM_COMMAND = """
+from typing import Any
+from loom.core.command import Command
+from loom.core.use_case import Input, LoadById, OnMissing, UseCase
+
+class Team: ...
+
+class Join(Command):
+    team_id: int
+
+class JoinTeam(UseCase[Any, Any]):
+    async def execute(
+        self, cmd: Join = Input(), team: Team = LoadById(Team, from_command="team_id"{extra})
+    ) -> Any: ...
+"""
+
+
+def test_load_by_id_from_a_command_field_becomes_ir() -> None:
+    modules, diagnostics = analysed(app=LOAD_BY_ID_FROM_COMMAND.format(extra=""))
+    assert diagnostics == []
+    (load,) = use_case(modules["app"], "JoinTeam").loads
+    assert (load.source_kind, load.source_name, load.lookup_kind, load.against) == (
+        SourceKind.COMMAND,
+        "team_id",
+        LookupKind.BY_ID,
+        "id",
+    )
+    assert (load.profile, load.on_missing) == ("default", OnMissing.RAISE)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            LOAD_BY_ID_FROM_COMMAND.format(extra=', by="team"'),
+            "LoadById(): by='team' and from_command='team_id' both name the id; give one of them",
+        ),
+        (
+            LOAD_BY_ID_FROM_COMMAND.format(extra="").replace("cmd: Join = Input(), ", ""),
+            "from_command requires Input() parameter (parameter 'team' reads"
+            " from_command='team_id', and execute has no Input())",
+        ),
+    ],
+    ids=["by-and-from-command", "without-input"],
+)
+def test_load_by_id_from_a_command_field_mistakes_are_the_runtimes(
+    source: str, message: str
+) -> None:
+    _, diagnostics = analysed(app=source)
+    assert [d.severity for d in diagnostics] == [Severity.ERROR]
+    assert message in diagnostics[0].message, diagnostics[0].message
+    namespace: dict[str, Any] = {"__name__": "load_by_id_case"}
+    with pytest.raises((ValueError, CompilationError)) as error:
+        exec(textwrap.dedent(source), namespace)
+        UseCaseCompiler().compile(namespace["JoinTeam"])
+    assert message in str(error.value)
 
 
 def test_an_error_in_an_inherited_execute_is_reported_once() -> None:
