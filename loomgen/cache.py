@@ -109,7 +109,7 @@ def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     parts = [f"cache-format={CACHE_FORMAT}", f"loomgen={loomgen.__version__}"]
     package_dir = Path(loomgen.__file__).resolve().parent
     code_files = sorted(package_dir.rglob("*.py"))  # loomgen/render/ included
-    templates = _templates_folder(package_dir)
+    templates = _templates_folder()
     if templates is not None:
         code_files += sorted(templates.glob("*.jinja"))
     code_files += runtime_files(sorted(package_dir.rglob("*.py")))
@@ -219,12 +219,11 @@ def _module_file(name: str) -> str | None:
     return spec.origin if spec is not None else None
 
 
-def _templates_folder(package_dir: Path) -> Path | None:
+def _templates_folder() -> Path | None:
+    """The folder of the package ``loomgen.templates``, the templates
+    :mod:`loomgen.render.templates` reads (found without importing jinja2)."""
     installed = _module_file("loomgen.templates")
-    if installed is not None:
-        return Path(installed).parent
-    checkout = package_dir.parent / "templates"
-    return checkout if checkout.is_dir() else None
+    return None if installed is None else Path(installed).parent
 
 
 def config_digest(root: Path, package: str) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from loomgen.diagnostics import printable
 from loomgen.ir import ModuleIR
 from loomgen.render.black_form import Formatter, format_pieces, join_pieces
 from loomgen.render.names import module_names
 from loomgen.render.templates import environment
-from loomgen.render.views import sanitize_comment, use_case_view
+from loomgen.render.views import use_case_view
 
 
 def module_pieces(module: ModuleIR) -> list[tuple[str, str]]:
@@ -34,7 +35,7 @@ def module_pieces(module: ModuleIR) -> list[tuple[str, str]]:
             module.path,
             str(
                 macros.header(  # type: ignore[attr-defined]
-                    sanitize_comment(module.path),
+                    printable(module.path),
                     module.module,
                     names.import_lines(),
                     names.binding_lines(),

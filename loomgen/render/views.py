@@ -7,36 +7,16 @@ templates only lay the strings out.
 
 from __future__ import annotations
 
-import keyword
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from loom.core.engine.shapes import section_digests
 from loom.core.use_case.markers import OnMissing
+from loomgen.diagnostics import printable
+from loomgen.discover import is_importable_name
 from loomgen.ir import DslIR, ExistsIR, FunctionIR, LoadIR, PresenceIR, Ref, UseCaseIR
 from loomgen.render.black_form import literal
 from loomgen.render.names import LocalNames, ModuleNames
-
-
-def _plain_attribute(name: str) -> bool:
-    """Whether ``obj.<name>`` reads the attribute called exactly ``name``.
-
-    Python NFKC-normalizes identifiers in source (``obj.ﬁ`` reads ``fi``) but
-    ``getattr`` takes the string as it is, so only normalized names qualify.
-    """
-    return (
-        name.isidentifier()
-        and not keyword.iskeyword(name)
-        and unicodedata.normalize("NFKC", name) == name
-    )
-
-
-def sanitize_comment(text: str) -> str:
-    """Text safe on one comment line: no line breaks or control characters."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
 
 
 @dataclass(frozen=True)
@@ -58,29 +38,30 @@ class InputView:
 
 
 @dataclass(frozen=True)
-class LoadView:
+class LookupView:
+    """What a load and an exists check share: a repository lookup."""
+
     comment: str
     key: str
     local: str
     entity: str
-    by_id: bool
     value: str
+    """The local holding the looked-up value (``"value"``: read from the command)."""
     value_source: str
+    """The expression ``value`` is read from (``""``: a plain parameter, no read)."""
     against: str
-    profile: str
     on_missing: str
 
 
 @dataclass(frozen=True)
-class ExistsView:
-    comment: str
-    key: str
-    local: str
-    entity: str
-    value: str
-    value_source: str
-    against: str
-    on_missing: str
+class LoadView(LookupView):
+    by_id: bool
+    profile: str
+
+
+@dataclass(frozen=True)
+class ExistsView(LookupView):
+    """An existence check: a lookup and nothing more."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +99,11 @@ class UseCaseView:
     """The names of the plain parameters, as a tuple literal (for ``missing_parameter``)."""
     input: InputView | None
     command: str
+    """The local holding the command (``""``: the use case takes none)."""
     loads: tuple[LoadView, ...]
     exists: tuple[ExistsView, ...]
     computes: tuple[FunctionView, ...]
+    """Empty without a command: computes and rules read it (so does the interpreter)."""
     rules: tuple[FunctionView, ...]
     execute_comment: str
     is_async: bool
@@ -218,7 +201,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
         bound.append((p.name, local))
         params.append(
             ParamView(
-                sanitize_comment(p.declaration),
+                printable(p.declaration),
                 literal(p.name),
                 local,
                 expr(p.target) if p.target is not None else "",
@@ -235,55 +218,41 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
         command = locals_.of(uc.input.name)
         bound.append((uc.input.name, command))
         input_view = InputView(
-            sanitize_comment(uc.input.declaration),
+            printable(uc.input.declaration),
             literal(uc.input.name),
             command,
             expr(uc.input.command),
         )
 
-    def lookup(step: LoadIR | ExistsIR) -> tuple[str, str]:
+    def lookup(step: LoadIR | ExistsIR) -> tuple[str, str, str, str, str, str, str, str]:
+        """The :class:`LookupView` fields of a load or an exists check, in order."""
         if step.source_kind == "param":
-            return locals_.of(step.source_name), ""
-        if _plain_attribute(step.source_name):
-            return "value", f"{command}.{step.source_name}"
-        return "value", f"getattr({command}, {literal(step.source_name)})"
-
-    loads = []
-    for step in uc.loads:
-        value, source = lookup(step)
+            value, source = locals_.of(step.source_name), ""
+        # ``command.<name>`` reads the attribute called exactly ``name`` only if
+        # ``name`` is an identifier Python need not NFKC-normalize (``ﬁ`` reads ``fi``):
+        # the test an importable module name passes.
+        elif is_importable_name(step.source_name):
+            value, source = "value", f"{command}.{step.source_name}"
+        else:
+            value, source = "value", f"getattr({command}, {literal(step.source_name)})"
         local = locals_.of(step.name)
-        loads.append(
-            LoadView(
-                sanitize_comment(step.declaration),
-                literal(step.name),
-                local,
-                expr(step.entity),
-                step.lookup_kind == "by_id",
-                value,
-                source,
-                literal(step.against),
-                literal(step.profile),
-                _on_missing(step.on_missing),
-            )
-        )
         bound.append((step.name, local))
-    exists = []
-    for check in uc.exists:
-        value, source = lookup(check)
-        local = locals_.of(check.name)
-        exists.append(
-            ExistsView(
-                sanitize_comment(check.declaration),
-                literal(check.name),
-                local,
-                expr(check.entity),
-                value,
-                source,
-                literal(check.against),
-                _on_missing(check.on_missing),
-            )
+        return (
+            printable(step.declaration),
+            literal(step.name),
+            local,
+            expr(step.entity),
+            value,
+            source,
+            literal(step.against),
+            _on_missing(step.on_missing),
         )
-        bound.append((check.name, local))
+
+    loads = tuple(
+        LoadView(*lookup(step), step.lookup_kind == "by_id", literal(step.profile))
+        for step in uc.loads
+    )
+    exists = tuple(ExistsView(*lookup(check)) for check in uc.exists)
 
     context = "{" + ", ".join(f"{literal(key)}: {local}" for key, local in bound) + "}"
 
@@ -292,7 +261,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
     def functions(steps: Sequence[FunctionIR]) -> tuple[FunctionView, ...]:
         return tuple(
             FunctionView(
-                sanitize_comment(
+                printable(
                     step.declaration
                     + (" (with context)" if step.accepts_context and not step.inline else "")
                 ),
@@ -313,13 +282,11 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
         param_names=_tuple(literal(p.name) for p in uc.params),
         input=input_view,
         command=command,
-        loads=tuple(loads),
-        exists=tuple(exists),
+        loads=loads,
+        exists=exists,
         computes=functions(uc.computes) if uc.input is not None else (),
         rules=functions(uc.rules) if uc.input is not None else (),
-        execute_comment=sanitize_comment(
-            f"{uc.qualname}.execute ({'async' if uc.is_async else 'sync'})"
-        ),
+        execute_comment=printable(f"{uc.qualname}.execute ({'async' if uc.is_async else 'sync'})"),
         is_async=uc.is_async,
         coroutine=bool(uc.loads or uc.exists),
         call_arguments=", ".join(f"{key}={local}" for key, local in bound),

@@ -27,7 +27,7 @@ from bench import synthetic
 from loomgen.render.black_form import black_mode
 from loomgen.render.files import module_pieces
 from tests.golden import CASES, case_names
-from tests.loomgen.test_black_oracle import EDGES, modules_in
+from tests.loomgen.test_black_form import EDGES, modules_in
 
 OLDEST = "26.1.0"
 """The first black release of the year the ``gen`` extra's range covers."""
