@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from loom.install import install_hint
 from loomgen import __version__
 from loomgen import build as _build
+from loomgen.build import BuildResult
 from loomgen import explain as _explain
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
@@ -97,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _build_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    files = _generate(config, args)
+    result, _ = _generate(config, args)
+    files = result.files
     shown = _show(config.output)
     try:
         changes = write_package(config.output, files, force=args.force)
@@ -127,13 +130,14 @@ def _build_command(args: argparse.Namespace) -> int:
         if changes.kept:
             counts += f", {len(changes.kept)} kept"
         _out(f"loomgen: {shown}: {counts}")
-        _out(f"loomgen: {_build.coverage_summary(files)}")
+        _out(f"loomgen: {result.coverage()}")
     return EXIT_OK
 
 
 def _check_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    files, sources, modules = _generate_all(config, args)
+    result, sources = _generate(config, args)
+    files = result.files
     problems = check_package(config.output, files)
     shown = _show(config.output)
     changes = plan_changes(config.output, files)
@@ -153,7 +157,7 @@ def _check_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         _out(f"loomgen: {shown} is up to date")
     if args.verify:
-        return _verify(config, sources, modules, args.quiet)
+        return _verify(config, sources, result.modules, args.quiet)
     return EXIT_OK
 
 
@@ -251,7 +255,7 @@ def _built_shapes(
 
 def _diff_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    files = _generate(config, args)
+    files = _generate(config, args)[0].files
     text = diff_package(config.output, files)
     shown = _show(config.output)
     changes = plan_changes(config.output, files)
@@ -320,13 +324,9 @@ def _discover(config: LoomgenConfig) -> list[SourceFile]:
     return sources
 
 
-def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]:
-    return _generate_all(config, args)[0]
-
-
-def _generate_all(
+def _generate(
     config: LoomgenConfig, args: argparse.Namespace
-) -> tuple[dict[str, str], list[SourceFile], tuple[ModuleIR, ...]]:
+) -> tuple[BuildResult, list[SourceFile]]:
     """Discover and generate in memory; print every diagnostic; stop on errors.
 
     Generation runs even when discovery reported errors, so that one run
@@ -340,13 +340,11 @@ def _generate_all(
         if args.no_cache
         else _build.open_cache(config.cache_dir, config.root, config.output.name)
     )
-    token = _build.active_cache.set(cache)
-    try:
-        result = _build.generate(sources, package=config.output.name, committed=config.output)
-    finally:
-        _build.active_cache.reset(token)
+    result = _build.generate(
+        sources, package=config.output.name, cache=cache, committed=config.output
+    )
     _judge([*found, *result.diagnostics], config)
-    return settle_inputs(config.output, result.files), sources, result.modules
+    return replace(result, files=settle_inputs(config.output, result.files)), sources
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from loomgen.ir import ModuleIR
 
 RegistryEntry = tuple[str, str, str, str]
+"""``(key, module, function, fingerprint)`` of a compiled use case; ``(key, "",
+source digest, reason)`` of one left to the interpreter."""
+
+
+def is_compiled(entry: RegistryEntry) -> bool:
+    """Whether a registry entry names a generated executor (not the interpreter)."""
+    return bool(entry[1])
 
 
 @dataclass
