@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from loomgen.cache import Record, inputs_unchanged, sha256
-from loomgen.outcome import ModuleOutcome
+from loomgen.outcome import COMMITTED_FIELDS, ModuleOutcome, well_formed
 
 INPUTS = "_loomgen_inputs.json"
 """A file of every generated package: per source module that produced anything
@@ -34,13 +34,8 @@ def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
         if not (outcome.entries or outcome.path or outcome.diagnostics):
             continue  # nothing generated from it: recording it would only churn the file
         record = outcome.record()
-        modules[outcome.module] = {
-            "deps": record["deps"],
-            "diagnostics": record["diagnostics"],
-            "entries": record["entries"],
-            "path": record["path"],
-            "output": None if outcome.output is None else sha256(outcome.output),
-        }
+        record["output"] = None if outcome.output is None else sha256(outcome.output)
+        modules[outcome.module] = {name: record[name] for name in COMMITTED_FIELDS}
     document = {
         "format": INPUTS_FORMAT,
         "package": package,
@@ -120,7 +115,5 @@ def committed_outcome(
             return None
         if sha256(text) != digest:
             return None  # edited by hand, or from another build
-    try:
-        return ModuleOutcome.from_record({**record, "module": module, "output": text})
-    except (KeyError, TypeError, ValueError):
-        return None
+    full = {**record, "module": module, "output": text}
+    return ModuleOutcome.from_record(full) if well_formed(full) else None
