@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from loomgen.cache import BuildCache, Record, config_digest, sha256
 from loomgen.diagnostics import Diagnostic, Severity, errors_in, merge_inherited
 from loomgen.discover import SourceFile, discover
-from loomgen.inputs import INPUTS, committed_outcome, inputs_text, read_inputs, settle_inputs
+from loomgen.inputs import INPUTS, committed_outcome, inputs_text, read_inputs, settled_plan
 from loomgen.outcome import ModuleOutcome, RegistryEntry, is_compiled
 from loomgen.sources import Digests, ImportPath, SourceIndex, read_texts
 from loomgen.workers import build_modules
@@ -222,7 +222,7 @@ def build_package(
     ``cache_dir`` enables the build cache (off by default here; the CLI uses
     the configured one).
     """
-    from loomgen.emit import write_package
+    from loomgen.emit import recover, write_plan
 
     sources, problems = discover(paths, root=root, exclude=[output])
     result = generate(
@@ -231,6 +231,7 @@ def build_package(
     diagnostics = sorted(problems + result.diagnostics)
     if errors_in(diagnostics, strict=strict):
         return BuildResult({}, diagnostics, result.modules)
-    files = settle_inputs(output, result.files)
-    write_package(output, files)
-    return replace(result, files=files, diagnostics=diagnostics)
+    recover(output)
+    plan = settled_plan(output, result.files)
+    write_plan(plan)
+    return replace(result, files=plan.files, diagnostics=diagnostics)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from loomgen import explain as _explain
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
 from loomgen.discover import SourceFile, discover
-from loomgen.inputs import settle_inputs
+from loomgen.inputs import settled_plan
 from loomgen.ir import ModuleIR
 from loomgen.verify import differences
 from loomgen.emit import (
@@ -32,11 +31,12 @@ from loomgen.emit import (
     EmitError,
     NotOwnedError,
     Unowned,
-    check_package,
+    Plan,
+    check_plan,
     clean_package,
-    diff_package,
-    plan_changes,
-    write_package,
+    diff_plan,
+    recover,
+    write_plan,
 )
 
 EXIT_OK = 0
@@ -99,11 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _build_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    result, _ = _generate(config, args)
-    files = result.files
+    result, plan, _ = _generate(config, args, writing=True)
     shown = _show(config.output)
     try:
-        changes = write_package(config.output, files, force=args.force)
+        changes = write_plan(plan, force=args.force)
     except OSError as error:
         if args.debug:
             raise
@@ -136,11 +135,10 @@ def _build_command(args: argparse.Namespace) -> int:
 
 def _check_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    result, sources = _generate(config, args)
-    files = result.files
-    problems = check_package(config.output, files)
+    result, plan, sources = _generate(config, args)
+    problems = check_plan(plan)
     shown = _show(config.output)
-    changes = plan_changes(config.output, files)
+    changes = plan.changes
     _report_kept(shown, changes.kept)
     if problems:
         _out(f"loomgen: {shown} is out of date:")
@@ -255,10 +253,10 @@ def _built_shapes(
 
 def _diff_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    files = _generate(config, args)[0].files
-    text = diff_package(config.output, files)
+    _, plan, _ = _generate(config, args)
+    text = diff_plan(plan)
     shown = _show(config.output)
-    changes = plan_changes(config.output, files)
+    changes = plan.changes
     _report_kept(shown, changes.kept)
     for item in changes.blocked:
         _warn(f"{shown}/{item.path}: {item.reason}; `loomgen build` needs --force to overwrite it")
@@ -325,14 +323,15 @@ def _discover(config: LoomgenConfig) -> list[SourceFile]:
 
 
 def _generate(
-    config: LoomgenConfig, args: argparse.Namespace
-) -> tuple[BuildResult, list[SourceFile]]:
+    config: LoomgenConfig, args: argparse.Namespace, *, writing: bool = False
+) -> tuple[BuildResult, Plan, list[SourceFile]]:
     """Discover and generate in memory; print every diagnostic; stop on errors.
 
     Generation runs even when discovery reported errors, so that one run
     shows every problem; nothing is written when any of them is fatal. The
     build cache (``cache_dir`` of the config, unless ``--no-cache``) serves
     unchanged modules; build, check and diff give the same answer without it.
+    The plan is made once, after a killed write is undone when ``writing``.
     """
     sources, found = discover(config.sources, root=config.root, exclude=[config.output])
     cache = (
@@ -344,7 +343,9 @@ def _generate(
         sources, package=config.output.name, cache=cache, committed=config.output
     )
     _judge([*found, *result.diagnostics], config)
-    return replace(result, files=settle_inputs(config.output, result.files)), sources
+    if writing:
+        recover(config.output)
+    return result, settled_plan(config.output, result.files), sources
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:

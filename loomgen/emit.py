@@ -117,12 +117,105 @@ class Changes:
         )
 
 
-def plan_changes(output: Path, files: Mapping[str, str]) -> Changes:
-    """What :func:`write_package` would do, without touching the disk.
+@dataclass(frozen=True)
+class Plan:
+    """What writing ``files`` to ``output`` would do, read from the disk once:
+    :func:`write_plan`, :func:`check_plan` and :func:`diff_plan` act on it."""
+
+    output: Path
+    files: dict[str, str]
+    """The complete wanted content of the package."""
+    changes: Changes
+    data: dict[str, bytes]
+    """``files`` encoded, as they are written."""
+    manifest: bytes
+    """The manifest the write leaves."""
+
+
+def plan_package(output: Path, files: Mapping[str, str]) -> Plan:
+    """Plan writing ``files`` to ``output``, without touching the disk.
 
     Raises :class:`EmitError` when a path is invalid or leads through a symlink.
     """
-    return _plan(output, files).changes
+    _check_output_folder(output)
+    data = _validate_files(output, files)
+    owned = _read_manifest(output)
+
+    lists: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+    blocked: list[Unowned] = []
+    for rel in sorted(data):
+        verdict = _verdict(output, rel, data[rel], owned)
+        if isinstance(verdict, Unowned):
+            blocked.append(verdict)
+        else:
+            lists[verdict].append(rel)
+
+    deleted: list[str] = []
+    kept: list[Unowned] = []
+    for rel in sorted(set(owned) - set(data)):
+        path = output / rel
+        if not os.path.lexists(path):
+            continue
+        # Anything that is no longer a plain file reached without symlinks is
+        # not what loomgen wrote: keep it.
+        plain = _symlink_problem(output, rel) is None and path.is_file()
+        current = _read_bytes(path) if plain else None
+        if current is not None and _sha256(current) == owned[rel]:
+            deleted.append(rel)
+        else:
+            kept.append(Unowned(rel, CHANGED_BY_HAND))
+    for rel in _python_files(output):
+        if rel not in data and rel not in owned:
+            kept.append(Unowned(rel, _why_unowned(output, rel, owned)))
+
+    manifest = manifest_text(files).encode()
+    changes = Changes(
+        created=tuple(lists["created"]),
+        updated=tuple(lists["updated"]),
+        unchanged=tuple(lists["unchanged"]),
+        deleted=tuple(deleted),
+        blocked=tuple(blocked),
+        kept=tuple(sorted(kept)),
+        manifest_changed=_read_bytes(output / MANIFEST) != manifest,
+    )
+    return Plan(output, dict(files), changes, data, manifest)
+
+
+def replan(plan: Plan, rel: str, text: str) -> Plan:
+    """``plan`` with ``text`` wanted at ``rel`` (one of its paths) instead: what
+    :func:`plan_package` would give, reading only that file and the manifest."""
+    if rel not in plan.data:
+        raise ValueError(f"{rel!r} is not a path of the plan")
+    files = {**plan.files, rel: text}
+    data = {**plan.data, rel: _validate_files(plan.output, {rel: text})[rel]}
+    verdict = _verdict(plan.output, rel, data[rel], _read_manifest(plan.output))
+    old = plan.changes
+    lists = {
+        "created": [p for p in old.created if p != rel],
+        "updated": [p for p in old.updated if p != rel],
+        "unchanged": [p for p in old.unchanged if p != rel],
+    }
+    blocked = [item for item in old.blocked if item.path != rel]
+    if isinstance(verdict, Unowned):
+        blocked.append(verdict)
+    else:
+        lists[verdict].append(rel)
+    manifest = manifest_text(files).encode()
+    changes = Changes(
+        created=tuple(sorted(lists["created"])),
+        updated=tuple(sorted(lists["updated"])),
+        unchanged=tuple(sorted(lists["unchanged"])),
+        deleted=old.deleted,
+        blocked=tuple(sorted(blocked)),
+        kept=old.kept,
+        manifest_changed=_read_bytes(plan.output / MANIFEST) != manifest,
+    )
+    return Plan(plan.output, files, changes, data, manifest)
+
+
+def plan_changes(output: Path, files: Mapping[str, str]) -> Changes:
+    """What :func:`write_package` would do, without touching the disk."""
+    return plan_package(output, files).changes
 
 
 def write_package(output: Path, files: Mapping[str, str], *, force: bool = False) -> Changes:
@@ -132,8 +225,13 @@ def write_package(output: Path, files: Mapping[str, str], *, force: bool = False
     not own, unless ``force`` (then it is overwritten and reported as
     ``blocked``). On any error the package is left as it was.
     """
-    _recover(output)
-    plan = _plan(output, files)
+    recover(output)
+    return write_plan(plan_package(output, files), force=force)
+
+
+def write_plan(plan: Plan, *, force: bool = False) -> Changes:
+    """:func:`write_package` for a plan made after :func:`recover` ran on its output."""
+    output = plan.output
     changes = plan.changes
     if changes.blocked and not force:
         raise NotOwnedError(output, changes.blocked)
@@ -171,6 +269,11 @@ def write_package(output: Path, files: Mapping[str, str], *, force: bool = False
 
 
 def check_package(output: Path, files: Mapping[str, str]) -> list[str]:
+    """:func:`check_plan` of writing ``files`` to ``output``."""
+    return check_plan(plan_package(output, files))
+
+
+def check_plan(plan: Plan) -> list[str]:
     """What a build would change, as sorted lines ``<kind>: <path>``.
 
     Kinds: ``missing`` (would be created), ``changed`` (would be rewritten),
@@ -179,7 +282,7 @@ def check_package(output: Path, files: Mapping[str, str]) -> list[str]:
     ``--force``). Empty exactly when a build would write nothing. Kept files
     are not listed (see :func:`plan_changes`).
     """
-    plan = _plan(output, files)
+    output = plan.output
     changes = plan.changes
     found = [(rel, "missing") for rel in changes.created]
     found += [(rel, "changed") for rel in changes.updated]
@@ -192,6 +295,11 @@ def check_package(output: Path, files: Mapping[str, str]) -> list[str]:
 
 
 def diff_package(output: Path, files: Mapping[str, str]) -> str:
+    """:func:`diff_plan` of writing ``files`` to ``output``."""
+    return diff_plan(plan_package(output, files))
+
+
+def diff_plan(plan: Plan) -> str:
     """A unified diff from the package on disk to what a (forced) build would write.
 
     Covers created, updated, deleted and blocked files, sorted by path, and
@@ -200,7 +308,7 @@ def diff_package(output: Path, files: Mapping[str, str]) -> str:
     Headers are ``a/<path>`` and ``b/<path>`` with paths relative to the
     working folder; a created or deleted side is ``/dev/null``.
     """
-    plan = _plan(output, files)
+    output = plan.output
     changes = plan.changes
     cwd = Path.cwd()
     wanted = {**plan.data, MANIFEST: plan.manifest}
@@ -231,8 +339,8 @@ def clean_package(output: Path) -> Changes:
     """
     if not output.exists():
         return Changes()
-    _recover(output)
-    planned = _plan(output, {}).changes
+    recover(output)
+    planned = plan_package(output, {}).changes
     changes = Changes(deleted=planned.deleted, kept=planned.kept)
     _remove_stale_temp_files(output)
     removals = [output / rel for rel in changes.deleted]
@@ -273,62 +381,17 @@ def carries_header(path: Path) -> bool:
 # -- planning ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Plan:
-    changes: Changes
-    data: dict[str, bytes]
-    manifest: bytes
-
-
-def _plan(output: Path, files: Mapping[str, str]) -> _Plan:
-    _check_output_folder(output)
-    data = _validate_files(output, files)
-    owned = _read_manifest(output)
-
-    created: list[str] = []
-    updated: list[str] = []
-    unchanged: list[str] = []
-    blocked: list[Unowned] = []
-    for rel in sorted(data):
-        current = _read_bytes(output / rel)
-        if current is None:
-            created.append(rel)
-        elif current == data[rel]:
-            unchanged.append(rel)  # already what is wanted: nothing to destroy
-        elif owned.get(rel) == _sha256(current):
-            updated.append(rel)
-        else:
-            blocked.append(Unowned(rel, _why_unowned(output, rel, owned)))
-
-    deleted: list[str] = []
-    kept: list[Unowned] = []
-    for rel in sorted(set(owned) - set(data)):
-        path = output / rel
-        if not os.path.lexists(path):
-            continue
-        # Anything that is no longer a plain file reached without symlinks is
-        # not what loomgen wrote: keep it.
-        plain = _symlink_problem(output, rel) is None and path.is_file()
-        current = _read_bytes(path) if plain else None
-        if current is not None and _sha256(current) == owned[rel]:
-            deleted.append(rel)
-        else:
-            kept.append(Unowned(rel, CHANGED_BY_HAND))
-    for rel in _python_files(output):
-        if rel not in data and rel not in owned:
-            kept.append(Unowned(rel, _why_unowned(output, rel, owned)))
-
-    manifest = manifest_text(files).encode()
-    changes = Changes(
-        created=tuple(created),
-        updated=tuple(updated),
-        unchanged=tuple(unchanged),
-        deleted=tuple(deleted),
-        blocked=tuple(blocked),
-        kept=tuple(sorted(kept)),
-        manifest_changed=_read_bytes(output / MANIFEST) != manifest,
-    )
-    return _Plan(changes, data, manifest)
+def _verdict(output: Path, rel: str, data: bytes, owned: Mapping[str, str]) -> str | Unowned:
+    """What writing ``data`` at ``rel`` does: ``"created"``, ``"updated"``,
+    ``"unchanged"``, or the :class:`Unowned` file it would overwrite."""
+    current = _read_bytes(output / rel)
+    if current is None:
+        return "created"
+    if current == data:
+        return "unchanged"  # already what is wanted: nothing to destroy
+    if owned.get(rel) == _sha256(current):
+        return "updated"
+    return Unowned(rel, _why_unowned(output, rel, owned))
 
 
 def _why_unowned(output: Path, rel: str, owned: Mapping[str, str]) -> str:
@@ -541,7 +604,7 @@ class _Transaction:
 
     def rollback(self) -> None:
         """Undo everything, newest first. A step that cannot be undone leaves its
-        backup behind, which the next write or clean puts back (see :func:`_recover`)."""
+        backup behind, which the next write or clean puts back (see :func:`recover`)."""
         for target, backup in reversed(self._done):
             try:
                 if backup is None:
@@ -584,7 +647,7 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def _recover(output: Path) -> None:
+def recover(output: Path) -> None:
     """Put back the backups of a write or clean that was killed half-way.
 
     A backup holds a file's previous bytes. It is restored when the manifest
