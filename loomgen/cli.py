@@ -21,7 +21,7 @@ from loomgen.build import BuildResult
 from loomgen import explain as _explain
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
-from loomgen.discover import SourceFile, discover
+from loomgen.discover import SourceFile, discover, display_path
 from loomgen.inputs import settled_plan
 from loomgen.ir import ModuleIR
 from loomgen.verify import differences
@@ -404,8 +404,7 @@ def _error(message: str) -> None:
 
 def _show(path: Path) -> str:
     """``path`` relative to the working folder when below it, else absolute."""
-    cwd = Path.cwd()
-    return path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else str(path)
+    return display_path(path, Path.cwd())
 
 
 def _with_newline(text: str) -> str:

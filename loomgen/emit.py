@@ -47,7 +47,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -510,12 +510,18 @@ def _python_files(output: Path) -> Iterable[str]:
     """Relative paths of ``*.py`` entries under ``output``, not following symlinks."""
     if not output.is_dir():
         return
+    for folder, names in _folders(output):
+        for name in names:
+            if name.endswith(".py"):
+                yield (folder / name).relative_to(output).as_posix()
+
+
+def _folders(output: Path) -> Iterator[tuple[Path, list[str]]]:
+    """Every folder under ``output`` (itself included; ``__pycache__`` folders
+    skipped, symlinks not followed), with the sorted names of its files."""
     for folder, subfolders, names in os.walk(output):
         subfolders[:] = sorted(name for name in subfolders if name != _CACHE_FOLDER)
-        base = Path(folder)
-        for name in sorted(names):
-            if name.endswith(".py"):
-                yield (base / name).relative_to(output).as_posix()
+        yield Path(folder), sorted(names)
 
 
 # -- writing -----------------------------------------------------------------
@@ -658,12 +664,11 @@ def recover(output: Path) -> None:
     if output.is_symlink() or not output.is_dir():
         return  # refused later, with a reason, by the planning
     owned: dict[str, str] | None = None
-    for folder, subfolders, names in os.walk(output):
-        subfolders[:] = [name for name in subfolders if name != _CACHE_FOLDER]
+    for folder, names in _folders(output):
         for name in names:
             if not (name.startswith(".") and name.endswith(_BACKUP_SUFFIX)):
                 continue
-            backup = Path(folder, name)
+            backup = folder / name
             if backup.is_symlink() or not backup.is_file():
                 continue  # loomgen's backups are plain files
             target = backup.with_name(name[1 : -len(_BACKUP_SUFFIX)].rpartition(".")[0])
@@ -698,11 +703,10 @@ def _fsync_folder(folder: Path) -> None:
 
 def _remove_stale_temp_files(output: Path) -> None:
     """Delete temporary files left behind by an interrupted write."""
-    for folder, subfolders, names in os.walk(output):
-        subfolders[:] = [name for name in subfolders if name != _CACHE_FOLDER]
+    for folder, names in _folders(output):
         for name in names:
             if name.startswith(".") and name.endswith(_TEMP_SUFFIX):
-                Path(folder, name).unlink(missing_ok=True)
+                (folder / name).unlink(missing_ok=True)
 
 
 def _prune_empty_folders(output: Path, removed: Iterable[str]) -> None:
