@@ -14,6 +14,7 @@ import pytest
 
 import loomgen
 from loomgen import emit
+from loomgen.transaction import Transaction
 from loomgen.emit import (
     CHANGED_BY_HAND,
     MANIFEST,
@@ -576,7 +577,7 @@ def test_a_killed_write_is_put_right_by_the_next_one(
     output = tmp_path / "gen"
     write_package(output, OLD)
     with monkeypatch.context() as patch:
-        patch.setattr(emit._Transaction, "rollback", lambda self: None)
+        patch.setattr(Transaction, "rollback", lambda self: None)
         Faults(patch, OSError("killed"), kill_at)
         try:
             write_package(output, NEW)
@@ -601,7 +602,7 @@ def test_a_killed_write_then_the_old_sources_again(
     write_package(output, OLD)
     before = snapshot(output)
     with monkeypatch.context() as patch:
-        patch.setattr(emit._Transaction, "rollback", lambda self: None)
+        patch.setattr(Transaction, "rollback", lambda self: None)
         real_replace = os.replace
 
         def replace(source: Any, target: Any) -> None:
