@@ -30,24 +30,20 @@ only when a piece of code is not written in its canonical form already (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loomgen.cache import BuildCache, Record, config_digest, sha256
 from loomgen.diagnostics import Diagnostic, Severity, errors_in, merge_inherited
 from loomgen.discover import SourceFile, discover
-from loomgen.inputs import INPUTS, committed_outcome, inputs_text, read_inputs, settle_inputs
-from loomgen.outcome import ModuleOutcome, RegistryEntry
+from loomgen.inputs import INPUTS, committed_outcome, inputs_text, read_inputs, settled_plan
+from loomgen.outcome import ModuleOutcome, RegistryEntry, is_compiled
 from loomgen.sources import Digests, ImportPath, SourceIndex, read_texts
 from loomgen.workers import build_modules
 
 if TYPE_CHECKING:
     from loomgen.ir import ModuleIR
-
-active_cache: ContextVar[BuildCache | None] = ContextVar("loomgen_active_cache", default=None)
-"""The cache :func:`generate` uses when it is not given one (set by the CLI)."""
 
 
 @dataclass(frozen=True)
@@ -64,38 +60,38 @@ class BuildResult:
     rebuilt: tuple[str, ...] = ()
     """The source modules analysed (and rendered) in this run: neither the build
     cache nor the package's record of its inputs could vouch for them."""
+    compiled: int = 0
+    """How many use cases the registry names a generated executor for."""
+    interpreted: int = 0
+    """How many use cases the registry leaves to the interpreter."""
 
     def errors(self, *, strict: bool = False) -> list[Diagnostic]:
         return errors_in(self.diagnostics, strict=strict)
 
+    def coverage(self) -> str:
+        """``N use cases compiled, M left to the interpreter``."""
+        noun = "use case" if self.compiled == 1 else "use cases"
+        return f"{self.compiled} {noun} compiled, {self.interpreted} left to the interpreter"
+
 
 # -- the whole package -----------------------------------------------------------------
-
-
-class _Ambient:
-    """Marker: use :data:`active_cache`."""
-
-
-AMBIENT: Any = _Ambient()
 
 
 def generate(
     sources: Sequence[SourceFile],
     package: str,
     *,
-    cache: BuildCache | None = AMBIENT,
+    cache: BuildCache | None = None,
     committed: Path | None = None,
 ) -> BuildResult:
     """Parse ``sources`` and render the generated package ``package`` in memory.
 
-    ``cache`` (default: :data:`active_cache`) serves unchanged modules from an
+    ``cache`` serves unchanged modules from an
     earlier build; so does ``committed``, an existing generated package whose
     :data:`~loomgen.inputs.INPUTS` file says what each of its modules was built from (a fresh
     clone has no cache, but has that). With or without them the result is
     the same.
     """
-    if isinstance(cache, _Ambient):
-        cache = active_cache.get()
     texts, problems = read_texts(sources)
     path = ImportPath.of(sources, package)
     digests = Digests(SourceIndex(texts, path))
@@ -142,7 +138,15 @@ def generate(
     entries = sorted(entry for outcome in ordered for entry in outcome.entries)
     files.update(_package_files(entries, sorted(files), cache, source_roots(sources)))
     files[INPUTS] = inputs_text(ordered, package)
-    return BuildResult(dict(sorted(files.items())), diagnostics, modules, rebuilt)
+    compiled = sum(1 for entry in entries if is_compiled(entry))
+    return BuildResult(
+        dict(sorted(files.items())),
+        diagnostics,
+        modules,
+        rebuilt,
+        compiled=compiled,
+        interpreted=len(entries) - compiled,
+    )
 
 
 def _reusable_pieces(stale: Record, cache: BuildCache) -> bool:
@@ -218,7 +222,7 @@ def build_package(
     ``cache_dir`` enables the build cache (off by default here; the CLI uses
     the configured one).
     """
-    from loomgen.emit import write_package
+    from loomgen.emit import recover, write_plan
 
     sources, problems = discover(paths, root=root, exclude=[output])
     result = generate(
@@ -227,21 +231,7 @@ def build_package(
     diagnostics = sorted(problems + result.diagnostics)
     if errors_in(diagnostics, strict=strict):
         return BuildResult({}, diagnostics, result.modules)
-    files = settle_inputs(output, result.files)
-    write_package(output, files)
-    return BuildResult(files, diagnostics, result.modules, result.rebuilt)
-
-
-def coverage_summary(files: Mapping[str, str]) -> str:
-    """``N use cases compiled, M left to the interpreter``, read from the registry."""
-    import ast
-
-    counts = {"EXECUTORS": 0, "INTERPRETED": 0}
-    registry = files.get("__init__.py", "")
-    for node in ast.parse(registry).body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if node.target.id in counts and isinstance(node.value, ast.Dict):
-                counts[node.target.id] = len(node.value.keys)
-    compiled, interpreted = counts["EXECUTORS"], counts["INTERPRETED"]
-    noun = "use case" if compiled == 1 else "use cases"
-    return f"{compiled} {noun} compiled, {interpreted} left to the interpreter"
+    recover(output)
+    plan = settled_plan(output, result.files)
+    write_plan(plan)
+    return replace(result, files=plan.files, diagnostics=diagnostics)

@@ -76,6 +76,7 @@ from pathlib import Path
 from typing import Any
 
 import loomgen
+from loomgen.outcome import well_formed
 
 CACHE_FORMAT = 1
 """Version of the record layout below; part of the toolchain digest."""
@@ -280,7 +281,7 @@ class BuildCache:
             record.get("toolchain") == self.toolchain
             and record.get("config") == self.config
             and inputs_unchanged(module, record.get("deps"), digests)
-            and _well_formed(record)
+            and well_formed(record)
         ):
             self.hits += 1
             return record, None
@@ -347,35 +348,6 @@ class BuildCache:
                 raise
         except OSError:
             pass  # an unwritable cache only costs time
-
-
-def _well_formed(record: Record) -> bool:
-    """Whether a module record has every field :mod:`loomgen.build` reads, well typed."""
-    diagnostics = record.get("diagnostics")
-    entries = record.get("entries")
-    output = record.get("output")
-    path = record.get("path")
-    return (
-        isinstance(diagnostics, list)
-        and all(
-            isinstance(d, list)
-            and len(d) == 5
-            and isinstance(d[0], str)
-            and isinstance(d[1], int)
-            and isinstance(d[2], int)
-            and isinstance(d[3], str)
-            and d[4] in ("error", "warning")
-            for d in diagnostics
-        )
-        and isinstance(entries, list)
-        and all(
-            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e)
-            for e in entries
-        )
-        and (output is None or isinstance(output, str))
-        and (path is None or isinstance(path, str))
-        and isinstance(record.get("pieces", {}), dict)
-    )
 
 
 __all__ = ["BuildCache", "config_digest", "module_digest", "toolchain_digest", "tool_version"]

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loomgen.cache import Record, inputs_unchanged, sha256
-from loomgen.outcome import ModuleOutcome
+from loomgen.outcome import COMMITTED_FIELDS, ModuleOutcome, well_formed
+
+if TYPE_CHECKING:
+    from loomgen.emit import Plan
 
 INPUTS = "_loomgen_inputs.json"
 """A file of every generated package: per source module that produced anything
@@ -34,13 +38,8 @@ def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
         if not (outcome.entries or outcome.path or outcome.diagnostics):
             continue  # nothing generated from it: recording it would only churn the file
         record = outcome.record()
-        modules[outcome.module] = {
-            "deps": record["deps"],
-            "diagnostics": record["diagnostics"],
-            "entries": record["entries"],
-            "path": record["path"],
-            "output": None if outcome.output is None else sha256(outcome.output),
-        }
+        record["output"] = None if outcome.output is None else sha256(outcome.output)
+        modules[outcome.module] = {name: record[name] for name in COMMITTED_FIELDS}
     document = {
         "format": INPUTS_FORMAT,
         "package": package,
@@ -50,9 +49,9 @@ def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
 
 
-def settle_inputs(output: Path, files: Mapping[str, str]) -> dict[str, str]:
-    """``files`` with the package's current :data:`INPUTS` file kept as it is when
-    nothing else would change.
+def settled_plan(output: Path, files: Mapping[str, str]) -> Plan:
+    """The plan for writing ``files`` to ``output``, with the package's current
+    :data:`INPUTS` file kept as it is when nothing else would change.
 
     The file is a verified hint, never trusted (every record is checked against
     the digests of today's sources and files), so a stale one costs time, not
@@ -60,22 +59,17 @@ def settle_inputs(output: Path, files: Mapping[str, str]) -> dict[str, str]:
     that changes no generated code (a method body, a helper module) needs no
     rebuild and no commit: ``check`` passes and ``build`` writes nothing.
     """
-    from loomgen.emit import EmitError, plan_changes
+    from loomgen.emit import plan_package, replan
 
-    wanted = dict(files)
+    plan = plan_package(output, files)
     try:
         current = (output / INPUTS).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return wanted
-    if INPUTS not in wanted or current == wanted[INPUTS]:
-        return wanted
-    kept = {**wanted, INPUTS: current}
-    try:
-        if not plan_changes(output, kept).changes_anything:
-            return kept
-    except EmitError:
-        pass
-    return wanted
+        return plan
+    if INPUTS not in plan.files or current == plan.files[INPUTS]:
+        return plan
+    kept = replan(plan, INPUTS, current)
+    return plan if kept.changes.changes_anything else kept
 
 
 def read_inputs(output: Path, package: str) -> dict[str, Record]:
@@ -120,7 +114,5 @@ def committed_outcome(
             return None
         if sha256(text) != digest:
             return None  # edited by hand, or from another build
-    try:
-        return ModuleOutcome.from_record({**record, "module": module, "output": text})
-    except (KeyError, TypeError, ValueError):
-        return None
+    full = {**record, "module": module, "output": text}
+    return ModuleOutcome.from_record(full) if well_formed(full) else None

@@ -1,7 +1,21 @@
-"""What building one source module gave, and the record it is kept as.
+"""What building one source module gave, and the one record it is kept as.
 
-The same record is stored in the build cache and, in part, in the generated
-package's record of its inputs (:mod:`loomgen.inputs`).
+The record (:meth:`ModuleOutcome.record`) is a JSON object:
+
+* ``module``: the module's import name;
+* ``deps``: every module its analysis read, name -> digest (``null`` for a
+  name no readable source had);
+* ``diagnostics``: ``[path, line, column, message, "error" | "warning"]`` each;
+* ``entries``: its registry entries, four strings each (:data:`RegistryEntry`);
+* ``path`` and ``output``: the generated file's path and text (both ``null``
+  when the module has no file);
+* ``pieces`` and ``formatter``: black's formatted pieces, by digest, and the
+  digest of black and its mode (build cache only).
+
+The build cache stores it whole; the generated package keeps
+:data:`COMMITTED_FIELDS` of it, with ``output`` as the digest of the file
+(:mod:`loomgen.inputs`). :func:`well_formed` is the one check of a record read
+back from either.
 """
 
 from __future__ import annotations
@@ -9,13 +23,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from loomgen.cache import Record
 from loomgen.diagnostics import Diagnostic, Severity, errors_in
 
 if TYPE_CHECKING:
+    from loomgen.cache import Record
     from loomgen.ir import ModuleIR
 
+COMMITTED_FIELDS = ("deps", "diagnostics", "entries", "path", "output")
+"""The fields of a record the generated package keeps."""
+
 RegistryEntry = tuple[str, str, str, str]
+"""``(key, module, function, fingerprint)`` of a compiled use case; ``(key, "",
+source digest, reason)`` of one left to the interpreter."""
+
+
+def is_compiled(entry: RegistryEntry) -> bool:
+    """Whether a registry entry names a generated executor (not the interpreter)."""
+    return bool(entry[1])
 
 
 @dataclass
@@ -34,6 +58,7 @@ class ModuleOutcome:
     render_error: str | None = None
 
     def record(self) -> Record:
+        """The record of this outcome (see the module's documentation)."""
         return {
             "module": self.module,
             "deps": self.deps,
@@ -49,6 +74,7 @@ class ModuleOutcome:
 
     @classmethod
     def from_record(cls, record: Record) -> ModuleOutcome:
+        """The outcome a :func:`well_formed` record holds."""
         return cls(
             module=record["module"],
             deps=record["deps"],
@@ -63,6 +89,40 @@ class ModuleOutcome:
             output=record["output"],
             pieces=record.get("pieces", {}),
         )
+
+
+def well_formed(record: Record) -> bool:
+    """Whether ``record`` has every field :meth:`ModuleOutcome.from_record` reads,
+    well typed (``pieces`` may be missing)."""
+    diagnostics = record.get("diagnostics")
+    entries = record.get("entries")
+    output = record.get("output")
+    path = record.get("path")
+    return (
+        isinstance(record.get("module"), str)
+        and isinstance(record.get("deps"), dict)
+        and "path" in record
+        and "output" in record
+        and isinstance(diagnostics, list)
+        and all(
+            isinstance(d, list)
+            and len(d) == 5
+            and isinstance(d[0], str)
+            and isinstance(d[1], int)
+            and isinstance(d[2], int)
+            and isinstance(d[3], str)
+            and d[4] in ("error", "warning")
+            for d in diagnostics
+        )
+        and isinstance(entries, list)
+        and all(
+            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e)
+            for e in entries
+        )
+        and (output is None or isinstance(output, str))
+        and (path is None or isinstance(path, str))
+        and isinstance(record.get("pieces", {}), dict)
+    )
 
 
 def needs_rendering(outcome: ModuleOutcome) -> bool:

@@ -15,6 +15,7 @@ import pytest
 from loomgen import build
 from loomgen import explain as explaining
 from loomgen.build import BuildResult
+from loomgen.cache import BuildCache
 from loomgen.cli import main
 from loomgen.config import KNOWN_KEYS, ConfigError
 from loomgen.diagnostics import Diagnostic, Severity
@@ -35,7 +36,11 @@ class FakeGenerate:
         self.calls: list[tuple[list[str], str]] = []
 
     def __call__(
-        self, sources: Sequence[SourceFile], package: str, committed: Path | None = None
+        self,
+        sources: Sequence[SourceFile],
+        package: str,
+        cache: BuildCache | None = None,
+        committed: Path | None = None,
     ) -> BuildResult:
         self.calls.append(([s.module for s in sources], package))
         return BuildResult(dict(self.files), list(self.diagnostics))
