@@ -157,38 +157,28 @@ class Named(Protocol):
     def name(self) -> str: ...
 
 
-class LoadLike(Protocol):
+class ExistsLike(Protocol):
+    """What both a plan's ``ExistsStep`` and loomgen's ``ExistsIR`` hold (and loads too)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def source_kind(self) -> SourceKind: ...
+    @property
+    def source_name(self) -> str: ...
+    @property
+    def against(self) -> str: ...
+    @property
+    def on_missing(self) -> OnMissing: ...
+
+
+class LoadLike(ExistsLike, Protocol):
     """What both a plan's ``LoadStep`` and loomgen's ``LoadIR`` hold."""
 
     @property
-    def name(self) -> str: ...
-    @property
-    def source_kind(self) -> SourceKind: ...
-    @property
-    def source_name(self) -> str: ...
-    @property
     def lookup_kind(self) -> LookupKind: ...
     @property
-    def against(self) -> str: ...
-    @property
     def profile(self) -> str: ...
-    @property
-    def on_missing(self) -> OnMissing: ...
-
-
-class ExistsLike(Protocol):
-    """What both a plan's ``ExistsStep`` and loomgen's ``ExistsIR`` hold."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def source_kind(self) -> SourceKind: ...
-    @property
-    def source_name(self) -> str: ...
-    @property
-    def against(self) -> str: ...
-    @property
-    def on_missing(self) -> OnMissing: ...
 
 
 class StepLike(Protocol):
@@ -202,24 +192,18 @@ def load_fact(step: LoadLike) -> LoadFact:
     """The facts of a load step (a plan's or loomgen's)."""
     return LoadFact(
         step.name,
-        SourceKind(step.source_kind),
+        step.source_kind,
         step.source_name,
-        LookupKind(step.lookup_kind),
+        step.lookup_kind,
         step.against,
         step.profile,
-        OnMissing(step.on_missing),
+        step.on_missing,
     )
 
 
 def exists_fact(step: ExistsLike) -> ExistsFact:
     """The facts of an existence check (a plan's or loomgen's)."""
-    return ExistsFact(
-        step.name,
-        SourceKind(step.source_kind),
-        step.source_name,
-        step.against,
-        OnMissing(step.on_missing),
-    )
+    return ExistsFact(step.name, step.source_kind, step.source_name, step.against, step.on_missing)
 
 
 def use_case_facts(
