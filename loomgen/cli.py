@@ -134,12 +134,10 @@ def _build_command(args: argparse.Namespace) -> int:
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    config = _config(args)
-    result, plan, sources = _generate(config, args)
+    config, result, plan, sources = _looked_at(args)
     problems = check_plan(plan)
     shown = _show(config.output)
     changes = plan.changes
-    _report_kept(shown, changes.kept)
     if problems:
         _out(f"loomgen: {shown} is out of date:")
         for line in problems:
@@ -252,13 +250,10 @@ def _built_shapes(
 
 
 def _diff_command(args: argparse.Namespace) -> int:
-    config = _config(args)
-    _, plan, _ = _generate(config, args)
+    config, _, plan, _ = _looked_at(args)
     text = diff_plan(plan)
     shown = _show(config.output)
-    changes = plan.changes
-    _report_kept(shown, changes.kept)
-    for item in changes.blocked:
+    for item in plan.changes.blocked:
         _warn(f"{shown}/{item.path}: {item.reason}; `loomgen build` needs --force to overwrite it")
     if not text:
         return EXIT_OK
@@ -346,6 +341,17 @@ def _generate(
     if writing:
         recover(config.output)
     return result, settled_plan(config.output, result.files), sources
+
+
+def _looked_at(
+    args: argparse.Namespace,
+) -> tuple[LoomgenConfig, BuildResult, Plan, list[SourceFile]]:
+    """What ``check`` and ``diff`` start from: the configuration, the build in
+    memory and its plan; files kept in the package are reported."""
+    config = _config(args)
+    result, plan, sources = _generate(config, args)
+    _report_kept(_show(config.output), plan.changes.kept)
+    return config, result, plan, sources
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:
