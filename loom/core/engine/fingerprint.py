@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import inspect
 
+# GENERATED_FORMAT and source_digest are the contract's; the loader and loomgen's
+# registry and workers read them from here too.
 from loom.core.engine.contract import (
     GENERATED_FORMAT,
     ParamFact,
@@ -58,11 +60,6 @@ def plan_shape(plan: ExecutionPlan) -> Shape:
     return shape(plan_facts(plan))
 
 
-def shape_fingerprint(data: Shape) -> str:
-    """A short, stable hash of a shape (see :func:`loom.core.engine.contract.fingerprint`)."""
-    return fingerprint(data)
-
-
 def plan_fingerprint(plan: ExecutionPlan) -> str:
     """The fingerprint of a live plan."""
     return fingerprint(plan_shape(plan))
@@ -88,8 +85,6 @@ __all__ = [
     "plan_facts",
     "plan_fingerprint",
     "plan_shape",
-    "shape_fingerprint",
     "source_digest",
-    "specialized",
     "specialized_objects",
 ]
