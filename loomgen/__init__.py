@@ -1,10 +1,12 @@
 """loomgen: compile loom use case sources into straight-line executors.
 
-Stages, one module each: ``config`` (settings) -> ``discover`` (source files
-and their module names) -> ``parse`` (libcst -> IR, without importing user
-code) -> ``ir`` (frozen dataclasses) -> ``render`` (jinja2 + black) ->
-``emit`` (manifest, atomic writes, check/diff/clean). ``build`` wires them
-together and ``cli`` is the command line.
+A build finds the sources (:mod:`loomgen.config`, :mod:`loomgen.discover`),
+reads every module into the IR without importing it (:mod:`loomgen.parse` and
+the readers it calls), renders an executor per use case and the registry
+(:mod:`loomgen.render`) and writes the package it owns (:mod:`loomgen.emit`).
+:mod:`loomgen.build` runs those stages module by module, cached and in
+parallel; :mod:`loomgen.cli` is the command line. ``docs/architecture.md``
+walks through the stages and where each fact lives.
 """
 
 __version__ = "0.1.0"

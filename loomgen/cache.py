@@ -17,13 +17,18 @@ Analysing a module reads more than its own text: base classes, compute and
 rule functions, imported definitions, and whether a dotted name is one of the
 scanned modules at all can all come from *other* modules. So a record stores,
 as ``deps``, every module name the analysis asked about (through the recording
-index of :mod:`loomgen.build`) with that module's digest at the time, or
+index of :mod:`loomgen.sources`) with that module's digest at the time, or
 ``null`` when no readable source had that name. A record is reused only when
 
-* its ``toolchain`` digest equals the current one: loomgen's version and the
-  digest of its own code and templates (so a changed template or loomgen
-  module invalidates everything, even without a version bump), the generated
-  code format, and the versions of black, libcst and jinja2;
+* its ``toolchain`` digest equals the current one: loomgen's version, the
+  digest of its own code and templates, of the runtime's contract module
+  (:mod:`loom.core.engine.contract`: the shape, the declaration structures,
+  the marker table, the generated code format) and of every runtime module
+  loomgen's code or the contract imports (found by reading their import
+  statements, never listed by hand), so a changed template, loomgen module or
+  runtime module it follows invalidates everything, even without a version
+  bump; and the versions of black, libcst and jinja2 (black's mode is written
+  in loomgen's code, hashed with it);
 * its ``config`` digest equals the current one (project root and output
   package name; ``strict`` is left out because it only changes which
   diagnostics fail the run, never what they or the files are);
@@ -58,25 +63,27 @@ corrupted cache costs time, never correctness. The cache folder gets a
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import loomgen
+from loomgen.outcome import well_formed
 
 CACHE_FORMAT = 1
 """Version of the record layout below; part of the toolchain digest."""
 
 _TOOL_PACKAGES = ("black", "libcst", "jinja2")
-RUNTIME_FILES = ("fingerprint.py", "messages.py", "steps.py")
-DSL_FILES = ("declaration.py", "rule.py", "field_ref.py", "compute.py")
+CONTRACT = "loom.core.engine.contract"
+"""The runtime module holding the contract between the runtime and loomgen."""
 
 Record = dict[str, Any]
 
@@ -95,8 +102,9 @@ def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     """Digest of everything besides the sources that shapes generated output.
 
     Computed without importing black, libcst, jinja2 or the loom runtime (a
-    fully cached build needs none of them): loomgen's code, its templates and
-    loom's fingerprint module are hashed as files, and versions are read from
+    fully cached build needs none of them): loomgen's code, its templates, the
+    runtime's contract module and the runtime modules loomgen follows
+    (:func:`runtime_files`) are hashed as files, and versions are read from
     the installed distributions' metadata folders.
     """
     parts = [f"cache-format={CACHE_FORMAT}", f"loomgen={loomgen.__version__}"]
@@ -105,13 +113,7 @@ def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     templates = _templates_folder()
     if templates is not None:
         code_files += sorted(templates.glob("*.jinja"))
-    loom_init = _module_file("loom")
-    if loom_init is not None:
-        # What generated code and diagnostics are made of on the runtime's side:
-        # GENERATED_FORMAT and the plan shape, error wording, DSL structure.
-        core = Path(loom_init).parent / "core"
-        code_files += [core / "engine" / name for name in RUNTIME_FILES]
-        code_files += [core / "use_case" / name for name in DSL_FILES]
+    code_files += runtime_files(sorted(package_dir.rglob("*.py")))
     digest = hashlib.sha256()
     for path in code_files:
         digest.update(path.name.encode())
@@ -127,10 +129,53 @@ def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     return sha256("\n".join(parts))
 
 
+def runtime_files(loomgen_files: Iterable[Path]) -> list[Path]:
+    """The runtime's source files loomgen's output depends on: the contract module,
+    and every ``loom`` module it or ``loomgen_files`` import (read from their import
+    statements, without importing anything), in a stable order; ``[]`` when the
+    runtime is not installed."""
+    loom_init = _module_file("loom")
+    if loom_init is None:
+        return []
+    root = Path(loom_init).parent
+    contract = _runtime_file(root, CONTRACT)
+    found: set[Path] = set() if contract is None else {contract}
+    for path in [*loomgen_files, *found]:
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                candidates = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in candidates:
+                file = _runtime_file(root, module)
+                if file is not None:
+                    found.add(file)
+    return sorted(found)
+
+
+def _runtime_file(root: Path, module: str) -> Path | None:
+    """The source file of the runtime module ``module`` (``loom.x.y``) under the
+    ``loom`` folder ``root``, if it is one."""
+    parts = module.split(".")
+    if parts[0] != "loom":
+        return None
+    base = root.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py") if parts[1:] else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
 def portable_toolchain_digest() -> str:
     """The toolchain digest recorded in a generated package: what makes its bytes
-    (loomgen's code and templates, the runtime files it follows, black's
-    version), not what merely parses sources (libcst, jinja2), so the same
+    (loomgen's code and templates, the contract and the runtime files loomgen
+    follows, black's version), not what merely parses sources (libcst, jinja2), so the same
     commit checked on another machine finds it fresh."""
     return toolchain_digest(("black",))
 
@@ -236,7 +281,7 @@ class BuildCache:
             record.get("toolchain") == self.toolchain
             and record.get("config") == self.config
             and inputs_unchanged(module, record.get("deps"), digests)
-            and _well_formed(record)
+            and well_formed(record)
         ):
             self.hits += 1
             return record, None
@@ -303,35 +348,6 @@ class BuildCache:
                 raise
         except OSError:
             pass  # an unwritable cache only costs time
-
-
-def _well_formed(record: Record) -> bool:
-    """Whether a module record has every field :mod:`loomgen.build` reads, well typed."""
-    diagnostics = record.get("diagnostics")
-    entries = record.get("entries")
-    output = record.get("output")
-    path = record.get("path")
-    return (
-        isinstance(diagnostics, list)
-        and all(
-            isinstance(d, list)
-            and len(d) == 5
-            and isinstance(d[0], str)
-            and isinstance(d[1], int)
-            and isinstance(d[2], int)
-            and isinstance(d[3], str)
-            and d[4] in ("error", "warning")
-            for d in diagnostics
-        )
-        and isinstance(entries, list)
-        and all(
-            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e)
-            for e in entries
-        )
-        and (output is None or isinstance(output, str))
-        and (path is None or isinstance(path, str))
-        and isinstance(record.get("pieces", {}), dict)
-    )
 
 
 __all__ = ["BuildCache", "config_digest", "module_digest", "toolchain_digest", "tool_version"]

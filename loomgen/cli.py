@@ -13,14 +13,16 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import cast
 
 from loom.install import install_hint
 from loomgen import __version__
 from loomgen import build as _build
+from loomgen.build import BuildResult
+from loomgen import explain as _explain
 from loomgen.config import ConfigError, LoomgenConfig, load_config, require_sources
 from loomgen.diagnostics import Diagnostic, errors_in
-from loomgen.discover import SourceFile, discover
+from loomgen.discover import SourceFile, discover, display_path
+from loomgen.inputs import settled_plan
 from loomgen.ir import ModuleIR
 from loomgen.verify import differences
 from loomgen.emit import (
@@ -29,11 +31,12 @@ from loomgen.emit import (
     EmitError,
     NotOwnedError,
     Unowned,
-    check_package,
+    Plan,
+    check_plan,
     clean_package,
-    diff_package,
-    plan_changes,
-    write_package,
+    diff_plan,
+    recover,
+    write_plan,
 )
 
 EXIT_OK = 0
@@ -43,8 +46,6 @@ EXIT_ERROR = 2
 
 GEN_MODULES = frozenset({"libcst", "jinja2", "black"})
 """What the ``gen`` extra installs; without them loomgen cannot parse or render."""
-
-_Explain = Callable[[Sequence[SourceFile], str, str], str]
 
 
 class _Failed(Exception):
@@ -98,10 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _build_command(args: argparse.Namespace) -> int:
     config = _config(args)
-    files = _generate(config, args)
+    result, plan, _ = _generate(config, args, writing=True)
     shown = _show(config.output)
     try:
-        changes = write_package(config.output, files, force=args.force)
+        changes = write_plan(plan, force=args.force)
     except OSError as error:
         if args.debug:
             raise
@@ -128,17 +129,15 @@ def _build_command(args: argparse.Namespace) -> int:
         if changes.kept:
             counts += f", {len(changes.kept)} kept"
         _out(f"loomgen: {shown}: {counts}")
-        _out(f"loomgen: {_build.coverage_summary(files)}")
+        _out(f"loomgen: {result.coverage()}")
     return EXIT_OK
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    config = _config(args)
-    files, sources, modules = _generate_all(config, args)
-    problems = check_package(config.output, files)
+    config, result, plan, sources = _looked_at(args)
+    problems = check_plan(plan)
     shown = _show(config.output)
-    changes = plan_changes(config.output, files)
-    _report_kept(shown, changes.kept)
+    changes = plan.changes
     if problems:
         _out(f"loomgen: {shown} is out of date:")
         for line in problems:
@@ -154,7 +153,7 @@ def _check_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         _out(f"loomgen: {shown} is up to date")
     if args.verify:
-        return _verify(config, sources, modules, args.quiet)
+        return _verify(config, sources, result.modules, args.quiet)
     return EXIT_OK
 
 
@@ -251,13 +250,10 @@ def _built_shapes(
 
 
 def _diff_command(args: argparse.Namespace) -> int:
-    config = _config(args)
-    files = _generate(config, args)
-    text = diff_package(config.output, files)
+    config, _, plan, _ = _looked_at(args)
+    text = diff_plan(plan)
     shown = _show(config.output)
-    changes = plan_changes(config.output, files)
-    _report_kept(shown, changes.kept)
-    for item in changes.blocked:
+    for item in plan.changes.blocked:
         _warn(f"{shown}/{item.path}: {item.reason}; `loomgen build` needs --force to overwrite it")
     if not text:
         return EXIT_OK
@@ -287,14 +283,10 @@ def _explain_command(args: argparse.Namespace) -> int:
     if not module or not name:
         _error(f"explain: expected MODULE:CLASS, got {target!r}")
         return EXIT_ERROR
-    explain = cast("_Explain | None", getattr(_build, "explain", None))
-    if explain is None:
-        _error("explain: not available in this version of loomgen")
-        return EXIT_ERROR
     config = _config(args)
     sources = _discover(config)
     try:
-        text = explain(sources, config.output.name, target)
+        text = _explain.explain(sources, config.output.name, target)
     except LookupError as error:
         if args.debug:
             raise
@@ -325,19 +317,16 @@ def _discover(config: LoomgenConfig) -> list[SourceFile]:
     return sources
 
 
-def _generate(config: LoomgenConfig, args: argparse.Namespace) -> dict[str, str]:
-    return _generate_all(config, args)[0]
-
-
-def _generate_all(
-    config: LoomgenConfig, args: argparse.Namespace
-) -> tuple[dict[str, str], list[SourceFile], tuple[ModuleIR, ...]]:
+def _generate(
+    config: LoomgenConfig, args: argparse.Namespace, *, writing: bool = False
+) -> tuple[BuildResult, Plan, list[SourceFile]]:
     """Discover and generate in memory; print every diagnostic; stop on errors.
 
     Generation runs even when discovery reported errors, so that one run
     shows every problem; nothing is written when any of them is fatal. The
     build cache (``cache_dir`` of the config, unless ``--no-cache``) serves
     unchanged modules; build, check and diff give the same answer without it.
+    The plan is made once, after a killed write is undone when ``writing``.
     """
     sources, found = discover(config.sources, root=config.root, exclude=[config.output])
     cache = (
@@ -345,13 +334,24 @@ def _generate_all(
         if args.no_cache
         else _build.open_cache(config.cache_dir, config.root, config.output.name)
     )
-    token = _build.active_cache.set(cache)
-    try:
-        result = _build.generate(sources, package=config.output.name, committed=config.output)
-    finally:
-        _build.active_cache.reset(token)
+    result = _build.generate(
+        sources, package=config.output.name, cache=cache, committed=config.output
+    )
     _judge([*found, *result.diagnostics], config)
-    return _build.settle_inputs(config.output, result.files), sources, result.modules
+    if writing:
+        recover(config.output)
+    return result, settled_plan(config.output, result.files), sources
+
+
+def _looked_at(
+    args: argparse.Namespace,
+) -> tuple[LoomgenConfig, BuildResult, Plan, list[SourceFile]]:
+    """What ``check`` and ``diff`` start from: the configuration, the build in
+    memory and its plan; files kept in the package are reported."""
+    config = _config(args)
+    result, plan, sources = _generate(config, args)
+    _report_kept(_show(config.output), plan.changes.kept)
+    return config, result, plan, sources
 
 
 def _judge(diagnostics: Sequence[Diagnostic], config: LoomgenConfig) -> None:
@@ -410,8 +410,7 @@ def _error(message: str) -> None:
 
 def _show(path: Path) -> str:
     """``path`` relative to the working folder when below it, else absolute."""
-    cwd = Path.cwd()
-    return path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else str(path)
+    return display_path(path, Path.cwd())
 
 
 def _with_newline(text: str) -> str:

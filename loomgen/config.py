@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from loomgen.discover import absolute, display_path
+
 PYPROJECT = "pyproject.toml"
 DEFAULT_OUTPUT = "generated"
 DEFAULT_CACHE = ".loomgen-cache"
@@ -81,9 +83,9 @@ def load_config(
     Raises :class:`ConfigError` when the file cannot be read, ``[tool.loomgen]``
     holds unknown keys or values of the wrong type, or no sources are known.
     """
-    cwd = _normalise(Path.cwd())
+    cwd = absolute(Path.cwd())
     pyproject = _find_pyproject(project, cwd)
-    shown = _display(pyproject, cwd) if pyproject is not None else PYPROJECT
+    shown = display_path(pyproject, cwd) if pyproject is not None else PYPROJECT
     table: Mapping[str, object] | None = None
     if pyproject is not None:
         table = _read_table(pyproject, shown)
@@ -151,7 +153,7 @@ def load_config(
     if raw_cache is False:
         cache_dir = None
     elif raw_cache is True:
-        cache_dir = _normalise(root / DEFAULT_CACHE)
+        cache_dir = absolute(root / DEFAULT_CACHE)
     elif isinstance(raw_cache, str):
         cache_dir = _path_arg(raw_cache, root, f"{shown}: {_TABLE}: key 'cache'")
     else:
@@ -200,10 +202,10 @@ def _check_sources_exist(sources: Sequence[Path], root: Path, where: str) -> Non
         return
     named = []
     for source in missing:
-        shown = _display(source, root)
+        shown = display_path(source, root)
         close = closest_existing(source)
         named.append(
-            f"{shown!r} (did you mean {_display(close, root)!r}?)" if close else repr(shown)
+            f"{shown!r} (did you mean {display_path(close, root)!r}?)" if close else repr(shown)
         )
     noun = "path does" if len(missing) == 1 else "paths do"
     raise ConfigError(f"{where}: source {noun} not exist: {', '.join(named)}")
@@ -230,10 +232,10 @@ def closest_existing(path: Path) -> Path | None:
 
 def _find_pyproject(project: Path | None, cwd: Path) -> Path | None:
     if project is not None:
-        given = _normalise(cwd / project)
+        given = absolute(cwd / project)
         candidate = given if given.name == PYPROJECT and not given.is_dir() else given / PYPROJECT
         if not candidate.is_file():
-            raise ConfigError(f"--project: no {PYPROJECT} at {_display(candidate, cwd)}")
+            raise ConfigError(f"--project: no {PYPROJECT} at {display_path(candidate, cwd)}")
         return candidate
     for folder in (cwd, *cwd.parents):
         candidate = folder / PYPROJECT
@@ -288,7 +290,7 @@ def _toml_type(value: object) -> str:
 def _path_arg(value: str, base: Path, where: str) -> Path:
     if not value.strip():
         raise ConfigError(f"{where}: empty path")
-    return _normalise(base / value)
+    return absolute(base / value)
 
 
 def _check_output(output: Path, sources: Sequence[Path], root: Path, where: str) -> None:
@@ -305,14 +307,3 @@ def _check_output(output: Path, sources: Sequence[Path], root: Path, where: str)
             raise ConfigError(
                 f"{where}: the output folder must not be or contain the source {source}"
             )
-
-
-def _normalise(path: Path) -> Path:
-    return Path(os.path.normpath(os.path.abspath(path)))
-
-
-def _display(path: Path, cwd: Path) -> str:
-    try:
-        return path.relative_to(cwd).as_posix() or "."
-    except ValueError:
-        return str(path)

@@ -80,9 +80,9 @@ def is_importable_name(name: str) -> bool:
 
 class _Discovery:
     def __init__(self, root: Path, exclude: Sequence[Path]) -> None:
-        self.root = _absolute(root)
+        self.root = absolute(root)
         self.real_root = Path(os.path.realpath(self.root))
-        self.exclude = [_absolute(p) for p in exclude]
+        self.exclude = [absolute(p) for p in exclude]
         self.real_exclude = [Path(os.path.realpath(p)) for p in self.exclude]
         self.diagnostics: list[Diagnostic] = []
         self.found: list[Path] = []
@@ -92,7 +92,7 @@ class _Discovery:
 
     def run(self, paths: Sequence[Path]) -> tuple[list[SourceFile], list[Diagnostic]]:
         for given in paths:
-            path = _absolute(self.root / given)
+            path = absolute(self.root / given)
             if _is_namespace_source(path, self.root):
                 self.namespaces.append(path)
             self.add_source(path)
@@ -113,7 +113,7 @@ class _Discovery:
             from loomgen.config import closest_existing
 
             close = closest_existing(path)
-            hint = f" (did you mean {_relative(close, self.root)!r}?)" if close else ""
+            hint = f" (did you mean {display_path(close, self.root)!r}?)" if close else ""
             self.report(path, f"source path does not exist{hint}")
         elif path.is_dir():
             before = len(self.found)
@@ -271,7 +271,8 @@ def _is_namespace_source(path: Path, root: Path) -> bool:
     return bool(modules)
 
 
-def _absolute(path: Path) -> Path:
+def absolute(path: Path) -> Path:
+    """``path`` made absolute and normalised (``..`` folded; symlinks not followed)."""
     return Path(os.path.normpath(os.path.abspath(path)))
 
 
@@ -279,8 +280,9 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
-def _relative(path: Path, root: Path) -> str:
+def display_path(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` when below it (``.`` for ``base`` itself), else as given."""
     try:
-        return path.relative_to(root).as_posix()
+        return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)

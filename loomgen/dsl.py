@@ -12,22 +12,31 @@ constants for ``field=``/``message=``, a named ``via``), :class:`DslReader`
 returns a :class:`~loomgen.ir.DslIR` and the executor gets the plain code;
 otherwise ``None``, and the declaration is called like any compute or rule.
 
-The structure read here is written down as the runtime describes a live
-spec (:mod:`loom.core.use_case.declaration`), and the runtime compares the
-two before running the executor, so a declaration edited since the build
-is never run as it used to read.
+What is read here becomes the contract's typed fact
+(:mod:`loom.core.engine.contract`), the same one the runtime builds from a
+live spec (:mod:`loom.core.use_case.declaration`), and the runtime compares
+the two encodings before running the executor, so a declaration edited since
+the build is never run as it used to read.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
+from typing import Any, Literal
 
 import libcst as cst
 
 from loom.core.command.field import CommandField
-from loom.core.use_case.declaration import canonical
-from loom.core.use_case.rule import DEFAULT_MESSAGE, default_violation_field
+from loom.core.engine.contract import (
+    ComputeDeclaration,
+    FieldPath,
+    Presence,
+    PresenceOp,
+    RequirePresentDeclaration,
+    RuleDeclaration,
+)
+from loom.core.use_case.field_ref import PredicateOp
+from loom.core.use_case.rule import DEFAULT_MESSAGE, RuleKind, default_violation_field
 from loomgen.hierarchy import KNOWN_MODULES, Hierarchy
 from loomgen.ir import DslIR, PresenceIR, Ref
 from loomgen.resolve import TYPING_MODULES, Resolver
@@ -37,11 +46,11 @@ PATCH_POSITION = [field.name for field in fields(CommandField)].index("patch")
 """Where ``patch`` sits among ``CommandField``'s positional arguments: read from the class
 itself, so loomgen and the runtime cannot disagree on ``CommandField(False, False, True)``."""
 
-FACTORIES = {
+FACTORIES: dict[tuple[str, str], Literal["compute"] | RuleKind] = {
     ("Compute", "set"): "compute",
-    ("Rule", "check"): "check",
-    ("Rule", "forbid"): "forbid",
-    ("Rule", "require_present"): "require_present",
+    ("Rule", "check"): RuleKind.CHECK,
+    ("Rule", "forbid"): RuleKind.FORBID,
+    ("Rule", "require_present"): RuleKind.REQUIRE_PRESENT,
 }
 
 
@@ -81,7 +90,7 @@ class DslReader:
         kind = FACTORIES.get((factory or "", calls[0][0]))
         if kind is None:
             raise NotInline
-        if kind == "compute":
+        if not isinstance(kind, RuleKind):
             return self._compute(scan, calls, bound)
         return self._rule(scan, kind, calls, bound)
 
@@ -107,15 +116,14 @@ class DslReader:
                 raise NotInline
         if via is None and len(sources) != 1:
             raise NotInline  # an error at declaration: the runtime reports it
-        structure: dict[str, Any] = {
-            "kind": "compute",
-            "target": _ref(target),
-            "sources": [_ref(source) for source in sources],
-            "include_command": not sources,
-            "via": via is not None,
-            "params": list(params),
-            "predicate": _presence(predicate),
-        }
+        declaration = ComputeDeclaration(
+            target=_path(target),
+            sources=tuple(_path(source) for source in sources),
+            include_command=not sources,
+            via=via is not None,
+            params=params,
+            predicate=_presence(predicate),
+        )
         return DslIR(
             kind="compute",
             target=target[0],
@@ -127,19 +135,19 @@ class DslReader:
             predicate=predicate,
             field=None,
             message="",
-            description=canonical(structure),
+            declaration=declaration,
         )
 
     def _rule(
         self,
         scan: ModuleScan,
-        kind: str,
+        kind: RuleKind,
         calls: list[tuple[str, cst.Call]],
         bound: frozenset[str],
     ) -> DslIR:
         (_, start), *rest = calls
         predicate: PresenceIR | None = None
-        if kind == "require_present":
+        if kind is RuleKind.REQUIRE_PRESENT:
             (target,) = self._fields(scan, self._positional(start, 1, 1))
             keywords = self._keywords(start, {"field", "message"})
             required_field = self._text(scan, keywords.get("field")) or target[0]
@@ -148,18 +156,14 @@ class DslReader:
                 if method != "when_present":
                     raise NotInline
                 predicate = self._presence(scan, self._positional(call, 1, 1)[0])
-            structure: dict[str, Any] = {
-                "kind": kind,
-                "target": _ref(target),
-                "field": required_field,
-                "message": required,
-                "predicate": _presence(predicate),
-            }
+            present = RequirePresentDeclaration(
+                _path(target), required_field, required, _presence(predicate)
+            )
             return DslIR(
                 kind, target[0], target[1], (), False, None, (), predicate, required_field,
-                required, canonical(structure),
+                required, present,
             )  # fmt: skip
-        if kind == "check":
+        if kind is RuleKind.CHECK:
             sources = self._fields(scan, self._positional(start, 1, None))
             keywords = self._keywords(start, {"via", "message"})
             via = self._via(scan, keywords.get("via"))
@@ -188,21 +192,21 @@ class DslReader:
             declared_field,
             [name for name, _ in sources],
             params,
-            predicate.field if predicate is not None and not predicate.op else None,
+            predicate.field if predicate is not None and predicate.op is None else None,
         )
         violation_message = message or DEFAULT_MESSAGE
-        structure = {
-            "kind": kind,
-            "sources": [_ref(source) for source in sources],
-            "whole_command": whole,
-            "params": list(params),
-            "predicate": _presence(predicate),
-            "field": field,
-            "message": violation_message,
-        }
+        rule = RuleDeclaration(
+            kind,
+            tuple(_path(source) for source in sources),
+            whole,
+            params,
+            _presence(predicate),
+            field,
+            violation_message,
+        )
         return DslIR(
             kind, "", False, tuple(name for name, _ in sources), whole, via, params, predicate,
-            field, violation_message, canonical(structure),
+            field, violation_message, rule,
         )  # fmt: skip
 
     # -- arguments ----------------------------------------------------------------------
@@ -437,29 +441,28 @@ class DslReader:
     def _presence(self, scan: ModuleScan, node: cst.BaseExpression) -> PresenceIR:
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.BitAnd):
-                op = "and"
+                op = PredicateOp.AND
             elif isinstance(node.operator, cst.BitOr):
-                op = "or"
+                op = PredicateOp.OR
             else:
                 raise NotInline
             return PresenceIR(
                 op, left=self._presence(scan, node.left), right=self._presence(scan, node.right)
             )
         name, patch = self._field(scan, node)
-        return PresenceIR("", name, patch)
+        return PresenceIR(None, name, patch)
 
 
-def _ref(field: tuple[str, bool]) -> dict[str, Any]:
-    return {"path": [field[0]], "patch": [field[1]]}
+def _path(field: tuple[str, bool]) -> FieldPath:
+    """A single-name field as the contract's path."""
+    return FieldPath((field[0],), (field[1],))
 
 
-def _presence(predicate: PresenceIR | None) -> dict[str, Any] | None:
+def _presence(predicate: PresenceIR | None) -> Presence | None:
     if predicate is None:
         return None
-    if not predicate.op:
-        return {"ref": _ref((predicate.field, predicate.patch))}
-    return {
-        "op": predicate.op,
-        "left": _presence(predicate.left),
-        "right": _presence(predicate.right),
-    }
+    if predicate.op is None:
+        return _path((predicate.field, predicate.patch))
+    left, right = _presence(predicate.left), _presence(predicate.right)
+    assert left is not None and right is not None
+    return PresenceOp(predicate.op, left, right)

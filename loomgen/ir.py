@@ -2,7 +2,10 @@
 
 Plain frozen dataclasses, built by :mod:`loomgen.parse` from source text and
 read by :mod:`loomgen.render`. No parent links, no behaviour beyond derived
-views. Objects the generated code needs are :class:`Ref` values: an
+views. Marker facts carry the runtime's own enums (``OnMissing``,
+``SourceKind``, ``LookupKind``), and the shape and declaration structures are
+built by the contract's functions (:mod:`loom.core.engine.contract`), the same
+ones the runtime calls on a live plan. Objects the generated code needs are :class:`Ref` values: an
 expression plus the import that makes its root name available.
 """
 
@@ -11,9 +14,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import total_ordering
-from typing import Any
+from typing import Literal
 
-from loom.core.engine.fingerprint import Shape, build_shape, shape_fingerprint, specialized
+from loom.core.engine.contract import (
+    Declaration,
+    ParamFact,
+    Shape,
+    UseCaseFacts,
+    describe,
+    fingerprint,
+    shape,
+    specialized,
+    use_case_facts,
+)
+from loom.core.use_case.field_ref import PredicateOp
+from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
+from loom.core.use_case.rule import RuleKind
 
 
 @total_ordering
@@ -130,12 +146,12 @@ class InputIR:
 class LoadIR:
     name: str
     entity: Ref
-    source_kind: str
+    source_kind: SourceKind
     source_name: str
-    lookup_kind: str
+    lookup_kind: LookupKind
     against: str
     profile: str
-    on_missing: str
+    on_missing: OnMissing
     declaration: str
     location: Location
 
@@ -144,19 +160,19 @@ class LoadIR:
 class ExistsIR:
     name: str
     entity: Ref
-    source_kind: str
+    source_kind: SourceKind
     source_name: str
     against: str
-    on_missing: str
+    on_missing: OnMissing
     declaration: str
     location: Location
 
 
 @dataclass(frozen=True, slots=True)
 class PresenceIR:
-    """``when_present`` logic: a field (``op == ""``) or ``&``/``|`` of two."""
+    """``when_present`` logic: a field (``op is None``) or ``&``/``|`` of two."""
 
-    op: str  # "", "and" or "or"
+    op: PredicateOp | None
     field: str = ""
     patch: bool = False
     left: PresenceIR | None = None
@@ -167,12 +183,12 @@ class PresenceIR:
 class DslIR:
     """A ``Compute``/``Rule`` declaration read from source, compiled inline.
 
-    Only single-field paths are compiled inline; ``description`` is the
-    structure the runtime checks the live spec against (canonical JSON, as
-    :func:`loom.core.use_case.declaration.describe` writes it).
+    Only single-field paths are compiled inline. ``declaration`` is the
+    contract's fact the runtime checks the live spec against (through
+    :func:`loom.core.engine.contract.describe`, which both sides call).
     """
 
-    kind: str  # "compute", "check", "forbid" or "require_present"
+    kind: Literal["compute"] | RuleKind
     target: str  # the field a compute sets or require_present requires ("" otherwise)
     target_patch: bool
     sources: tuple[str, ...]
@@ -182,7 +198,12 @@ class DslIR:
     predicate: PresenceIR | None
     field: str | None  # a violation's field; None: the command class's name
     message: str
-    description: str
+    declaration: Declaration
+
+    @property
+    def description(self) -> str:
+        """The declaration's structure as canonical JSON."""
+        return describe(self.declaration)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,39 +242,30 @@ class UseCaseIR:
         """The registry key, ``module:qualname``."""
         return f"{self.module}:{self.qualname}"
 
-    def shape(self) -> Shape:
-        """The canonical shape, built by the runtime's own :func:`build_shape`."""
-        return build_shape(
+    def facts(self) -> UseCaseFacts:
+        """The contract's facts, built by the function the runtime calls on a live plan."""
+        return use_case_facts(
             use_case=self.key,
             is_async=self.is_async,
             read_only=self.read_only,
-            params=[(p.name, p.target is not None, p.has_default) for p in self.params],
-            input_name=None if self.input is None else self.input.name,
-            loads=[
-                (
-                    s.name,
-                    s.source_kind,
-                    s.source_name,
-                    s.lookup_kind,
-                    s.against,
-                    s.profile,
-                    s.on_missing,
-                )
-                for s in self.loads
-            ],
-            exists=[
-                (s.name, s.source_kind, s.source_name, s.against, s.on_missing) for s in self.exists
-            ],
-            computes=[step.accepts_context for step in self.computes],
-            rules=[step.accepts_context for step in self.rules],
+            params=[ParamFact(p.name, p.target is not None, p.has_default) for p in self.params],
+            input=self.input,
+            loads=self.loads,
+            exists=self.exists,
+            computes=self.computes,
+            rules=self.rules,
         )
+
+    def shape(self) -> Shape:
+        """The canonical shape (:func:`loom.core.engine.contract.shape`)."""
+        return shape(self.facts())
 
     @property
     def fingerprint(self) -> str:
-        return shape_fingerprint(self.shape())
+        return fingerprint(self.shape())
 
     def specialized_on(self) -> tuple[Ref, ...]:
-        """Refs in the order of :func:`loom.core.engine.fingerprint.specialized`."""
+        """Refs in the order of :func:`loom.core.engine.contract.specialized`."""
         return specialized(
             self.use_case,
             [p.target for p in self.params if p.target is not None],

@@ -14,7 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from loomgen.build import INPUTS, generate
+from loomgen.build import generate
+from loomgen.inputs import INPUTS
 from loomgen.discover import discover
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -32,7 +33,7 @@ def render_case(name: str) -> dict[str, str]:
     result = generate(sources, "generated")
     files = dict(result.files)
     # What the package was built from: digests that change with any loomgen
-    # edit (tested in tests/loomgen/test_fresh_clone.py, not byte for byte here).
+    # edit (tested in tests/loomgen/test_inputs.py, not byte for byte here).
     files.pop(INPUTS, None)
     lines = [str(d) for d in sorted(problems + result.diagnostics)]
     files[DIAGNOSTICS] = "".join(f"{line}\n" for line in lines)

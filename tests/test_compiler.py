@@ -28,7 +28,7 @@ from loom.core.engine import (
 )
 from loom.core.command import Command
 from loom.core.job import Job
-from loom.core.use_case import Exists, Input, Load, UseCase
+from loom.core.use_case import Exists, Input, Load, LoadById, UseCase
 from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
 from tests.compile_errors import cases
 from tests.support import RecordingLogger, RecordingMetrics
@@ -470,3 +470,16 @@ def test_load_and_exists_take_exactly_one_source(kwargs: dict[str, Any]) -> None
         Load(User, against="email", **kwargs)
     with pytest.raises(ValueError):
         Exists(User, against="email", **kwargs)
+
+
+def test_load_by_id_reads_its_id_from_by_or_from_command() -> None:
+    by_param = LoadById(User, by="user_id")
+    by_command = LoadById(User, from_command="owner_id", profile="full")
+    assert (by_param.source_kind, by_param.source_name) == (SourceKind.PARAM, "user_id")
+    assert (by_command.source_kind, by_command.source_name) == (SourceKind.COMMAND, "owner_id")
+    assert (by_command.from_kind, by_command.from_name) == (SourceKind.COMMAND, "owner_id")
+    assert by_command.lookup_kind is LookupKind.BY_ID and by_command.profile == "full"
+    with pytest.raises(ValueError, match="both name the id; give one of them"):
+        LoadById(User, by="user_id", from_command="owner_id")
+    with pytest.raises(ValueError, match="from_command= must be a non-empty string"):
+        LoadById(User, from_command="")

@@ -2,7 +2,9 @@
 
 For every use case of the golden cases, the behaviour tests and the example
 shop: the shape loomgen computes from source equals the shape the runtime
-computes from the live plan (both through ``build_shape``), and right after a
+computes from the live plan (both through the contract's builders, in
+:mod:`loom.core.engine.contract`), each ``Compute``/``Rule`` declaration loomgen
+compiles inline reads as the same typed fact as the live spec, and right after a
 fresh build, ``auto`` mode runs the generated executor of every use case the
 build compiled, and interprets (saying why, once) every one it left to the
 interpreter.
@@ -20,8 +22,10 @@ import pytest
 
 from loom.core.engine import EventKind, RuntimeExecutor, UseCaseCompiler
 from loom.core.engine.compiler import build_plan
-from loom.core.engine.fingerprint import plan_shape, specialized_objects
-from loomgen.build import analyse_sources, build_package
+from loom.core.engine.fingerprint import plan_facts, plan_shape, specialized_objects
+from loom.core.use_case.declaration import declaration_of, describe
+from loomgen.build import build_package
+from loomgen.workers import analyse_sources
 from loomgen.discover import discover
 from loomgen.ir import ModuleIR
 from tests.golden import CASES
@@ -77,14 +81,25 @@ def live(module: str, qualname: str) -> Any:
 
 def test_loomgen_computes_the_runtimes_shape(project: tuple[Path, Path]) -> None:
     modules = analysed(*project)
-    checked = 0
+    checked = inlined = 0
     for module in modules:
         for uc in module.use_cases:
             plan = build_plan(live(module.module, uc.qualname))
+            assert uc.facts() == plan_facts(plan), uc.key
             assert uc.shape() == plan_shape(plan), uc.key
+            for step, live_step in [
+                *zip(uc.computes, plan.compute_steps, strict=True),
+                *zip(uc.rules, plan.rule_steps, strict=True),
+            ]:
+                if step.inline is not None:
+                    assert step.inline.declaration == declaration_of(live_step.fn), uc.key
+                    assert step.inline.description == describe(live_step.fn), uc.key
+                    inlined += 1
             assert len(uc.specialized_on()) == len(specialized_objects(plan)), uc.key
             checked += 1
     assert checked > 0
+    if project[0].name == "source" and project[0].parent.name == "dsl":
+        assert inlined > 0  # the golden DSL case compiles declarations inline
 
 
 def test_auto_runs_every_compiled_use_case_right_after_a_build(

@@ -28,6 +28,8 @@ from tests.usecases.loads import (
     GetUserDetailed,
     GetUserOrFalse,
     GetUserOrNone,
+    JoinTeamById,
+    JoinTeamByIdOrNone,
 )
 
 MakeExecutor = Callable[..., RuntimeExecutor]
@@ -126,6 +128,32 @@ async def test_loads_from_the_command_and_run_in_declaration_order(
         ("users", RepoCall("get_by", ("email", "ann@x"), {"profile": "summary"})),
         ("teams", RepoCall("get_by_id", (5,), {"profile": "default"})),
     ]
+
+
+async def test_load_by_id_from_a_command_field(executor: RuntimeExecutor) -> None:
+    teams = InMemoryRepository([CORE], name="teams")
+
+    result = await executor.execute(
+        JoinTeamById(), payload={"team_id": "5", "role": "lead"}, dependencies={Team: teams}
+    )
+
+    # The id is the command's (validated) field; the profile is forwarded.
+    assert result == {"role": "lead", "team": CORE}
+    assert teams.calls == [RepoCall("get_by_id", (5,), {"profile": "members"})]
+
+
+async def test_load_by_id_from_a_command_field_on_a_miss(executor: RuntimeExecutor) -> None:
+    teams = InMemoryRepository([CORE], name="teams")
+
+    with pytest.raises(NotFound) as caught:
+        await executor.execute(JoinTeamById(), payload={"team_id": 9}, dependencies={Team: teams})
+    assert (caught.value.entity, caught.value.id) == ("Team", 9)
+    assert (
+        await executor.execute(
+            JoinTeamByIdOrNone(), payload={"team_id": 9}, dependencies={Team: teams}
+        )
+        is None
+    )
 
 
 async def test_load_overrides_win_over_repositories(

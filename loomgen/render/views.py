@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from loom.core.engine.shapes import section_digests
-from loom.core.use_case.markers import OnMissing
+from loom.core.use_case.markers import LookupKind, OnMissing, SourceKind
 from loomgen.diagnostics import printable
 from loomgen.discover import is_importable_name
 from loomgen.ir import DslIR, ExistsIR, FunctionIR, LoadIR, PresenceIR, Ref, UseCaseIR
@@ -178,9 +178,9 @@ def inlined(uc: UseCaseIR, expr: Callable[[Ref], str]) -> str:
     return _tuple(entries)
 
 
-def _on_missing(policy: str) -> str:
-    """``"return_none"`` -> ``OnMissing.RETURN_NONE``."""
-    return f"OnMissing.{OnMissing(policy).name}"
+def _on_missing(policy: OnMissing) -> str:
+    """``OnMissing.RETURN_NONE`` as generated code spells it."""
+    return f"OnMissing.{policy.name}"
 
 
 def _tuple(items: Iterable[str]) -> str:
@@ -226,7 +226,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
 
     def lookup(step: LoadIR | ExistsIR) -> tuple[str, str, str, str, str, str, str, str]:
         """The :class:`LookupView` fields of a load or an exists check, in order."""
-        if step.source_kind == "param":
+        if step.source_kind is SourceKind.PARAM:
             value, source = locals_.of(step.source_name), ""
         # ``command.<name>`` reads the attribute called exactly ``name`` only if
         # ``name`` is an identifier Python need not NFKC-normalize (``ﬁ`` reads ``fi``):
@@ -249,7 +249,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
         )
 
     loads = tuple(
-        LoadView(*lookup(step), step.lookup_kind == "by_id", literal(step.profile))
+        LoadView(*lookup(step), step.lookup_kind is LookupKind.BY_ID, literal(step.profile))
         for step in uc.loads
     )
     exists = tuple(ExistsView(*lookup(check)) for check in uc.exists)

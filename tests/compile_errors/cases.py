@@ -82,6 +82,11 @@ class ExistsFromUnknownParam(UseCase[Any, Any]):
         return taken
 
 
+class LoadByIdFromCommandWithoutInput(UseCase[Any, Any]):
+    async def execute(self, owner: User = LoadById(User, from_command="owner_id")) -> Any:
+        return owner
+
+
 class LoadFromCommandWithoutInput(UseCase[Any, Any]):
     async def execute(
         self,
@@ -120,4 +125,8 @@ SOURCE_NAMES_NO_PLAIN_PARAM = (
     LoadFromMarkerParam,
     ExistsFromUnknownParam,
 )
-FROM_COMMAND_WITHOUT_INPUT = (LoadFromCommandWithoutInput, ExistsFromCommandWithoutInput)
+FROM_COMMAND_WITHOUT_INPUT = (
+    LoadFromCommandWithoutInput,
+    LoadByIdFromCommandWithoutInput,
+    ExistsFromCommandWithoutInput,
+)

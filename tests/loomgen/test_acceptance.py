@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from loomgen.build import INPUTS
+from loomgen.inputs import INPUTS
 
 from loomgen.cli import main
 from tests.robustness.tmp_project import TmpProject, chdir, replace_once

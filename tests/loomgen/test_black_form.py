@@ -22,7 +22,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from bench import synthetic
-from loomgen.build import analyse_sources
+from loomgen.workers import analyse_sources
 from loomgen.discover import discover
 from loomgen.ir import ModuleIR
 from loomgen.render.black_form import (

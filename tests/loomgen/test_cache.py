@@ -17,14 +17,16 @@ import black
 import pytest
 
 import loomgen
-from loomgen import build, cache
+from loomgen import build, cache, workers
 from loomgen.build import BuildResult, generate
 from loomgen.cache import BuildCache
 from loomgen.cli import main
 from loomgen.discover import discover
+from loomgen.outcome import ModuleOutcome
 from loomgen.render.black_form import black_mode, format_code, format_pieces
 from loomgen.render.files import module_pieces, render_module
 from loomgen.render.registry import render_registry
+from loomgen.sources import SourceIndex
 
 ENTITIES = """\
 from dataclasses import dataclass
@@ -120,7 +122,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(build.JOBS_VARIABLE, raising=False)
+    monkeypatch.delenv(workers.JOBS_VARIABLE, raising=False)
     yield tmp_path
 
 
@@ -141,7 +143,7 @@ def assert_same(a: BuildResult, b: BuildResult) -> None:
     """The same files, but for the toolchain recorded in INPUTS (a tool upgrade changes it)."""
     import json
 
-    from loomgen.build import INPUTS
+    from loomgen.inputs import INPUTS
 
     assert {k: v for k, v in a.files.items() if k != INPUTS} == {
         k: v for k, v in b.files.items() if k != INPUTS
@@ -172,13 +174,13 @@ def test_editing_a_module_rebuilds_it_alone(project: Path, monkeypatch: pytest.M
     cached(project)
     edit(project / "app/usecases.py", "rules = [no_digits]", "rules = [no_digits, no_digits]")
     analysed: list[str] = []
-    real = build.analyse_one
+    real = workers.analyse_one
 
-    def counting(module: str, index: build.SourceIndex) -> build.ModuleOutcome:
+    def counting(module: str, index: SourceIndex) -> ModuleOutcome:
         analysed.append(module)
         return real(module, index)
 
-    monkeypatch.setattr(build, "analyse_one", counting)
+    monkeypatch.setattr(workers, "analyse_one", counting)
     result, store = cached(project)
     assert analysed == ["app.usecases"]
     assert store.hits == 4
@@ -264,6 +266,47 @@ def test_a_loomgen_upgrade_invalidates_every_record(
     assert_same(second, first)
 
 
+def test_the_toolchain_digest_follows_the_contract_and_what_loomgen_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No hand-kept list: the contract module, and a runtime module loomgen imports
+    (the marker factories), count; a runtime module nothing in loomgen reads does not."""
+    real_loom = Path(loomgen.__file__).resolve().parent.parent / "loom"
+    fake = tmp_path / "loom"
+    for name in ("__init__.py", "core/engine/contract.py", "core/use_case/markers.py"):
+        (fake / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake / name).write_text((real_loom / name).read_text())
+    (fake / "core" / "engine" / "unrelated.py").write_text("VALUE = 1\n")
+    real_module_file = cache._module_file
+    monkeypatch.setattr(
+        cache,
+        "_module_file",
+        lambda name: str(fake / "__init__.py") if name == "loom" else real_module_file(name),
+    )
+
+    def digest() -> str:
+        cache.toolchain_digest.cache_clear()
+        return cache.toolchain_digest()
+
+    try:
+        first = digest()
+        assert {str(p.relative_to(fake)) for p in cache.runtime_files([])} >= {
+            "core/engine/contract.py",
+            "core/use_case/markers.py",
+        }
+        (fake / "core" / "engine" / "unrelated.py").write_text("VALUE = 2\n")
+        assert digest() == first
+        contract = fake / "core" / "engine" / "contract.py"
+        contract.write_text(contract.read_text() + "\n# edited\n")
+        second = digest()
+        assert second != first
+        markers = fake / "core" / "use_case" / "markers.py"
+        markers.write_text(markers.read_text() + "\n# edited\n")
+        assert digest() != second
+    finally:
+        cache.toolchain_digest.cache_clear()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -338,16 +381,16 @@ def test_a_parallel_build_equals_a_serial_one(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serial = fresh(project)
-    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setenv(build.JOBS_VARIABLE, "2")
-    assert build.jobs_for(5) == 2
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setenv(workers.JOBS_VARIABLE, "2")
+    assert workers.jobs_for(5) == 2
     assert_same(fresh(project), serial)
 
 
 def test_formatted_pieces_join_to_what_black_gives_the_whole_module(project: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     sources, _ = discover([root / "tests" / "usecases", root / "examples" / "shop"], root=root)
-    modules, _ = build.analyse_sources(sources)
+    modules, _ = workers.analyse_sources(sources)
     assert modules
     for module in modules:
         pieces = module_pieces(module)

@@ -14,6 +14,7 @@ import pytest
 
 import loomgen
 from loomgen import emit
+from loomgen.transaction import Transaction
 from loomgen.emit import (
     CHANGED_BY_HAND,
     MANIFEST,
@@ -27,6 +28,8 @@ from loomgen.emit import (
     clean_package,
     diff_package,
     plan_changes,
+    plan_package,
+    replan,
     write_package,
 )
 
@@ -164,6 +167,36 @@ def test_hand_edited_wanted_file_blocks_the_write(tmp_path: Path) -> None:
     assert changes.blocked == caught.value.files
     assert changes.updated == ("shop/billing.py",)
     assert check_package(output, wanted) == []
+
+
+@pytest.mark.parametrize(
+    "rel, disk, text",
+    [
+        ("shop/orders.py", None, "ORDERS = 1\n"),  # as on disk: unchanged
+        ("shop/orders.py", None, "ORDERS = 2\n"),  # owned: updated
+        ("shop/orders.py", "tampered\n", "ORDERS = 3\n"),  # edited by hand: blocked
+        ("shop/orders.py", "tampered\n", "tampered\n"),  # the hand edit is wanted
+        ("shop/new.py", None, "NEW = 1\n"),  # absent: created
+    ],
+)
+def test_replan_agrees_with_planning_again(
+    tmp_path: Path, rel: str, disk: str | None, text: str
+) -> None:
+    """Changing one wanted file of a plan reads two files, and says what a new
+    plan says (settling the inputs record relies on it)."""
+    output = tmp_path / "gen"
+    write_package(output, V1)
+    (output / "stray.py").write_text("MINE = 1\n")  # kept: stays kept
+    if disk is not None:
+        (output / rel).write_text(disk)
+    wanted = {**V1, "shop/new.py": "NEW = 0\n", "shop/billing.py": "BILLING = 2\n"}
+    wanted.pop("__init__.py")  # owned and no longer wanted: deleted
+
+    again = replan(plan_package(output, wanted), rel, text)
+
+    assert again == plan_package(output, {**wanted, rel: text})
+    with pytest.raises(ValueError, match="not a path of the plan"):
+        replan(again, "elsewhere.py", "")
 
 
 def test_files_loomgen_does_not_own_are_never_overwritten(tmp_path: Path) -> None:
@@ -544,7 +577,7 @@ def test_a_killed_write_is_put_right_by_the_next_one(
     output = tmp_path / "gen"
     write_package(output, OLD)
     with monkeypatch.context() as patch:
-        patch.setattr(emit._Transaction, "rollback", lambda self: None)
+        patch.setattr(Transaction, "rollback", lambda self: None)
         Faults(patch, OSError("killed"), kill_at)
         try:
             write_package(output, NEW)
@@ -569,7 +602,7 @@ def test_a_killed_write_then_the_old_sources_again(
     write_package(output, OLD)
     before = snapshot(output)
     with monkeypatch.context() as patch:
-        patch.setattr(emit._Transaction, "rollback", lambda self: None)
+        patch.setattr(Transaction, "rollback", lambda self: None)
         real_replace = os.replace
 
         def replace(source: Any, target: Any) -> None:

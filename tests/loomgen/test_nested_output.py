@@ -56,9 +56,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run(project: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     # Not the repository's folder on the path: its own ``generated`` package would import.
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("LOOM") and k != "PYTHONPATH"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOM") and k != "PYTHONPATH"}
     env.update(variables)
     return subprocess.run(
         [sys.executable, "main.py"], cwd=project, env=env, capture_output=True, text=True

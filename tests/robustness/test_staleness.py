@@ -37,7 +37,7 @@ from loom.core.engine import (
 )
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loom.core.engine import generated as generated_module
-from loomgen.build import INPUTS
+from loomgen.inputs import INPUTS
 from tests.robustness.tmp_project import TmpProject, replace_once
 from tests.support import (
     InMemoryRepository,

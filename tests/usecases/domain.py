@@ -43,6 +43,13 @@ class AssignTeam(Command):
     team_name: str = ""
 
 
+class JoinTeam(Command):
+    """Names the team to join by its id: a ``LoadById(..., from_command=...)``."""
+
+    team_id: int
+    role: str = "member"
+
+
 class Signup(Command):
     email: str
     name: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loom.core.use_case import Input, Load, LoadById, OnMissing, UseCase
-from tests.usecases.domain import AssignTeam, Team, User
+from tests.usecases.domain import AssignTeam, JoinTeam, Team, User
 
 
 class GetUser(UseCase[User, User]):
@@ -85,3 +85,27 @@ class AssignOwner(UseCase[Team, dict[str, Any]]):
         team: Team = LoadById(Team, by="team_id"),
     ) -> dict[str, Any]:
         return {"cmd": cmd, "owner": owner, "team": team}
+
+
+class JoinTeamById(UseCase[Team, dict[str, Any]]):
+    """``LoadById`` reading the id from a command field, with a profile."""
+
+    async def execute(
+        self,
+        cmd: JoinTeam = Input(),
+        team: Team = LoadById(Team, from_command="team_id", profile="members"),
+    ) -> dict[str, Any]:
+        return {"role": cmd.role, "team": team}
+
+
+class JoinTeamByIdOrNone(UseCase[Team, Any]):
+    """``LoadById`` from the command, a miss giving ``None``."""
+
+    async def execute(
+        self,
+        cmd: JoinTeam = Input(),
+        team: Team | None = LoadById(
+            Team, from_command="team_id", on_missing=OnMissing.RETURN_NONE
+        ),
+    ) -> Any:
+        return team

@@ -70,5 +70,7 @@ class StrictParams(UseCase[Any, dict[str, Any]]):
 class Paged(UseCase[Any, tuple[Any, ...]]):
     """Defaults on execute: used as they are when the parameter is absent."""
 
-    async def execute(self, query: str, limit: int = 5, cursor: int | None = None) -> tuple[Any, ...]:
+    async def execute(
+        self, query: str, limit: int = 5, cursor: int | None = None
+    ) -> tuple[Any, ...]:
         return (query, limit, cursor)

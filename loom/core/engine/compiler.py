@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from loom.core.engine import messages
+from loom.core.engine.contract import marker_label
 from loom.core.engine.events import EventKind, RuntimeEvent
 from loom.core.engine.metrics import MetricsAdapter
 from loom.core.engine.plan import (
@@ -32,7 +33,6 @@ from loom.core.use_case.markers import (
     InputMarker,
     LoadByIdMarker,
     LoadMarker,
-    LookupKind,
     SourceKind,
 )
 
@@ -319,9 +319,7 @@ def _check_source(
 
 
 def _marker_name(step: LoadStep | ExistsStep) -> str:
-    if isinstance(step, ExistsStep):
-        return "Exists"
-    return "LoadById" if step.lookup_kind is LookupKind.BY_ID else "Load"
+    return marker_label(None if isinstance(step, ExistsStep) else step.lookup_kind)
 
 
 def _steps(

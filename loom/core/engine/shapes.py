@@ -10,12 +10,11 @@ only that something did. Read on that failure path only.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
 from typing import Any
 
-from loom.core.engine.fingerprint import Shape, plan_shape
+from loom.core.engine.contract import Shape, digest
+from loom.core.engine.fingerprint import plan_shape
 from loom.core.engine.plan import ExecutionPlan
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -33,11 +32,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 def section_digests(shape: Shape) -> str:
     """One 4-hex-digit digest per part of ``shape`` (:data:`SECTIONS` order), space-separated."""
-    digests = []
-    for key, _ in SECTIONS:
-        canonical = json.dumps(shape.get(key), sort_keys=True, separators=(",", ":"))
-        digests.append(hashlib.sha256(canonical.encode("ascii")).hexdigest()[:4])
-    return " ".join(digests)
+    return " ".join(digest(shape.get(key), 4) for key, _ in SECTIONS)
 
 
 def changed_sections(recorded: str, shape: Shape) -> list[str]:

@@ -4,82 +4,79 @@ loomgen can turn a ``Compute``/``Rule`` declaration it reads in the source
 into straight-line code. That code depends on the declaration's structure
 (which fields, which presence tests, which parameters, which field and
 message a violation carries), so the runtime compares the structure of the
-live spec with the one the code was written for before running it:
-:func:`describe` gives that structure as canonical JSON, from the spec's own
-data, and :func:`callables` the functions the code calls directly.
+live spec with the one the code was written for before running it.
+:func:`declaration_of` is the live side of that contract: the spec's own data
+as the contract's typed fact (:mod:`loom.core.engine.contract`, where the
+structure is encoded, once, for both sides); :func:`describe` gives it as
+canonical JSON, and :func:`callables` the functions the code calls directly.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from loom.core.engine import contract
 from loom.core.use_case.compute import ComputeSpec
 from loom.core.use_case.field_ref import FieldRef, Predicate
 from loom.core.use_case.rule import RequirePresentSpec, RuleSpec
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+def _path(ref: FieldRef) -> contract.FieldPath:
+    return contract.FieldPath(tuple(ref.path), tuple(ref.patch))
 
 
-def _ref(ref: FieldRef) -> dict[str, Any]:
-    return {"path": list(ref.path), "patch": list(ref.patch)}
-
-
-def _predicate(predicate: Predicate | None) -> dict[str, Any] | None:
+def _presence(predicate: Predicate | None) -> contract.Presence | None:
     if predicate is None:
         return None
     if isinstance(predicate, FieldRef):
-        return {"ref": _ref(predicate)}
-    return {
-        "op": predicate.op.value,
-        "left": _predicate(predicate.left),
-        "right": _predicate(predicate.right),
-    }
+        return _path(predicate)
+    left, right = _presence(predicate.left), _presence(predicate.right)
+    assert left is not None and right is not None
+    return contract.PresenceOp(predicate.op, left, right)
+
+
+def declaration_of(spec: object) -> contract.Declaration | None:
+    """The contract's fact of a DSL spec; ``None`` for anything else."""
+    if isinstance(spec, ComputeSpec):
+        return contract.ComputeDeclaration(
+            target=_path(spec.target),
+            sources=tuple(_path(s) for s in spec.sources),
+            include_command=spec.include_command,
+            via=spec.via is not None,
+            params=tuple(spec.param_names),
+            predicate=_presence(spec.predicate),
+        )
+    if isinstance(spec, RuleSpec):
+        return contract.RuleDeclaration(
+            kind=spec.kind,
+            sources=tuple(_path(s) for s in spec.sources),
+            whole_command=spec.whole_command,
+            params=tuple(spec.param_names),
+            predicate=_presence(spec.predicate),
+            field=spec.violation_field,
+            message=spec.violation_message,
+        )
+    if isinstance(spec, RequirePresentSpec):
+        return contract.RequirePresentDeclaration(
+            target=_path(spec.target),
+            field=spec.field,
+            message=spec.message,
+            predicate=_presence(spec.predicate),
+        )
+    return None
 
 
 def structure(spec: object) -> dict[str, Any] | None:
     """The structure of a DSL spec as JSON-able data; ``None`` for anything else."""
-    if isinstance(spec, ComputeSpec):
-        return {
-            "kind": "compute",
-            "target": _ref(spec.target),
-            "sources": [_ref(s) for s in spec.sources],
-            "include_command": spec.include_command,
-            "via": spec.via is not None,
-            "params": list(spec.param_names),
-            "predicate": _predicate(spec.predicate),
-        }
-    if isinstance(spec, RuleSpec):
-        return {
-            "kind": spec.kind.value,
-            "sources": [_ref(s) for s in spec.sources],
-            "whole_command": spec.whole_command,
-            "params": list(spec.param_names),
-            "predicate": _predicate(spec.predicate),
-            "field": spec.violation_field,
-            "message": spec.violation_message,
-        }
-    if isinstance(spec, RequirePresentSpec):
-        return {
-            "kind": spec.kind.value,
-            "target": _ref(spec.target),
-            "field": spec.field,
-            "message": spec.message,
-            "predicate": _predicate(spec.predicate),
-        }
-    return None
-
-
-def canonical(data: dict[str, Any]) -> str:
-    """A structure as canonical JSON (the same bytes on every run and machine)."""
-    return _CANONICAL.encode(data)
+    found = declaration_of(spec)
+    return None if found is None else contract.declaration_structure(found)
 
 
 def describe(spec: object) -> str | None:
     """:func:`structure` as canonical JSON; ``None`` for anything but a DSL spec."""
-    found = structure(spec)
-    return None if found is None else canonical(found)
+    found = declaration_of(spec)
+    return None if found is None else contract.describe(found)
 
 
 def callables(spec: object) -> tuple[Callable[..., Any], ...]:
@@ -91,4 +88,4 @@ def callables(spec: object) -> tuple[Callable[..., Any], ...]:
     return ()
 
 
-__all__ = ["callables", "canonical", "describe", "structure"]
+__all__ = ["callables", "declaration_of", "describe", "structure"]

@@ -45,29 +45,36 @@ class InputMarker:
 
 @dataclass(frozen=True, slots=True)
 class LoadByIdMarker:
-    """Load ``entity_type`` by id, the id being the plain parameter ``by``."""
+    """Load ``entity_type`` by id: the plain parameter ``by``, or the command
+    field ``from_command`` when it is set."""
 
     entity_type: type[Any]
     by: str = "id"
     profile: str = "default"
     on_missing: OnMissing = OnMissing.RAISE
+    from_command: str | None = None
 
-    # The lookup in the terms of :class:`LoadMarker`: the id, read from a param.
+    # The lookup in the terms of :class:`LoadMarker`.
     lookup_kind: ClassVar[LookupKind] = LookupKind.BY_ID
-    source_kind: ClassVar[SourceKind] = SourceKind.PARAM
     against: ClassVar[str] = "id"
 
     @property
-    def source_name(self) -> str:
-        return self.by
+    def source_kind(self) -> SourceKind:
+        return SourceKind.PARAM if self.from_command is None else SourceKind.COMMAND
 
-    from_kind = source_kind
-    """loom-kernel's name for :attr:`source_kind` (always a parameter)."""
+    @property
+    def source_name(self) -> str:
+        return self.by if self.from_command is None else self.from_command
+
+    @property
+    def from_kind(self) -> SourceKind:
+        """loom-kernel's name for :attr:`source_kind`."""
+        return self.source_kind
 
     @property
     def from_name(self) -> str:
-        """loom-kernel's name for :attr:`source_name` (``by``)."""
-        return self.by
+        """loom-kernel's name for :attr:`source_name`."""
+        return self.source_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,15 +171,25 @@ def LoadById(
     entity_type: type[Any],
     *,
     by: str = "id",
+    from_command: str | None = None,
     profile: str = "default",
     on_missing: OnMissing = OnMissing.RAISE,
 ) -> Any:
-    """Load an entity through ``repo.get_by_id(params[by], profile=profile)``."""
+    """Load an entity through ``repo.get_by_id(value, profile=profile)``, the id
+    being the plain parameter ``by`` or, with ``from_command``, that command field."""
+    if from_command is not None and by != "id":
+        raise ValueError(
+            f"LoadById(): by={by!r} and from_command={from_command!r} both name the id;"
+            " give one of them"
+        )
     return LoadByIdMarker(
         entity_type,
         by=_text("LoadById", "by", by),
         profile=_text("LoadById", "profile", profile),
         on_missing=_policy("LoadById", on_missing),
+        from_command=(
+            None if from_command is None else _text("LoadById", "from_command", from_command)
+        ),
     )
 
 

@@ -18,9 +18,9 @@ import pytest
 
 import loomgen
 from loomgen import cache
-from loomgen.build import INPUTS, BuildResult, build_package, generate, settle_inputs
+from loomgen.build import BuildResult, build_package, generate
+from loomgen.inputs import INPUTS, settled_plan
 from loomgen.discover import discover
-from loomgen.emit import plan_changes
 
 SOURCES = {
     "app/__init__.py": "",
@@ -86,8 +86,9 @@ def cold(root: Path) -> BuildResult:
 
 def agrees_with_a_cold_build(root: Path, result: BuildResult) -> None:
     """Reuse never changes the answer: the files are what a cold build writes."""
-    assert settle_inputs(root / "gen", result.files) == settle_inputs(
-        root / "gen", cold(root).files
+    assert (
+        settled_plan(root / "gen", result.files).files
+        == settled_plan(root / "gen", cold(root).files).files
     )
 
 
@@ -101,7 +102,7 @@ def test_an_unchanged_clone_analyses_nothing_and_is_up_to_date(clone: Path) -> N
     result = fresh(clone)
     # Modules without use cases are not recorded, so they are read again (cheap).
     assert result.rebuilt == WITHOUT_USE_CASES
-    changes = plan_changes(clone / "gen", settle_inputs(clone / "gen", result.files))
+    changes = settled_plan(clone / "gen", result.files).changes
     assert not changes.changes_anything
     agrees_with_a_cold_build(clone, result)
 
@@ -127,8 +128,7 @@ def test_a_changed_source_rebuilds_exactly_what_read_it(
 
 def test_a_body_edit_needs_no_rebuild_and_no_commit(clone: Path) -> None:
     edit(clone / "app/users.py", "return user_id", "return user_id + 1")
-    files = settle_inputs(clone / "gen", fresh(clone).files)
-    assert not plan_changes(clone / "gen", files).changes_anything
+    assert not settled_plan(clone / "gen", fresh(clone).files).changes.changes_anything
 
 
 def test_an_edited_generated_file_is_rebuilt_and_reported(clone: Path) -> None:
@@ -136,7 +136,7 @@ def test_an_edited_generated_file_is_rebuilt_and_reported(clone: Path) -> None:
     target.write_text(target.read_text() + "# hand edit\n")
     result = fresh(clone)
     assert "app.users" in result.rebuilt
-    changes = plan_changes(clone / "gen", settle_inputs(clone / "gen", result.files))
+    changes = settled_plan(clone / "gen", result.files).changes
     assert "app/users.py" in [unowned.path for unowned in changes.blocked]
 
 
@@ -190,5 +190,5 @@ def test_a_toolchain_change_rebuilds_everything(
     # ...and the answer is a cold build's (the package is out of date exactly when
     # the new toolchain writes other bytes: here only the loomgen version does).
     agrees_with_a_cold_build(clone, result)
-    changes = plan_changes(clone / "gen", settle_inputs(clone / "gen", result.files))
+    changes = settled_plan(clone / "gen", result.files).changes
     assert changes.changes_anything == (upgrade is TOOLCHAIN_CHANGES[0])
