@@ -184,7 +184,7 @@ class GeneratedExecutors:
         self.package = package
         self._entries: Mapping[str, tuple[str, str, str]] | None = None
         self._interpreted: Mapping[str, object] = {}
-        self._interpreted_sources: Mapping[str, object] = {}
+        self._source_digests: Mapping[str, object] = {}
         self._sources: tuple[str, ...] = ()
         self._digests: dict[str, str | None] = {}
         self._refusal: str | None = None
@@ -208,7 +208,7 @@ class GeneratedExecutors:
         entry = entries.get(key)
         if entry is None:
             if key in self._interpreted:
-                return self._left(use_case, key, self._interpreted[key], self._interpreted_sources)
+                return self._left(use_case, key, self._interpreted[key], self._source_digests)
             return self._unseen(use_case, key)
         if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
@@ -234,6 +234,37 @@ class GeneratedExecutors:
                 f" since `loomgen build` ({changed})",
             )
         return module_name, function_name, fingerprint
+
+    def sources_unchanged(self) -> bool:
+        """Whether every source module the registry recorded a digest of, among
+        those imported, reads as the build read it (``False`` without a registry)."""
+        if self._load() is None:
+            return False
+        for module, digest in self._source_digests.items():
+            if module in sys.modules and self._live_digest(module) != digest:
+                return False
+        return True
+
+    def vouches_for(self, use_case: type[Any]) -> bool:
+        """Whether the registry lists ``use_case`` as compiled, with the digest of
+        its module; see :meth:`sources_unchanged`, which must hold too.
+
+        Cheap looks, without a plan: they let :meth:`RuntimeExecutor.prepare_all
+        <loom.core.engine.executor.RuntimeExecutor.prepare_all>` leave the full
+        check (:meth:`find`) to just before the class's first call. ``False``
+        whenever anything is off, so that what :meth:`find` reports about such a
+        class is reported as early as it would be without these looks.
+        """
+        qualname = use_case.__qualname__
+        if "<locals>" in qualname:
+            return False
+        entries = self._load()
+        if entries is None or use_case.__module__ not in self._source_digests:
+            return False
+        entry = entries.get(f"{use_case.__module__}:{qualname}")
+        return (
+            isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
+        )
 
     def find(self, plan: ExecutionPlan) -> Lookup:
         """Return the executor for ``plan``, or why there is none usable."""
@@ -410,8 +441,13 @@ class GeneratedExecutors:
             )
             return None
         sources = getattr(registry, "SOURCES", ())
-        digests = getattr(registry, "INTERPRETED_SOURCES", {})
-        self._interpreted_sources = digests if isinstance(digests, Mapping) else {}
+        # Format 6 as first written recorded the digests of the modules holding a
+        # use case left to the interpreter only (INTERPRETED_SOURCES); SOURCE_DIGESTS
+        # covers every module with a registry entry.
+        digests = getattr(registry, "SOURCE_DIGESTS", None)
+        if digests is None:
+            digests = getattr(registry, "INTERPRETED_SOURCES", {})
+        self._source_digests = digests if isinstance(digests, Mapping) else {}
         self._entries = entries
         self._interpreted = interpreted
         if isinstance(sources, (list, tuple)) and all(isinstance(name, str) for name in sources):
