@@ -52,6 +52,7 @@ from loomgen.discover import SourceFile, discover
 
 if TYPE_CHECKING:
     from loomgen.ir import ModuleIR, UseCaseIR
+    from loomgen.render.registry import RegistryEntry
     from loomgen.scan import ModuleScan
 
 PARALLEL_THRESHOLD = 16
@@ -61,8 +62,6 @@ JOBS_VARIABLE = "LOOMGEN_JOBS"
 
 active_cache: ContextVar[BuildCache | None] = ContextVar("loomgen_active_cache", default=None)
 """The cache :func:`generate` uses when it is not given one (set by the CLI)."""
-
-RegistryEntry = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -282,13 +281,15 @@ class ModuleOutcome:
     render_error: str | None = None
 
     def record(self) -> Record:
+        from loomgen.render.registry import entry_record
+
         return {
             "module": self.module,
             "deps": self.deps,
             "diagnostics": [
                 [d.path, d.line, d.column, d.message, d.severity.value] for d in self.diagnostics
             ],
-            "entries": [list(entry) for entry in self.entries],
+            "entries": [entry_record(entry) for entry in self.entries],
             "path": self.path,
             "output": self.output,
             "pieces": self.pieces,
@@ -297,6 +298,8 @@ class ModuleOutcome:
 
     @classmethod
     def from_record(cls, record: Record) -> ModuleOutcome:
+        from loomgen.render.registry import entry_from_record
+
         return cls(
             module=record["module"],
             deps=record["deps"],
@@ -304,9 +307,7 @@ class ModuleOutcome:
                 Diagnostic(path, line, column, message, Severity(severity))
                 for path, line, column, message, severity in record["diagnostics"]
             ],
-            entries=[
-                (key, module, function, fp) for key, module, function, fp in record["entries"]
-            ],
+            entries=[entry_from_record(entry) for entry in record["entries"]],
             path=record["path"],
             output=record["output"],
             pieces=record.get("pieces", {}),
@@ -324,7 +325,7 @@ def analyse_one(module: str, index: SourceIndex) -> ModuleOutcome:
         problems = [] if scanned is None else [scanned]
         return ModuleOutcome(module, _deps(index, modules.asked), problems)
     found, problems = analyse_module(scanned, modules)
-    if found is not None and found.interpreted:
+    if found is not None:
         from dataclasses import replace
 
         from loom.core.engine.fingerprint import source_digest
@@ -340,7 +341,7 @@ def needs_rendering(outcome: ModuleOutcome) -> bool:
 
 
 Rendered = tuple[
-    str | None, str | None, list[RegistryEntry], dict[str, str], str | None, str | None
+    str | None, str | None, "list[RegistryEntry]", dict[str, str], str | None, str | None
 ]
 """``(path, output, entries, pieces used, formatter digest, render error)``."""
 

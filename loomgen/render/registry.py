@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loomgen import __version__
@@ -11,26 +12,62 @@ from loomgen.render.black_form import LINE_LENGTH, format_code, literal, plain_s
 from loomgen.render.names import module_names
 from loomgen.render.templates import environment
 
-RegistryEntry = tuple[str, str, str, str]
-"""``(key, module, function, fingerprint)`` of one registry line."""
+
+class CompiledEntry(NamedTuple):
+    """A use case the build compiled: where its executor lives, and what it was written for."""
+
+    key: str
+    """``module:qualname`` of the use case."""
+    module: str
+    """The executor's module, relative to the generated package (``.shop.usecases``)."""
+    function: str
+    """The executor's function name in that module."""
+    fingerprint: str
+    """The fingerprint of the plan shape the executor was written for."""
+    source_digest: str
+    """:func:`~loom.core.engine.fingerprint.source_digest` of the use case module's text."""
+
+
+class InterpretedEntry(NamedTuple):
+    """A use case the build saw and left to the interpreter."""
+
+    key: str
+    """``module:qualname`` of the use case."""
+    reason: str
+    """Why the build left it to the interpreter."""
+    source_digest: str
+    """:func:`~loom.core.engine.fingerprint.source_digest` of the use case module's text."""
+
+
+RegistryEntry = CompiledEntry | InterpretedEntry
+"""One line of the registry."""
 
 
 def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
-    """The registry entries of one module's use cases.
-
-    A use case left to the interpreter is listed as ``(key, "", digest, reason)``,
-    ``digest`` being the module text's :func:`~loom.core.engine.fingerprint.source_digest`.
-    """
+    """The registry entries of one module's use cases."""
     chosen = module_names(module).executors
-    entries = [
-        (uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint)
+    digest = module.source_digest
+    entries: list[RegistryEntry] = [
+        CompiledEntry(uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint, digest)
         for uc in module.use_cases
     ]
     entries.extend(
-        (f"{module.module}:{skipped.qualname}", "", module.source_digest, skipped.reason)
+        InterpretedEntry(f"{module.module}:{skipped.qualname}", skipped.reason, digest)
         for skipped in module.interpreted
     )
     return entries
+
+
+def entry_record(entry: RegistryEntry) -> dict[str, str]:
+    """``entry`` as JSON-able data (the build's outcome records); see :func:`entry_from_record`."""
+    return entry._asdict()
+
+
+def entry_from_record(record: Mapping[str, str]) -> RegistryEntry:
+    """The entry :func:`entry_record` wrote (``KeyError``/``TypeError`` when it is not one)."""
+    if "reason" in record:
+        return InterpretedEntry(**record)
+    return CompiledEntry(**record)
 
 
 def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[str] = ()) -> str:
@@ -42,24 +79,32 @@ def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[
     would need escaping or a line would be too long. ``sources`` are the module
     names (packages stand for everything under them) the build read.
     """
-    ordered = sorted(entries)
     rows = []
     interpreted = []
     digests: dict[str, str] = {}
     needs_black = False
-    for entry in ordered:
-        quoted = [plain_string(value) for value in entry]
-        if any(value is None for value in quoted):
+
+    def quote(value: str) -> str:
+        nonlocal needs_black
+        plain = plain_string(value)
+        if plain is None:
             needs_black = True
-            quoted = [literal(value) for value in entry]
-        key, module, function, fingerprint = quoted
-        if not entry[1]:
-            interpreted.append({"key": key, "reason": fingerprint})
-            if entry[2]:
-                digests[entry[0].partition(":")[0]] = entry[2]
+            return literal(value)
+        return plain
+
+    for entry in sorted(entries, key=lambda entry: entry.key):
+        if entry.source_digest:
+            digests[entry.key.partition(":")[0]] = entry.source_digest
+        if isinstance(entry, InterpretedEntry):
+            interpreted.append({"key": quote(entry.key), "reason": quote(entry.reason)})
             continue
         rows.append(
-            {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
+            {
+                "key": quote(entry.key),
+                "module": quote(entry.module),
+                "function": quote(entry.function),
+                "fingerprint": quote(entry.fingerprint),
+            }
         )
     code = (
         environment()
