@@ -5,12 +5,10 @@
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
 the runtime first needs one of their executors. ``INTERPRETED`` lists the
-use cases the build saw but left to the interpreter, with the reason.
-``SOURCE_DIGESTS`` holds the digest of the text of every module listed above:
-an entry left to the interpreter is trusted only while its module reads the
-same, and ``prepare_all`` leaves the checks of a compiled one to just before
-its first call only while every listed module reads the same. ``SOURCES``
-names the modules and packages the build read.
+use cases the build saw but left to the interpreter, with the reason;
+``INTERPRETED_SOURCES`` the digest of their modules' text (such an entry is
+trusted only while its module reads the same). ``SOURCES`` names the modules
+and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
@@ -81,10 +79,7 @@ EXECUTORS: dict[str, tuple[str, str, str]] = {
 
 INTERPRETED: dict[str, str] = {}
 
-SOURCE_DIGESTS: dict[str, str] = {
-    "examples.shop.jobs": "ff170c0560d4f75133ee13bfa8e85672ca458c4f3ebe372dddc14d05e78533a6",
-    "examples.shop.usecases": "86e21e7e59ce10e353b74ea065f6e18a6fff3410203189dcb8dae72b4be3f0ac",
-}
+INTERPRETED_SOURCES: dict[str, str] = {}
 
 SOURCES: list[str] = [
     "examples.shop",

@@ -279,6 +279,10 @@ class ModuleOutcome:
     formatter: str | None = None
     ir: ModuleIR | None = None
     render_error: str | None = None
+    read: dict[str, str] = field(default_factory=dict)
+    """The :func:`~loom.core.engine.fingerprint.source_digest` of the text of each
+    module the analysis read (the runtime's own digest, unlike ``deps``): what
+    ``RuntimeExecutor.prepare_all`` compares with the modules it has loaded."""
 
     def record(self) -> Record:
         from loomgen.render.registry import entry_record
@@ -294,6 +298,7 @@ class ModuleOutcome:
             "output": self.output,
             "pieces": self.pieces,
             "formatter": self.formatter,
+            "read": self.read,
         }
 
     @classmethod
@@ -311,6 +316,7 @@ class ModuleOutcome:
             path=record["path"],
             output=record["output"],
             pieces=record.get("pieces", {}),
+            read=record.get("read", {}),
         )
 
 
@@ -325,13 +331,15 @@ def analyse_one(module: str, index: SourceIndex) -> ModuleOutcome:
         problems = [] if scanned is None else [scanned]
         return ModuleOutcome(module, _deps(index, modules.asked), problems)
     found, problems = analyse_module(scanned, modules)
-    if found is not None:
+    if found is not None and found.interpreted:
         from dataclasses import replace
 
         from loom.core.engine.fingerprint import source_digest
 
         found = replace(found, source_digest=source_digest(index.texts[module][1]))
-    return ModuleOutcome(module, _deps(index, modules.asked), problems, ir=found)
+    return ModuleOutcome(
+        module, _deps(index, modules.asked), problems, ir=found, read=_read(index, modules.asked)
+    )
 
 
 def needs_rendering(outcome: ModuleOutcome) -> bool:
@@ -418,6 +426,17 @@ def build_module(module: str, index: SourceIndex, pieces: Mapping[str, str]) -> 
 
 def _deps(index: SourceIndex, asked: set[str]) -> dict[str, str | None]:
     return {module: index.digest(module) for module in sorted(asked)}
+
+
+def _read(index: SourceIndex, asked: set[str]) -> dict[str, str]:
+    from loom.core.engine.fingerprint import source_digest
+
+    read = {}
+    for module in sorted(asked):
+        entry = index.entry(module)
+        if entry is not None:
+            read[module] = source_digest(entry[1])
+    return read
 
 
 # -- many modules: in-process or in a pool -------------------------------------------
@@ -639,6 +658,7 @@ def inputs_text(outcomes: Sequence[ModuleOutcome], package: str) -> str:
             "entries": record["entries"],
             "path": record["path"],
             "output": None if outcome.output is None else sha256(outcome.output),
+            "read": record["read"],
         }
     document = {
         "format": INPUTS_FORMAT,

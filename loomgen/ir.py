@@ -283,5 +283,5 @@ class ModuleIR:
     interpreted: tuple[InterpretedIR, ...] = ()
     source_digest: str = ""
     """:func:`~loom.core.engine.fingerprint.source_digest` of the module's text, recorded
-    in the registry (the runtime trusts an entry left to the interpreter only while
-    the module still reads the same, and checks compiled ones at startup only then)."""
+    with the use cases left to the interpreter (the runtime trusts such an entry
+    only while the module still reads the same)."""

@@ -24,8 +24,6 @@ class CompiledEntry(NamedTuple):
     """The executor's function name in that module."""
     fingerprint: str
     """The fingerprint of the plan shape the executor was written for."""
-    source_digest: str
-    """:func:`~loom.core.engine.fingerprint.source_digest` of the use case module's text."""
 
 
 class InterpretedEntry(NamedTuple):
@@ -36,7 +34,8 @@ class InterpretedEntry(NamedTuple):
     reason: str
     """Why the build left it to the interpreter."""
     source_digest: str
-    """:func:`~loom.core.engine.fingerprint.source_digest` of the use case module's text."""
+    """:func:`~loom.core.engine.fingerprint.source_digest` of the use case module's text
+    (the runtime trusts the entry only while the module still reads the same)."""
 
 
 RegistryEntry = CompiledEntry | InterpretedEntry
@@ -48,7 +47,7 @@ def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
     chosen = module_names(module).executors
     digest = module.source_digest
     entries: list[RegistryEntry] = [
-        CompiledEntry(uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint, digest)
+        CompiledEntry(uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint)
         for uc in module.use_cases
     ]
     entries.extend(
@@ -93,9 +92,9 @@ def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[
         return plain
 
     for entry in sorted(entries, key=lambda entry: entry.key):
-        if entry.source_digest:
-            digests[entry.key.partition(":")[0]] = entry.source_digest
         if isinstance(entry, InterpretedEntry):
+            if entry.source_digest:
+                digests[entry.key.partition(":")[0]] = entry.source_digest
             interpreted.append({"key": quote(entry.key), "reason": quote(entry.reason)})
             continue
         rows.append(

@@ -224,10 +224,10 @@ def test_two_classes_of_one_name_are_both_accounted_for(project: TmpProject) -> 
 def test_a_registry_entry_without_its_source_digest_is_stale(project: TmpProject) -> None:
     registry = project.output / "__init__.py"
     text = registry.read_text(encoding="utf-8")
-    start = text.index("SOURCE_DIGESTS: dict[str, str] = {")
+    start = text.index("INTERPRETED_SOURCES: dict[str, str] = {")
     end = text.index("}\n", start) + 2
     registry.write_text(
-        text[:start] + "SOURCE_DIGESTS: dict[str, str] = {}\n" + text[end:],
+        text[:start] + "INTERPRETED_SOURCES: dict[str, str] = {}\n" + text[end:],
         encoding="utf-8",
     )
     module = project.import_module("cases")

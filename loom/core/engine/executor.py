@@ -231,22 +231,18 @@ class RuntimeExecutor:
     def prepare_all(self, use_case_types: Iterable[type[Any]]) -> None:
         """Make every class in ``use_case_types`` ready to run (call it at startup).
 
-        A class is :meth:`prepare`\ d now, with its compile errors and whatever
+        A class is prepared (:meth:`prepare`) now, with its compile errors and whatever
         keeps its generated executor from running reported now, unless the
         generated package vouches for it: the registry lists it as compiled and
-        every source module the build read (among those imported) still reads
-        as the build read it. Such a class is prepared, with the full check,
+        every module the build read to compile it (among those imported) still
+        reads as the build read it. Such a class is prepared, with the full check,
         just before its first call (or by :meth:`prepare`, :meth:`uses_generated`
         or :meth:`prepared_classes`): its plan is not compiled at startup, and
         generated code that no longer fits it never runs. In ``interpreted``
         mode, and with ``debug_execution``, every class is prepared now.
         """
         generated = self._generated
-        lazy = (
-            self.mode is not ExecutionMode.INTERPRETED
-            and not self._debug
-            and generated.sources_unchanged()
-        )
+        lazy = self.mode is not ExecutionMode.INTERPRETED and not self._debug
         for use_case_type in use_case_types:
             if use_case_type in self._prepared or use_case_type in self._deferred:
                 continue

@@ -177,6 +177,31 @@ def _changed_declaration(live: tuple[object, ...], inlined: object) -> str | Non
     return None
 
 
+INPUTS = "_loomgen_inputs.json"
+"""The file of a generated package in which the build recorded what it read."""
+
+
+def _recorded_reads(registry_file: object) -> dict[str, Mapping[str, object]]:
+    """Per source module, the digest of each module the build read to compile
+    its use cases (``{}`` when the package does not say)."""
+    import json
+    from pathlib import Path
+
+    if not isinstance(registry_file, str):
+        return {}
+    try:
+        with open(Path(registry_file).parent / INPUTS, encoding="utf-8") as stream:
+            document = json.load(stream)
+        modules = document["modules"]
+        return {
+            name: record["read"]
+            for name, record in modules.items()
+            if isinstance(record, dict) and isinstance(record.get("read"), dict)
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 class GeneratedExecutors:
     """The registry of one generated package, loaded on first use."""
 
@@ -184,10 +209,13 @@ class GeneratedExecutors:
         self.package = package
         self._entries: Mapping[str, tuple[str, str, str]] | None = None
         self._interpreted: Mapping[str, object] = {}
-        self._source_digests: Mapping[str, object] = {}
+        self._interpreted_sources: Mapping[str, object] = {}
+        self._read: dict[str, Mapping[str, object]] | None = None
+        self._vouched: dict[str, bool] = {}
         self._sources: tuple[str, ...] = ()
         self._digests: dict[str, str | None] = {}
         self._refusal: str | None = None
+        self._folder: object = None
         self.present = False
         """Whether something that claims to be a generated package was found."""
 
@@ -208,7 +236,7 @@ class GeneratedExecutors:
         entry = entries.get(key)
         if entry is None:
             if key in self._interpreted:
-                return self._left(use_case, key, self._interpreted[key], self._source_digests)
+                return self._left(use_case, key, self._interpreted[key], self._interpreted_sources)
             return self._unseen(use_case, key)
         if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
@@ -235,36 +263,47 @@ class GeneratedExecutors:
             )
         return module_name, function_name, fingerprint
 
-    def sources_unchanged(self) -> bool:
-        """Whether every source module the registry recorded a digest of, among
-        those imported, reads as the build read it (``False`` without a registry)."""
-        if self._load() is None:
-            return False
-        for module, digest in self._source_digests.items():
-            if module in sys.modules and self._live_digest(module) != digest:
-                return False
-        return True
-
     def vouches_for(self, use_case: type[Any]) -> bool:
-        """Whether the registry lists ``use_case`` as compiled, with the digest of
-        its module; see :meth:`sources_unchanged`, which must hold too.
+        """Whether the registry lists ``use_case`` as compiled and every module the
+        build read to compile it, among those imported, still reads as it did.
 
-        Cheap looks, without a plan: they let :meth:`RuntimeExecutor.prepare_all
+        Cheap looks, without a plan (the texts the build read are recorded, with
+        their :func:`~loom.core.engine.fingerprint.source_digest`, in the package's
+        ``_loomgen_inputs.json``): they let :meth:`RuntimeExecutor.prepare_all
         <loom.core.engine.executor.RuntimeExecutor.prepare_all>` leave the full
         check (:meth:`find`) to just before the class's first call. ``False``
-        whenever anything is off, so that what :meth:`find` reports about such a
-        class is reported as early as it would be without these looks.
+        whenever anything is off or unknown, so that what :meth:`find` reports
+        about an edited class is reported as early as without these looks.
         """
         qualname = use_case.__qualname__
         if "<locals>" in qualname:
             return False
         entries = self._load()
-        if entries is None or use_case.__module__ not in self._source_digests:
+        if entries is None:
             return False
         entry = entries.get(f"{use_case.__module__}:{qualname}")
-        return (
+        if not (
             isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
-        )
+        ):
+            return False
+        module = use_case.__module__
+        vouched = self._vouched.get(module)
+        if vouched is None:
+            vouched = self._vouched[module] = self._reads_as_built(module)
+        return vouched
+
+    def _reads_as_built(self, module: str) -> bool:
+        """Whether the build recorded what it read to compile ``module``'s use
+        cases, and each of those modules that is imported reads the same today."""
+        if self._read is None:
+            self._read = _recorded_reads(self._folder)
+        read = self._read.get(module)
+        if not isinstance(read, Mapping) or module not in read:
+            return False
+        for name, digest in read.items():
+            if name in sys.modules and self._live_digest(name) != digest:
+                return False
+        return True
 
     def find(self, plan: ExecutionPlan) -> Lookup:
         """Return the executor for ``plan``, or why there is none usable."""
@@ -441,13 +480,9 @@ class GeneratedExecutors:
             )
             return None
         sources = getattr(registry, "SOURCES", ())
-        # Format 6 as first written recorded the digests of the modules holding a
-        # use case left to the interpreter only (INTERPRETED_SOURCES); SOURCE_DIGESTS
-        # covers every module with a registry entry.
-        digests = getattr(registry, "SOURCE_DIGESTS", None)
-        if digests is None:
-            digests = getattr(registry, "INTERPRETED_SOURCES", {})
-        self._source_digests = digests if isinstance(digests, Mapping) else {}
+        digests = getattr(registry, "INTERPRETED_SOURCES", {})
+        self._interpreted_sources = digests if isinstance(digests, Mapping) else {}
+        self._folder = getattr(registry, "__file__", None)
         self._entries = entries
         self._interpreted = interpreted
         if isinstance(sources, (list, tuple)) and all(isinstance(name, str) for name in sources):

@@ -5,12 +5,10 @@
 its executor (relative to this package), the function name, and the
 fingerprint of the plan it was written for. Modules are imported only when
 the runtime first needs one of their executors. ``INTERPRETED`` lists the
-use cases the build saw but left to the interpreter, with the reason.
-``SOURCE_DIGESTS`` holds the digest of the text of every module listed above:
-an entry left to the interpreter is trusted only while its module reads the
-same, and ``prepare_all`` leaves the checks of a compiled one to just before
-its first call only while every listed module reads the same. ``SOURCES``
-names the modules and packages the build read.
+use cases the build saw but left to the interpreter, with the reason;
+``INTERPRETED_SOURCES`` the digest of their modules' text (such an entry is
+trusted only while its module reads the same). ``SOURCES`` names the modules
+and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
@@ -41,10 +39,7 @@ EXECUTORS: dict[str, tuple[str, str, str]] = {
 
 INTERPRETED: dict[str, str] = {}
 
-SOURCE_DIGESTS: dict[str, str] = {
-    "crm.base.usecases": "1e2542f0d1402f099546457c2b28783f40d2309c9b948480ac466b10e38f3e0e",
-    "crm.usecases": "535b5fa42512876ec8cd605e22e648da06f262d454fde1d537bf8daa4fdcf0cf",
-}
+INTERPRETED_SOURCES: dict[str, str] = {}
 
 SOURCES: list[str] = [
     "crm",
