@@ -49,10 +49,10 @@ from loomgen.cache import (
 )
 from loomgen.diagnostics import Diagnostic, Severity, errors_in, merge_inherited
 from loomgen.discover import SourceFile, discover
+from loomgen.entries import RegistryEntry, entry_from_record, entry_record
 
 if TYPE_CHECKING:
     from loomgen.ir import ModuleIR, UseCaseIR
-    from loomgen.render.registry import RegistryEntry
     from loomgen.scan import ModuleScan
 
 PARALLEL_THRESHOLD = 16
@@ -285,8 +285,6 @@ class ModuleOutcome:
     ``RuntimeExecutor.prepare_all`` compares with the modules it has loaded."""
 
     def record(self) -> Record:
-        from loomgen.render.registry import entry_record
-
         return {
             "module": self.module,
             "deps": self.deps,
@@ -303,8 +301,6 @@ class ModuleOutcome:
 
     @classmethod
     def from_record(cls, record: Record) -> ModuleOutcome:
-        from loomgen.render.registry import entry_from_record
-
         return cls(
             module=record["module"],
             deps=record["deps"],
@@ -349,7 +345,7 @@ def needs_rendering(outcome: ModuleOutcome) -> bool:
 
 
 Rendered = tuple[
-    str | None, str | None, "list[RegistryEntry]", dict[str, str], str | None, str | None
+    str | None, str | None, list[RegistryEntry], dict[str, str], str | None, str | None
 ]
 """``(path, output, entries, pieces used, formatter digest, render error)``."""
 

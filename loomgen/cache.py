@@ -70,6 +70,7 @@ from pathlib import Path
 from typing import Any
 
 import loomgen
+from loomgen.entries import is_entry_record
 
 CACHE_FORMAT = 1
 """Version of the record layout below; part of the toolchain digest."""
@@ -308,6 +309,7 @@ class BuildCache:
 
 def _well_formed(record: Record) -> bool:
     """Whether a module record has every field :mod:`loomgen.build` reads, well typed."""
+    read = record.get("read", {})
     diagnostics = record.get("diagnostics")
     entries = record.get("entries")
     output = record.get("output")
@@ -325,13 +327,12 @@ def _well_formed(record: Record) -> bool:
             for d in diagnostics
         )
         and isinstance(entries, list)
-        and all(
-            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e)
-            for e in entries
-        )
+        and all(is_entry_record(e) for e in entries)
         and (output is None or isinstance(output, str))
         and (path is None or isinstance(path, str))
         and isinstance(record.get("pieces", {}), dict)
+        and isinstance(read, dict)
+        and all(isinstance(v, str) for v in read.values())
     )
 
 

@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loomgen import __version__
+from loomgen.entries import CompiledEntry, InterpretedEntry, RegistryEntry
 from loomgen.ir import ModuleIR
 from loomgen.render.black_form import LINE_LENGTH, format_code, literal, plain_string
 from loomgen.render.names import module_names
 from loomgen.render.templates import environment
-
-
-class CompiledEntry(NamedTuple):
-    """A use case the build compiled: where its executor lives, and what it was written for."""
-
-    key: str
-    """``module:qualname`` of the use case."""
-    module: str
-    """The executor's module, relative to the generated package (``.shop.usecases``)."""
-    function: str
-    """The executor's function name in that module."""
-    fingerprint: str
-    """The fingerprint of the plan shape the executor was written for."""
-
-
-class InterpretedEntry(NamedTuple):
-    """A use case the build saw and left to the interpreter."""
-
-    key: str
-    """``module:qualname`` of the use case."""
-    reason: str
-    """Why the build left it to the interpreter."""
-    source_digest: str
-    """:func:`~loom.core.engine.fingerprint.source_digest` of the use case module's text
-    (the runtime trusts the entry only while the module still reads the same)."""
-
-
-RegistryEntry = CompiledEntry | InterpretedEntry
-"""One line of the registry."""
 
 
 def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
@@ -55,18 +26,6 @@ def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
         for skipped in module.interpreted
     )
     return entries
-
-
-def entry_record(entry: RegistryEntry) -> dict[str, str]:
-    """``entry`` as JSON-able data (the build's outcome records); see :func:`entry_from_record`."""
-    return entry._asdict()
-
-
-def entry_from_record(record: Mapping[str, str]) -> RegistryEntry:
-    """The entry :func:`entry_record` wrote (``KeyError``/``TypeError`` when it is not one)."""
-    if "reason" in record:
-        return InterpretedEntry(**record)
-    return CompiledEntry(**record)
 
 
 def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[str] = ()) -> str:
