@@ -37,6 +37,7 @@ from loom.core.engine import (
 )
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loom.core.engine import generated as generated_module
+from loom.core.engine import observe
 from loomgen.build import INPUTS
 from tests.robustness.tmp_project import TmpProject, replace_once
 from tests.support import (
@@ -455,6 +456,24 @@ async def test_prepare_all_leaves_the_checks_of_a_vouched_class_to_its_first_cal
     assert list(auto.prepared_classes()) == [module.Lookup, module.Invite]
     assert auto.uses_generated(module.Invite)
     assert gen_warnings(logger) == []
+
+    # While decisions are recorded (loomgen's pytest plugin), every class is decided at once.
+    recorder = observe.start_recording()
+    try:
+        recorded = RuntimeExecutor(
+            UseCaseCompiler(logger=RecordingLogger()),
+            logger=RecordingLogger(),
+            execution_mode="auto",
+            generated_package=project.generated,
+        )
+        recorded.prepare_all([module.Invite, module.Lookup])
+    finally:
+        observe.stop_recording(recorder)
+    key = f"{project.package}.ucs"
+    assert [(d.key, d.generated) for d in recorder.decisions] == [
+        (f"{key}:Invite", True),
+        (f"{key}:Lookup", True),
+    ]
 
 
 async def test_a_class_changed_while_its_sources_read_the_same_is_refused_at_its_first_call(

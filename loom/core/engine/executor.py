@@ -239,10 +239,16 @@ class RuntimeExecutor:
         just before its first call (or by :meth:`prepare`, :meth:`uses_generated`
         or :meth:`prepared_classes`): its plan is not compiled at startup, and
         generated code that no longer fits it never runs. In ``interpreted``
-        mode, and with ``debug_execution``, every class is prepared now.
+        mode, with ``debug_execution``, and while decisions are recorded
+        (:func:`~loom.core.engine.observe.start_recording`, as loomgen's pytest
+        plugin does), every class is prepared now.
         """
         generated = self._generated
-        lazy = self.mode is not ExecutionMode.INTERPRETED and not self._debug
+        lazy = (
+            self.mode is not ExecutionMode.INTERPRETED
+            and not self._debug
+            and observe.recorder is None
+        )
         for use_case_type in use_case_types:
             if use_case_type in self._prepared or use_case_type in self._deferred:
                 continue
