@@ -629,7 +629,9 @@ def generate(
 INPUTS = "_loomgen_inputs.json"
 """A file of every generated package: per source module that produced anything
 (use cases, diagnostics), the digest of every input it was built from (its own text and every module its analysis read),
-its diagnostics, registry entries, and the hash of the file it produced; with
+its diagnostics, registry entries, the hash of the file it produced, and the
+runtime's digest of each module its analysis read (``read``: what
+``RuntimeExecutor.prepare_all`` compares with the loaded sources); with
 the toolchain that produced them. A build or check on a fresh clone (no build
 cache) reuses each module whose inputs and output still match, and renders
 only the others."""
