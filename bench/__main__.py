@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             f" for all, {gen_start.checks_ms / gen_start.use_cases * 1e3:.0f} us per class; start-up +"
             f" checks {gen_start.startup_ms + gen_start.checks_ms:.1f} ms against the interpreter's"
             f" {interp_start.startup_ms + interp_start.checks_ms:.1f} ms"
-            f"\n  resident memory (ru_maxrss, MiB): modules imported {gen_start.rss_imported_mb:.1f} /"
+            f"\n  resident memory (MiB): modules imported {gen_start.rss_imported_mb:.1f} /"
             f" {interp_start.rss_imported_mb:.1f}; after start-up generated {gen_start.rss_started_mb:.1f},"
             f" interpreted {interp_start.rss_started_mb:.1f}; generated after every check"
             f" {gen_start.rss_checked_mb:.1f}"
