@@ -18,6 +18,9 @@ Figures:
 * **no-op rebuild**: nothing changed; also checks that no file's mtime moved;
 * **one module edited**: three successive edits of ``synth/m042.py``; lists
   the files whose mtime moved;
+* **production start** (:mod:`bench.startup`): ``prepare_all`` of the 1,000
+  classes in ``generated`` against ``interpreted`` mode, the checks it leaves
+  to first calls, and resident memory;
 * **runtime startup**: in a fresh process, the synthetic modules imported and
   their plans compiled first (the interpreter needs those too), then the time
   to import the generated registry and verify all 1,000 executors:
@@ -41,6 +44,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import startup as production_start
 from bench import synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +135,7 @@ class BuildFigures:
     startup_compile_ms: float
     startup_use_cases: int
     startup_generated: int
+    production: production_start.StartupFigures
 
 
 STARTUP = f"""
@@ -272,7 +277,15 @@ def measure(log: "Log") -> BuildFigures:
         f"  registry + fingerprints {figures['verify_ms']:.1f} ms; full prepare"
         f" {figures['prepare_ms']:.1f} ms; plans compiled before: {figures['compile_ms']:.1f} ms"
     )
+    log("production start: prepare_all in generated and interpreted mode, alternated ...")
+    production = production_start.measure(str(PROJECT), environment())
+    log(
+        f"  generated {production.generated.startup_ms:.1f} ms, interpreted"
+        f" {production.interpreted.startup_ms:.1f} ms; ratios"
+        f" {', '.join(f'{r:.2f}' for r in production.ratios)}"
+    )
     return BuildFigures(
+        production=production,
         cold=cold,
         cold_cpu=cold_cpu,
         black=black,

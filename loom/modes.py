@@ -1,4 +1,4 @@
-"""Execution mode and environment variable names, written once.
+"""Execution mode, environment variable and generated-package names, written once.
 
 The runtime (:mod:`loom.core.engine.generated`, which re-exports them) and
 loomgen's pytest plugin both import them from here. The module imports the
@@ -19,6 +19,10 @@ PACKAGE_VARIABLE = "LOOM_GENERATED"
 DEFAULT_PACKAGE = "generated"
 """The generated package's name when neither the executor nor the environment names one."""
 
+INPUTS_FILE = "_loomgen_inputs.json"
+"""The file of a generated package in which the build records what it read
+(written by loomgen; read by ``RuntimeExecutor.prepare_all``)."""
+
 
 class ExecutionMode(StrEnum):
     """How the executor chooses between generated code and the interpreter."""
@@ -38,4 +42,11 @@ PLUGIN_MODES = (
 )
 """The modes the pytest plugin offers, in the order its help and errors list them."""
 
-__all__ = ["DEFAULT_PACKAGE", "MODE_VARIABLE", "PACKAGE_VARIABLE", "PLUGIN_MODES", "ExecutionMode"]
+__all__ = [
+    "DEFAULT_PACKAGE",
+    "INPUTS_FILE",
+    "MODE_VARIABLE",
+    "PACKAGE_VARIABLE",
+    "PLUGIN_MODES",
+    "ExecutionMode",
+]

@@ -38,7 +38,8 @@ from loomgen.cache import BuildCache, Record, config_digest, sha256
 from loomgen.diagnostics import Diagnostic, Severity, errors_in, merge_inherited
 from loomgen.discover import SourceFile, discover
 from loomgen.inputs import INPUTS, committed_outcome, inputs_text, read_inputs, settled_plan
-from loomgen.outcome import ModuleOutcome, RegistryEntry, is_compiled
+from loomgen.entries import RegistryEntry
+from loomgen.outcome import ModuleOutcome, is_compiled
 from loomgen.sources import Digests, ImportPath, SourceIndex, read_texts
 from loomgen.workers import build_modules
 

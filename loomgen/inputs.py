@@ -10,17 +10,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loom.modes import INPUTS_FILE
 from loomgen.cache import Record, inputs_unchanged, sha256
 from loomgen.outcome import COMMITTED_FIELDS, ModuleOutcome, well_formed
 
 if TYPE_CHECKING:
     from loomgen.emit import Plan
 
-INPUTS = "_loomgen_inputs.json"
+INPUTS = INPUTS_FILE
 """A file of every generated package: per source module that produced anything
-(use cases, diagnostics), the digest of every input it was built from (its own text and every module its analysis read),
-its diagnostics, registry entries, and the hash of the file it produced; with
-the toolchain that produced them. A build or check on a fresh clone (no build
+(use cases, diagnostics), the digest of every input it was built from (its own
+text and every module its analysis read), its diagnostics, registry entries,
+the hash of the file it produced, and the runtime's digest of each module its
+analysis read (``read``: what ``RuntimeExecutor.prepare_all`` compares with the
+loaded sources); with the toolchain that produced them. A build or check on a fresh clone (no build
 cache) reuses each module whose inputs and output still match, and renders
 only the others."""
 

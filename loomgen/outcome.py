@@ -6,11 +6,14 @@ The record (:meth:`ModuleOutcome.record`) is a JSON object:
 * ``deps``: every module its analysis read, name -> digest (``null`` for a
   name no readable source had);
 * ``diagnostics``: ``[path, line, column, message, "error" | "warning"]`` each;
-* ``entries``: its registry entries, four strings each (:data:`RegistryEntry`);
+* ``entries``: its registry entries, as :func:`~loomgen.entries.entry_record` writes them;
 * ``path`` and ``output``: the generated file's path and text (both ``null``
   when the module has no file);
 * ``pieces`` and ``formatter``: black's formatted pieces, by digest, and the
-  digest of black and its mode (build cache only).
+  digest of black and its mode (build cache only);
+* ``read``: the runtime's :func:`~loom.core.engine.fingerprint.source_digest`
+  of each module the analysis read (what ``RuntimeExecutor.prepare_all``
+  compares with the modules it has loaded).
 
 The build cache stores it whole; the generated package keeps
 :data:`COMMITTED_FIELDS` of it, with ``output`` as the digest of the file
@@ -24,22 +27,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from loomgen.diagnostics import Diagnostic, Severity, errors_in
+from loomgen.entries import (
+    CompiledEntry,
+    RegistryEntry,
+    entry_from_record,
+    entry_record,
+    is_entry_record,
+)
 
 if TYPE_CHECKING:
     from loomgen.cache import Record
     from loomgen.ir import ModuleIR
 
-COMMITTED_FIELDS = ("deps", "diagnostics", "entries", "path", "output")
+COMMITTED_FIELDS = ("deps", "diagnostics", "entries", "path", "output", "read")
 """The fields of a record the generated package keeps."""
-
-RegistryEntry = tuple[str, str, str, str]
-"""``(key, module, function, fingerprint)`` of a compiled use case; ``(key, "",
-source digest, reason)`` of one left to the interpreter."""
 
 
 def is_compiled(entry: RegistryEntry) -> bool:
     """Whether a registry entry names a generated executor (not the interpreter)."""
-    return bool(entry[1])
+    return isinstance(entry, CompiledEntry)
 
 
 @dataclass
@@ -56,6 +62,8 @@ class ModuleOutcome:
     formatter: str | None = None
     ir: ModuleIR | None = None
     render_error: str | None = None
+    read: dict[str, str] = field(default_factory=dict)
+    """The runtime's source digest of each module the analysis read (``read`` above)."""
 
     def record(self) -> Record:
         """The record of this outcome (see the module's documentation)."""
@@ -65,11 +73,12 @@ class ModuleOutcome:
             "diagnostics": [
                 [d.path, d.line, d.column, d.message, d.severity.value] for d in self.diagnostics
             ],
-            "entries": [list(entry) for entry in self.entries],
+            "entries": [entry_record(entry) for entry in self.entries],
             "path": self.path,
             "output": self.output,
             "pieces": self.pieces,
             "formatter": self.formatter,
+            "read": self.read,
         }
 
     @classmethod
@@ -82,18 +91,18 @@ class ModuleOutcome:
                 Diagnostic(path, line, column, message, Severity(severity))
                 for path, line, column, message, severity in record["diagnostics"]
             ],
-            entries=[
-                (key, module, function, fp) for key, module, function, fp in record["entries"]
-            ],
+            entries=[entry_from_record(entry) for entry in record["entries"]],
             path=record["path"],
             output=record["output"],
             pieces=record.get("pieces", {}),
+            read=record.get("read", {}),
         )
 
 
 def well_formed(record: Record) -> bool:
     """Whether ``record`` has every field :meth:`ModuleOutcome.from_record` reads,
-    well typed (``pieces`` may be missing)."""
+    well typed (``pieces`` and ``read`` may be missing)."""
+    read = record.get("read", {})
     diagnostics = record.get("diagnostics")
     entries = record.get("entries")
     output = record.get("output")
@@ -115,13 +124,12 @@ def well_formed(record: Record) -> bool:
             for d in diagnostics
         )
         and isinstance(entries, list)
-        and all(
-            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e)
-            for e in entries
-        )
+        and all(is_entry_record(e) for e in entries)
         and (output is None or isinstance(output, str))
         and (path is None or isinstance(path, str))
         and isinstance(record.get("pieces", {}), dict)
+        and isinstance(read, dict)
+        and all(isinstance(v, str) for v in read.values())
     )
 
 

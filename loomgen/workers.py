@@ -43,7 +43,9 @@ def analyse_one(module: str, index: SourceIndex) -> ModuleOutcome:
         from loom.core.engine.fingerprint import source_digest
 
         found = replace(found, source_digest=source_digest(index.texts[module][1]))
-    return ModuleOutcome(module, _deps(index, modules.asked), problems, ir=found)
+    return ModuleOutcome(
+        module, _deps(index, modules.asked), problems, ir=found, read=_read(index, modules.asked)
+    )
 
 
 def render_one(found: ModuleIR, pieces: Mapping[str, str]) -> Rendered:
@@ -118,6 +120,18 @@ def build_module(module: str, index: SourceIndex, pieces: Mapping[str, str]) -> 
 
 def _deps(index: SourceIndex, asked: set[str]) -> dict[str, str | None]:
     return {module: index.digest(module) for module in sorted(asked)}
+
+
+def _read(index: SourceIndex, asked: set[str]) -> dict[str, str]:
+    """The runtime's digest of each module the analysis read (what ``prepare_all`` checks)."""
+    from loom.core.engine.fingerprint import source_digest
+
+    read = {}
+    for module in sorted(asked):
+        entry = index.entry(module)
+        if entry is not None:
+            read[module] = source_digest(entry[1])
+    return read
 
 
 # -- many modules: in-process or in a pool -------------------------------------------

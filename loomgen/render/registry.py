@@ -6,28 +6,23 @@ from collections.abc import Iterable, Sequence
 
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loomgen import __version__
+from loomgen.entries import CompiledEntry, InterpretedEntry, RegistryEntry
 from loomgen.ir import ModuleIR
 from loomgen.render.black_form import LINE_LENGTH, format_code, literal, plain_string
 from loomgen.render.names import module_names
 from loomgen.render.templates import environment
 
-RegistryEntry = tuple[str, str, str, str]
-"""``(key, module, function, fingerprint)`` of one registry line."""
-
 
 def registry_entries(module: ModuleIR) -> list[RegistryEntry]:
-    """The registry entries of one module's use cases.
-
-    A use case left to the interpreter is listed as ``(key, "", digest, reason)``,
-    ``digest`` being the module text's :func:`~loom.core.engine.fingerprint.source_digest`.
-    """
+    """The registry entries of one module's use cases."""
     chosen = module_names(module).executors
-    entries = [
-        (uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint)
+    digest = module.source_digest
+    entries: list[RegistryEntry] = [
+        CompiledEntry(uc.key, "." + module.module, chosen[uc.qualname], uc.fingerprint)
         for uc in module.use_cases
     ]
     entries.extend(
-        (f"{module.module}:{skipped.qualname}", "", module.source_digest, skipped.reason)
+        InterpretedEntry(f"{module.module}:{skipped.qualname}", skipped.reason, digest)
         for skipped in module.interpreted
     )
     return entries
@@ -42,24 +37,32 @@ def render_registry_entries(entries: Iterable[RegistryEntry], sources: Iterable[
     would need escaping or a line would be too long. ``sources`` are the module
     names (packages stand for everything under them) the build read.
     """
-    ordered = sorted(entries)
     rows = []
     interpreted = []
     digests: dict[str, str] = {}
     needs_black = False
-    for entry in ordered:
-        quoted = [plain_string(value) for value in entry]
-        if any(value is None for value in quoted):
+
+    def quote(value: str) -> str:
+        nonlocal needs_black
+        plain = plain_string(value)
+        if plain is None:
             needs_black = True
-            quoted = [literal(value) for value in entry]
-        key, module, function, fingerprint = quoted
-        if not entry[1]:
-            interpreted.append({"key": key, "reason": fingerprint})
-            if entry[2]:
-                digests[entry[0].partition(":")[0]] = entry[2]
+            return literal(value)
+        return plain
+
+    for entry in sorted(entries, key=lambda entry: entry.key):
+        if isinstance(entry, InterpretedEntry):
+            if entry.source_digest:
+                digests[entry.key.partition(":")[0]] = entry.source_digest
+            interpreted.append({"key": quote(entry.key), "reason": quote(entry.reason)})
             continue
         rows.append(
-            {"key": key, "module": module, "function": function, "fingerprint": fingerprint}
+            {
+                "key": quote(entry.key),
+                "module": quote(entry.module),
+                "function": quote(entry.function),
+                "fingerprint": quote(entry.fingerprint),
+            }
         )
     code = (
         environment()

@@ -318,6 +318,22 @@ def test_the_toolchain_digest_follows_the_contract_and_what_loomgen_imports(
             lambda text: json.dumps({**json.loads(text), "entries": [["only", "three", 3]]}),
             id="wrong-shape",
         ),
+        pytest.param(
+            lambda text: json.dumps(
+                {**json.loads(text), "entries": [["app.m:C", ".app.m", "run_c", "f" * 32]]}
+            ),
+            id="entry-as-a-list",  # the form before the named entry types
+        ),
+        pytest.param(
+            lambda text: json.dumps(
+                {**json.loads(text), "entries": [{"key": "app.m:C", "reason": "why"}]}
+            ),
+            id="entry-missing-a-field",
+        ),
+        pytest.param(
+            lambda text: json.dumps({**json.loads(text), "read": {"app.m": 3}}),
+            id="read-not-digests",
+        ),
     ],
 )
 def test_a_damaged_cache_file_is_ignored(project: Path, damage: object) -> None:

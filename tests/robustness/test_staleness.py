@@ -37,6 +37,7 @@ from loom.core.engine import (
 )
 from loom.core.engine.fingerprint import GENERATED_FORMAT
 from loom.core.engine import generated as generated_module
+from loom.core.engine import observe
 from loomgen.inputs import INPUTS
 from tests.robustness.tmp_project import TmpProject, replace_once
 from tests.support import (
@@ -387,9 +388,11 @@ async def test_edit_is_detected(project: TmpProject, change: Edit, rebuilt: bool
     # auto: the edited use case falls back, once, loudly; the other one stays generated.
     auto = made.make("auto")
     auto.prepare_all([module.Invite, module.Lookup])
-    assert auto.uses_generated(module.Lookup)
+    # Reported by prepare_all itself: the edited module no longer reads as the
+    # build read it, so nothing is left to the first call.
     warnings = gen_warnings(made.loggers[-1])
     fallbacks = made.metrics[-1].of_kind(EventKind.GENERATED_FALLBACK)
+    assert auto.uses_generated(module.Lookup)
     if rebuilt:
         assert auto.uses_generated(module.Invite)
         assert warnings == []
@@ -416,12 +419,92 @@ async def test_edit_is_detected(project: TmpProject, change: Edit, rebuilt: bool
         message = str(refused.value)
         assert f"{project.package}.ucs:Invite" in message
         assert "stale" in message and "loomgen build" in message
+        with pytest.raises(GeneratedCodeError, match="Invite is stale"):
+            made.make("generated").prepare_all([module.Invite, module.Lookup])
 
 
 def test_every_edit_changes_the_source() -> None:
     """Guards the matrix itself: each edit applies cleanly and changes something."""
     for change in EDITS:
         assert change.apply(BASE) != BASE, change.name
+
+
+async def test_prepare_all_leaves_the_checks_of_a_vouched_class_to_its_first_call(
+    project: TmpProject,
+) -> None:
+    """Sources reading as the build read them: prepare_all compiles no plan; the
+    full check runs before each class's first call, and finds it fresh."""
+    project.write("ucs", BASE)
+    project.build()
+    module = project.import_module("ucs")
+    compiled, logger = RecordingMetrics(), RecordingLogger()
+    auto = RuntimeExecutor(
+        UseCaseCompiler(logger=RecordingLogger(), metrics=compiled),
+        logger=logger,
+        execution_mode="auto",
+        generated_package=project.generated,
+    )
+    auto.prepare_all([module.Invite, module.Lookup])
+    assert compiled.events == []
+    world = World.of(module)
+    team = await auto.execute(
+        module.Lookup(), params={"team_id": 12}, dependencies=world.dependencies(module)
+    )
+    assert team["team"] == module.Team(12, "dozen@example.com")
+    assert [e.use_case_name for e in compiled.of_kind(EventKind.COMPILE_START)] == ["Lookup"]
+    assert auto.uses_generated(module.Lookup)
+    assert list(auto.prepared_classes()) == [module.Lookup, module.Invite]
+    assert auto.uses_generated(module.Invite)
+    assert gen_warnings(logger) == []
+
+    # While decisions are recorded (loomgen's pytest plugin), every class is decided at once.
+    recorder = observe.start_recording()
+    try:
+        recorded = RuntimeExecutor(
+            UseCaseCompiler(logger=RecordingLogger()),
+            logger=RecordingLogger(),
+            execution_mode="auto",
+            generated_package=project.generated,
+        )
+        recorded.prepare_all([module.Invite, module.Lookup])
+    finally:
+        observe.stop_recording(recorder)
+    key = f"{project.package}.ucs"
+    assert [(d.key, d.generated) for d in recorder.decisions] == [
+        (f"{key}:Invite", True),
+        (f"{key}:Lookup", True),
+    ]
+
+
+async def test_a_class_changed_while_its_sources_read_the_same_is_refused_at_its_first_call(
+    project: TmpProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What no digest can see (a class changed while the program runs): the check
+    prepare_all leaves to the first call still refuses the generated executor."""
+    project.write("ucs", BASE)
+    project.build()
+    module = project.import_module("ucs")
+    monkeypatch.setattr(module.Invite, "computes", [module.trim_note, module.lower_note])
+    made = executors(project)
+    interpreted = await run_requests(made.factory("interpreted"), module)
+
+    def auto(world: World) -> RuntimeExecutor:
+        executor = made.make("auto", world)
+        executor.prepare_all([module.Invite, module.Lookup])
+        assert gen_warnings(made.loggers[-1]) == []  # left to the first call
+        return executor
+
+    # The results are the interpreter's (the stale executor would shout the note).
+    assert await run_requests(auto, module) == interpreted
+    warnings = gen_warnings(made.loggers[-1], "[GEN]")
+    assert len(warnings) == 1 and "Invite" in warnings[0] and "stale" in warnings[0], warnings
+    fallbacks = made.metrics[-1].of_kind(EventKind.GENERATED_FALLBACK)
+    assert [(e.use_case_name, e.status) for e in fallbacks] == [("Invite", "stale")]
+
+    strict = made.make("generated")
+    strict.prepare_all([module.Invite, module.Lookup])
+    with pytest.raises(GeneratedCodeError, match="Invite is stale"):
+        await strict.execute(module.Invite(), params=PARAMS, payload=PAYLOAD)
 
 
 async def test_an_edit_outside_the_signature_keeps_the_generated_code(project: TmpProject) -> None:

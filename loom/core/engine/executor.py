@@ -160,6 +160,8 @@ class RuntimeExecutor:
         self._unavailable_reported = False
         self._elsewhere: str | None = _UNKNOWN
         self._prepared: dict[type[Any], Prepared] = {}
+        # Classes prepare_all() left to be prepared before their first call.
+        self._deferred: dict[type[Any], None] = {}
         self._info_check = level_check(self._logger)
         # With the stdlib adapter and no metrics adapter, the stdlib logger's
         # own ``isEnabledFor(INFO)`` tells whether anything observes a call. It
@@ -184,6 +186,7 @@ class RuntimeExecutor:
         prepared = self._prepared.get(use_case_type)
         if prepared is not None:
             return prepared
+        self._deferred.pop(use_case_type, None)
         plan = use_case_type.__dict__.get("__execution_plan__")
         if not isinstance(plan, ExecutionPlan) or plan.use_case_type is not use_case_type:
             plan = self._compiler.compile(use_case_type)
@@ -226,12 +229,41 @@ class RuntimeExecutor:
         return prepared
 
     def prepare_all(self, use_case_types: Iterable[type[Any]]) -> None:
-        """:meth:`prepare` every class in ``use_case_types``."""
+        """Make every class in ``use_case_types`` ready to run (call it at startup).
+
+        A class is prepared (:meth:`prepare`) now, with its compile errors and whatever
+        keeps its generated executor from running reported now, unless the
+        generated package vouches for it: the registry lists it as compiled and
+        every module the build read to compile it (among those imported) still
+        reads as the build read it. Such a class is prepared, with the full check,
+        just before its first call (or by :meth:`prepare`, :meth:`uses_generated`
+        or :meth:`prepared_classes`): its plan is not compiled at startup, and
+        generated code that no longer fits it never runs. In ``interpreted``
+        mode, with ``debug_execution``, and while decisions are recorded
+        (:func:`~loom.core.engine.observe.start_recording`, as loomgen's pytest
+        plugin does), every class is prepared now.
+        """
+        generated = self._generated
+        lazy = (
+            self.mode is not ExecutionMode.INTERPRETED
+            and not self._debug
+            and observe.recorder is None
+        )
         for use_case_type in use_case_types:
-            self.prepare(use_case_type)
+            if use_case_type in self._prepared or use_case_type in self._deferred:
+                continue
+            if lazy and generated.vouches_for(use_case_type):
+                self._deferred[use_case_type] = None
+            else:
+                self.prepare(use_case_type)
 
     def prepared_classes(self) -> Mapping[type[Any], Prepared]:
-        """Every class prepared so far, and how it runs (a read-only view)."""
+        """Every class prepared so far, and how it runs (a read-only view).
+
+        Classes :meth:`prepare_all` left for their first call are prepared first.
+        """
+        while self._deferred:
+            self.prepare(next(iter(self._deferred)))
         return MappingProxyType(self._prepared)
 
     def uses_generated(self, use_case_type: type[Any]) -> bool:

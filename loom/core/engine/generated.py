@@ -31,6 +31,7 @@ from loom.core.engine.plan import ExecutionPlan
 from loom.modes import DEFAULT_PACKAGE as DEFAULT_PACKAGE
 from loom.modes import MODE_VARIABLE as MODE_VARIABLE
 from loom.modes import PACKAGE_VARIABLE as PACKAGE_VARIABLE
+from loom.modes import INPUTS_FILE
 from loom.modes import ExecutionMode as ExecutionMode
 
 GeneratedRun = Callable[..., Any]
@@ -177,6 +178,30 @@ def _changed_declaration(live: tuple[object, ...], inlined: object) -> str | Non
     return None
 
 
+INPUTS = INPUTS_FILE
+
+
+def _recorded_reads(registry_file: object) -> dict[str, Mapping[str, object]]:
+    """Per source module, the digest of each module the build read to compile
+    its use cases (``{}`` when the package does not say)."""
+    import json
+    from pathlib import Path
+
+    if not isinstance(registry_file, str):
+        return {}
+    try:
+        with open(Path(registry_file).parent / INPUTS, encoding="utf-8") as stream:
+            document = json.load(stream)
+        modules = document["modules"]
+        return {
+            name: record["read"]
+            for name, record in modules.items()
+            if isinstance(record, dict) and isinstance(record.get("read"), dict)
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 class GeneratedExecutors:
     """The registry of one generated package, loaded on first use."""
 
@@ -185,9 +210,12 @@ class GeneratedExecutors:
         self._entries: Mapping[str, tuple[str, str, str]] | None = None
         self._interpreted: Mapping[str, object] = {}
         self._interpreted_sources: Mapping[str, object] = {}
+        self._read: dict[str, Mapping[str, object]] | None = None
+        self._vouched: dict[str, bool] = {}
         self._sources: tuple[str, ...] = ()
         self._digests: dict[str, str | None] = {}
         self._refusal: str | None = None
+        self._folder: object = None
         self.present = False
         """Whether something that claims to be a generated package was found."""
 
@@ -234,6 +262,48 @@ class GeneratedExecutors:
                 f" since `loomgen build` ({changed})",
             )
         return module_name, function_name, fingerprint
+
+    def vouches_for(self, use_case: type[Any]) -> bool:
+        """Whether the registry lists ``use_case`` as compiled and every module the
+        build read to compile it, among those imported, still reads as it did.
+
+        Cheap looks, without a plan (the texts the build read are recorded, with
+        their :func:`~loom.core.engine.fingerprint.source_digest`, in the package's
+        ``_loomgen_inputs.json``): they let :meth:`RuntimeExecutor.prepare_all
+        <loom.core.engine.executor.RuntimeExecutor.prepare_all>` leave the full
+        check (:meth:`find`) to just before the class's first call. ``False``
+        whenever anything is off or unknown, so that what :meth:`find` reports
+        about an edited class is reported as early as without these looks.
+        """
+        qualname = use_case.__qualname__
+        if "<locals>" in qualname:
+            return False
+        entries = self._load()
+        if entries is None:
+            return False
+        entry = entries.get(f"{use_case.__module__}:{qualname}")
+        if not (
+            isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(e, str) for e in entry)
+        ):
+            return False
+        module = use_case.__module__
+        vouched = self._vouched.get(module)
+        if vouched is None:
+            vouched = self._vouched[module] = self._reads_as_built(module)
+        return vouched
+
+    def _reads_as_built(self, module: str) -> bool:
+        """Whether the build recorded what it read to compile ``module``'s use
+        cases, and each of those modules that is imported reads the same today."""
+        if self._read is None:
+            self._read = _recorded_reads(self._folder)
+        read = self._read.get(module)
+        if not isinstance(read, Mapping) or module not in read:
+            return False
+        for name, digest in read.items():
+            if name in sys.modules and self._live_digest(name) != digest:
+                return False
+        return True
 
     def find(self, plan: ExecutionPlan) -> Lookup:
         """Return the executor for ``plan``, or why there is none usable."""
@@ -412,6 +482,7 @@ class GeneratedExecutors:
         sources = getattr(registry, "SOURCES", ())
         digests = getattr(registry, "INTERPRETED_SOURCES", {})
         self._interpreted_sources = digests if isinstance(digests, Mapping) else {}
+        self._folder = getattr(registry, "__file__", None)
         self._entries = entries
         self._interpreted = interpreted
         if isinstance(sources, (list, tuple)) and all(isinstance(name, str) for name in sources):
