@@ -98,8 +98,11 @@ class _CommandMeta(_PydanticModelMeta):  # type: ignore[misc]
                 " equivalent on a pydantic command (supported: frozen, rename, kw_only,"
                 " omit_defaults, forbid_unknown_fields, and pydantic's configuration keys)"
             )
-        here = inspect.currentframe()
-        _prepare_fields(cls_name, namespace, here.f_back if here is not None else None)
+        here = inspect.currentframe()  # its caller runs the class statement
+        try:
+            _prepare_fields(cls_name, namespace, here.f_back if here is not None else None)
+        finally:
+            del here  # no frame -> local -> frame cycle (as the inspect docs advise)
         cls: type[BaseModel] = super().__new__(mcs, cls_name, bases, namespace, *args, **kwargs)
         cls.__command_fields__ = _command_fields(cls_name, cls)  # type: ignore[attr-defined]
         return cls
