@@ -166,6 +166,20 @@ def test_a_meta_msgspec_refuses_fails_when_the_class_is_created(annotation: Any)
         type("Cmd", (Command,), {"__annotations__": {"value": annotation}, "__module__": __name__})
 
 
+def test_msgspec_meta_behind_a_name_local_to_the_class_statement_is_translated() -> None:
+    # This module has ``from __future__ import annotations``: the annotation
+    # below is the string "Positive", a local of this function, which the
+    # command's metaclass reads from the frame that runs the class statement.
+    Positive = Annotated[int, msgspec.Meta(ge=1)]
+
+    class Local(Command):
+        count: Positive
+
+    assert Local.from_payload({"count": 2})[0].count == 2
+    with pytest.raises(pydantic.ValidationError):
+        Local.from_payload({"count": 0})
+
+
 def test_msgspec_field_default_factory_and_name() -> None:
     class Struct(msgspec.Struct, rename="camel"):
         warehouse_id: str = msgspec.field(name="warehouse")

@@ -243,3 +243,12 @@ def test_the_factory_injects_the_main_repository_from_the_resolver() -> None:
     explicit = WithDependency(1)
     explicit.main_repo = given  # type: ignore[assignment]
     assert explicit.main_repo is given
+
+    class GivenInConstructor(UseCase[Product, int]):
+        def __init__(self) -> None:
+            super().__init__(main_repo=given)
+
+        async def execute(self) -> int:
+            return 0
+
+    assert factory.build(GivenInConstructor).main_repo is given

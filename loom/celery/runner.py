@@ -35,7 +35,7 @@ import os
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from celery.result import AsyncResult
@@ -51,6 +51,7 @@ from loom.core.engine.events import EventKind, RuntimeEvent
 from loom.core.engine.steps import ParameterBindingError
 from loom.core.errors import LoomError
 from loom.core.job.context import clear_pending_dispatches, flush_pending_dispatches
+from loom.core.job.service import InstanceFactory
 from loom.core.logger import LoggerPort, get_logger
 from loom.core.tracing import set_trace_id
 
@@ -110,13 +111,7 @@ def portable(error: Exception) -> Exception:
     return error if same else JobError(f"{type(error).__qualname__}: {error}")
 
 
-class JobFactoryLike(Protocol):
-    """Builds job and callback instances (loom-kernel's ``UseCaseFactory`` shape)."""
-
-    def build(self, cls: type[Any]) -> Any: ...
-
-
-JobFactory = JobFactoryLike | Callable[[type[Any]], Any]
+JobFactory = InstanceFactory | Callable[[type[Any]], Any]
 """An object with ``build(cls)``, or a callable ``cls -> instance``."""
 
 

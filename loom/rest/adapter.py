@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from typing import Any, TypeVar, cast
 
@@ -52,7 +53,9 @@ class PydanticAdapter:
         for name, info in command_cls.model_fields.items():
             if name in excluded:
                 continue
-            field = info._copy()
+            # A copy of the command's own field, so that the patch default
+            # below stays out of the command (pydantic copies again on use).
+            field = copy.copy(info)
             if name in patch:
                 field.default = None
                 field.default_factory = None

@@ -9,11 +9,14 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
+from pydantic import Field
 from starlette.middleware import Middleware
 
+from loom.core.command import Command, Computed, Patch
 from loom.core.engine import RuntimeExecutor, UseCaseCompiler
 from loom.rest import (
     InterfaceCompilationError,
+    PydanticAdapter,
     RestInterface,
     RestRoute,
     TraceIdMiddleware,
@@ -243,3 +246,22 @@ def test_routes_are_documented_in_openapi(make_executor: Any) -> None:
     assert echo["summary"] == "Returns its path values, converted, and the unit of work it sees."
     assert "requestBody" in paths["/items/{item_id}"]["patch"]
     assert "requestBody" not in paths["/items/{item_id}/touch"]["post"]
+
+
+def test_the_input_schema_drops_patch_defaults_and_leaves_the_command_alone() -> None:
+    class Change(Command):
+        name: Patch[str] = "kept"
+        tags: Patch[list[str]] = Field(default_factory=list, description="labels")
+        size: int = Field(3, ge=1)
+        slug: Computed[str]
+
+    schema = PydanticAdapter().compile_schema(Change)
+    assert list(schema.model_fields) == ["name", "tags", "size"]
+    assert (schema.model_fields["name"].default, schema.model_fields["tags"].default) == (
+        None,
+        None,
+    )
+    assert schema.model_fields["tags"].description == "labels"
+    assert schema.model_fields["size"].metadata == Change.model_fields["size"].metadata
+    assert Change.model_fields["name"].default == "kept"
+    assert Change.from_payload({}) == (Change(name="kept", tags=[], size=3), frozenset())

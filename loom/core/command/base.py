@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import typing
 from types import FrameType
@@ -9,7 +10,6 @@ from typing import Annotated, Any, ClassVar
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict
-from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.fields import FieldInfo
 from typing_extensions import Self
 
@@ -57,8 +57,13 @@ else:  # pragma: no cover - the wheel smoke test runs without msgspec
 CommandValidationError = ValidationError
 """The name :mod:`loom.core.command` exports it under."""
 
+# pydantic does not export its model metaclass by name; the metaclass of
+# ``BaseModel`` is the public way to reach it. Typed ``Any`` because type
+# checkers cannot follow ``type(...)`` into a base class.
+_PydanticModelMeta: Any = type(BaseModel)
 
-class _CommandMeta(ModelMetaclass):
+
+class _CommandMeta(_PydanticModelMeta):  # type: ignore[misc]
     """Reads the msgspec class keywords loom-kernel commands were declared with.
 
     ``rename`` becomes pydantic's ``alias_generator``, ``forbid_unknown_fields``
@@ -93,10 +98,19 @@ class _CommandMeta(ModelMetaclass):
                 " equivalent on a pydantic command (supported: frozen, rename, kw_only,"
                 " omit_defaults, forbid_unknown_fields, and pydantic's configuration keys)"
             )
-        _prepare_fields(cls_name, namespace, sys._getframe(1))
-        cls = super().__new__(mcs, cls_name, bases, namespace, *args, **kwargs)
+        here = inspect.currentframe()  # its caller runs the class statement
+        try:
+            _prepare_fields(cls_name, namespace, here.f_back if here is not None else None)
+        finally:
+            del here  # no frame -> local -> frame cycle (as the inspect docs advise)
+        cls: type[BaseModel] = super().__new__(mcs, cls_name, bases, namespace, *args, **kwargs)
         cls.__command_fields__ = _command_fields(cls_name, cls)  # type: ignore[attr-defined]
         return cls
+
+
+# Type checkers see a ``Command`` subclass as a plain pydantic model: they cannot
+# tell that this metaclass derives from pydantic's, and would call it a conflict.
+_CommandMetaclass: Any = _CommandMeta
 
 
 def _prepare_fields(cls_name: str, namespace: dict[str, Any], frame: FrameType | None) -> None:
@@ -168,7 +182,7 @@ def _command_fields(cls_name: str, cls: type[BaseModel]) -> dict[str, CommandFie
     return found
 
 
-class Command(BaseModel, metaclass=_CommandMeta):
+class Command(BaseModel, metaclass=_CommandMetaclass):  # type: ignore[metaclass]
     """A request payload, validated into an immutable value.
 
     Commands are frozen. A payload may name a field by its Python name or by

@@ -9,9 +9,9 @@ gets the result depends on who runs the job:
   object (``_async_result``), whose ``get(timeout=...)`` blocks; a timeout
   becomes :class:`JobTimeoutError`, any other failure :class:`JobFailedError`;
 - the in-process service (:class:`~loom.core.job.service.InlineJobService`)
-  has no result object: it appends the job's result to
-  ``_inline_result_holder`` when the job has run (after the unit of work
-  commits), or its exception to ``_inline_failure_holder``.
+  has no result object: when the job has run (after the unit of work
+  commits) it records the job's result (:func:`record_inline_result`) or its
+  exception (:func:`record_inline_failure`) on the handle.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ class JobHandle(Generic[ResultT]):
     job_id: str
     queue: str
     dispatched_at: datetime
+    # The three underscored fields are loom-kernel's names, part of the
+    # constructor code written for it may call (``_async_result=...``): they
+    # stay as they are. Other modules record inline outcomes through
+    # record_inline_result / record_inline_failure below.
     _async_result: Any = field(default=None, repr=False, compare=False)
     _inline_result_holder: list[Any] = field(default_factory=list, repr=False, compare=False)
     _inline_failure_holder: list[BaseException] = field(
@@ -95,6 +99,16 @@ class JobHandle(Generic[ResultT]):
                 raise JobTimeoutError(self.job_id, timeout) from error
             raise JobFailedError(self.job_id, error) from error
         return result
+
+
+def record_inline_result(handle: JobHandle[Any], result: Any) -> None:
+    """Record on ``handle`` the result of its job, run in this process."""
+    handle._inline_result_holder.append(result)
+
+
+def record_inline_failure(handle: JobHandle[Any], error: BaseException) -> None:
+    """Record on ``handle`` the exception its job, run in this process, raised."""
+    handle._inline_failure_holder.append(error)
 
 
 @dataclass(frozen=True)

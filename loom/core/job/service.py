@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from loom.core.job.callback import JobCallback
 from loom.core.job.context import add_pending_dispatch
-from loom.core.job.handle import JobGroup, JobHandle
+from loom.core.job.handle import (
+    JobGroup,
+    JobHandle,
+    record_inline_failure,
+    record_inline_result,
+)
 from loom.core.job.job import Job
 
 if TYPE_CHECKING:
@@ -127,7 +132,7 @@ class _InlineDispatch:
                 self.factory.build(self.job_type), params=self.params, payload=self.payload
             )
         except Exception as error:
-            self.handle._inline_failure_holder.append(error)
+            record_inline_failure(self.handle, error)
             _log.warning(
                 "[JOB] %s %s failed: %s: %s",
                 self.job_type.__qualname__,
@@ -144,7 +149,7 @@ class _InlineDispatch:
                     **self.payload,
                 )
             return
-        self.handle._inline_result_holder.append(result)
+        record_inline_result(self.handle, result)
         if self.on_success is not None:
             await _call(
                 self.factory.build(self.on_success).on_success,

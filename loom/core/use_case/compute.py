@@ -7,14 +7,14 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeAlias, TypeVar
 
 from loom.core.use_case.field_ref import (
-    FieldExpr,
     FieldRef,
     Predicate,
     check_param_names,
+    check_predicate,
     check_refs,
     compile_problem,
+    context_values,
     field_model,
-    missing_context,
     predicate_holds,
     predicate_refs,
     resolve,
@@ -98,11 +98,7 @@ class ComputeSpec:
 
     def when_present(self, predicate: Predicate) -> ComputeSpec:
         """Run only when ``predicate`` (a field reference, or ``&``/``|`` of them) holds."""
-        if not isinstance(predicate, (FieldRef, FieldExpr)):
-            raise TypeError(
-                f"{self.__name__}.when_present(): expected F(...) paths, got {predicate!r}"
-            )
-        return replace(self, predicate=predicate)
+        return replace(self, predicate=check_predicate(self.__name__, predicate))
 
     @property
     def __name__(self) -> str:
@@ -129,11 +125,8 @@ class ComputeSpec:
             args: list[Any] = [command]
         else:
             args = [resolve(source, command) for source in self.sources]
-        for name in self.param_names:
-            try:
-                args.append(context[name])  # type: ignore[index]
-            except (KeyError, TypeError):
-                raise missing_context(self.__name__, name, context) from None
+        if self.param_names:
+            args += context_values(self, context)
         via = self.via
         value = args[0] if via is None else via(*args)
         return set_path(command, self.target.path, value)

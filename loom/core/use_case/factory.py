@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from loom.core.use_case.use_case import has_main_repo
+
 T = TypeVar("T")
 
 
@@ -40,7 +42,7 @@ class UseCaseFactory:
         instance = cls(**dependencies)
         describe = getattr(cls, "describe_main_repo", None)
         model = describe()[0] if callable(describe) else None
-        if model is not None and getattr(instance, "_main_repo", None) is None:
+        if model is not None and not has_main_repo(instance):
             instance.main_repo = self._repo_resolver(model)  # type: ignore[attr-defined]
         return instance
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, TypeAlias, Union
@@ -322,6 +322,28 @@ def compile_problem(
                     repr(ref), ref.root.__qualname__, command_type.__qualname__
                 )
     return None
+
+
+def check_predicate(what: str, predicate: object) -> Predicate:
+    """``predicate`` as given to ``when_present``, or a ``TypeError`` naming ``what``."""
+    if not isinstance(predicate, (FieldRef, FieldExpr)):
+        raise TypeError(f"{what}.when_present(): expected F(...) paths, got {predicate!r}")
+    return predicate
+
+
+def context_values(spec: Any, context: Mapping[str, Any] | None) -> list[Any]:
+    """The context entries ``spec.param_names`` names (its ``from_params``), in order.
+
+    A name the context lacks (or no context at all) is a ``ValueError`` naming
+    ``spec`` by its ``__name__``.
+    """
+    values: list[Any] = []
+    for name in spec.param_names:
+        try:
+            values.append(context[name])  # type: ignore[index]
+        except (KeyError, TypeError):
+            raise missing_context(spec.__name__, name, context) from None
+    return values
 
 
 def missing_context(what: str, name: str, context: object) -> ValueError:

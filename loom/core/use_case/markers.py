@@ -77,8 +77,26 @@ class LoadByIdMarker:
         return self.source_name
 
 
+class _KernelSourceNames:
+    """loom-kernel's names for a lookup's source: ``from_kind``, ``from_name``."""
+
+    __slots__ = ()
+    source_kind: SourceKind
+    source_name: str
+
+    @property
+    def from_kind(self) -> SourceKind:
+        """loom-kernel's name for :attr:`source_kind`."""
+        return self.source_kind
+
+    @property
+    def from_name(self) -> str:
+        """loom-kernel's name for :attr:`source_name`."""
+        return self.source_name
+
+
 @dataclass(frozen=True, slots=True)
-class LoadMarker:
+class LoadMarker(_KernelSourceNames):
     """Load ``entity_type`` whose field ``against`` equals a param or command field."""
 
     entity_type: type[Any]
@@ -90,19 +108,9 @@ class LoadMarker:
 
     lookup_kind: ClassVar[LookupKind] = LookupKind.BY_FIELD
 
-    @property
-    def from_kind(self) -> SourceKind:
-        """loom-kernel's name for :attr:`source_kind`."""
-        return self.source_kind
-
-    @property
-    def from_name(self) -> str:
-        """loom-kernel's name for :attr:`source_name`."""
-        return self.source_name
-
 
 @dataclass(frozen=True, slots=True)
-class ExistsMarker:
+class ExistsMarker(_KernelSourceNames):
     """Ask whether an ``entity_type`` with field ``against`` equal to the value exists."""
 
     entity_type: type[Any]
@@ -110,16 +118,6 @@ class ExistsMarker:
     source_name: str
     against: str
     on_missing: OnMissing = OnMissing.RETURN_FALSE
-
-    @property
-    def from_kind(self) -> SourceKind:
-        """loom-kernel's name for :attr:`source_kind`."""
-        return self.source_kind
-
-    @property
-    def from_name(self) -> str:
-        """loom-kernel's name for :attr:`source_name`."""
-        return self.source_name
 
 
 def _one_source(

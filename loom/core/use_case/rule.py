@@ -9,15 +9,15 @@ from typing import Any, ClassVar, TypeAlias
 
 from loom.core.errors import RuleViolation, RuleViolations
 from loom.core.use_case.field_ref import (
-    FieldExpr,
     FieldRef,
     Predicate,
     callable_label,
     check_param_names,
+    check_predicate,
     check_refs,
     compile_problem,
+    context_values,
     is_present,
-    missing_context,
     predicate_holds,
     predicate_refs,
     resolve,
@@ -78,12 +78,6 @@ class RuleKind(StrEnum):
     REQUIRE_PRESENT = "require_present"
 
 
-def _check_predicate(what: str, predicate: object) -> Predicate:
-    if not isinstance(predicate, (FieldRef, FieldExpr)):
-        raise TypeError(f"{what}.when_present(): expected F(...) paths, got {predicate!r}")
-    return predicate
-
-
 @dataclass(frozen=True, slots=True, repr=False)
 class RuleSpec:
     """A rule declared with ``Rule.check`` or ``Rule.forbid``.
@@ -128,7 +122,7 @@ class RuleSpec:
 
     def when_present(self, predicate: Predicate) -> RuleSpec:
         """Check only when ``predicate`` (a field reference, or ``&``/``|`` of them) holds."""
-        return replace(self, predicate=_check_predicate(self.__name__, predicate))
+        return replace(self, predicate=check_predicate(self.__name__, predicate))
 
     @property
     def violation_field(self) -> str | None:
@@ -180,11 +174,8 @@ class RuleSpec:
             args: list[Any] = [command, fields_set]
         else:
             args = [resolve(source, command) for source in self.sources]
-        for name in self.param_names:
-            try:
-                args.append(context[name])  # type: ignore[index]
-            except (KeyError, TypeError):
-                raise missing_context(self.__name__, name, context) from None
+        if self.param_names:
+            args += context_values(self, context)
         rule_outcome(self.evaluator(*args), self._field_for(command), self.violation_message)
 
     def _field_for(self, command: Any) -> str:
@@ -212,7 +203,7 @@ class RequirePresentSpec:
 
     def when_present(self, predicate: Predicate) -> RequirePresentSpec:
         """Require the target only when ``predicate`` holds."""
-        return replace(self, predicate=_check_predicate(self.__name__, predicate))
+        return replace(self, predicate=check_predicate(self.__name__, predicate))
 
     @property
     def __name__(self) -> str:

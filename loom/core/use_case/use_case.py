@@ -42,6 +42,8 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
     rules: ClassVar[Sequence[Any]] = ()
     read_only: ClassVar[bool] = False
 
+    # loom-kernel's attribute name, which subclasses written for it may read:
+    # kept. Other modules ask has_main_repo() below.
     _main_repo: RepoT | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -110,6 +112,11 @@ class UseCase(ABC, Generic[ModelT, ResultT, RepoT]):
         @abstractmethod
         async def execute(self, *args: Any, **kwargs: Any) -> ResultT:
             """Do the work; override with an explicit signature."""
+
+
+def has_main_repo(use_case: object) -> bool:
+    """Whether ``use_case`` holds a main repository (given to its constructor, or assigned)."""
+    return getattr(use_case, "_main_repo", None) is not None
 
 
 def _main_contract(
