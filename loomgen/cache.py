@@ -63,7 +63,6 @@ corrupted cache costs time, never correctness. The cache folder gets a
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
 import json
@@ -129,6 +128,15 @@ def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     return sha256("\n".join(parts))
 
 
+_LOOM_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(loom(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)"
+    r"|import[ \t]+(loom(?:\.\w+)*))",
+    re.MULTILINE,
+)
+"""A ``from loom... import ...`` or ``import loom...`` statement (read as text: parsing
+every loomgen module would cost a cached build more than the rest of its work)."""
+
+
 def runtime_files(loomgen_files: Iterable[Path]) -> list[Path]:
     """The runtime's source files loomgen's output depends on: the contract module,
     and every ``loom`` module it or ``loomgen_files`` import (read from their import
@@ -142,18 +150,15 @@ def runtime_files(loomgen_files: Iterable[Path]) -> list[Path]:
     found: set[Path] = set() if contract is None else {contract}
     for path in [*loomgen_files, *found]:
         try:
-            tree = ast.parse(path.read_bytes())
-        except (OSError, SyntaxError, ValueError):
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                candidates = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            elif isinstance(node, ast.Import):
-                candidates = [alias.name for alias in node.names]
-            else:
-                continue
-            for module in candidates:
-                file = _runtime_file(root, module)
+        for module, names, imported in _LOOM_IMPORT.findall(text):
+            candidates = [module or imported]
+            if names:  # ``from loom.x import a, b``: a and b may be modules
+                candidates += [f"{module}.{name}" for name in re.findall(r"\w+", names)]
+            for candidate in candidates:
+                file = _runtime_file(root, candidate)
                 if file is not None:
                     found.add(file)
     return sorted(found)
