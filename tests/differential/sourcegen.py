@@ -908,7 +908,7 @@ def module_specs(draw: Any) -> ModuleSpec:
         holder = module_names.draw(draw, tuple(f"Box{n}" for n in range(8)))
         if holder is not None:
             use_cases[index] = dataclasses.replace(uc, nested=holder)
-    # Forms a build may leave to the interpreter (issue 16), in some examples.
+    # Forms a build may leave to the interpreter, in some examples.
     outside = draw(st.sampled_from((None,) * 10 + ("base", "alias")))
     marker_constants = draw(st.integers(0, 9)) == 0
     rebind = None

@@ -13,7 +13,7 @@ the outcome the survey asserts for it:
 
 ``everyday`` marks what a team writes without trying to trick the tool (the
 survey reports the compiled fraction of those). The others are the kinds an
-adversarial pass found (issue 16), every form ``docs/`` lists, and odd but
+adversarial pass found, every form ``docs/`` lists, and odd but
 legal Python. ``lib/`` is a package *outside* the sources: loomgen may read it,
 never compile it.
 """
@@ -1691,7 +1691,7 @@ form(
     expect=LEFT,
 )
 
-# -- the kinds issue 16 found ---------------------------------------------------------------
+# -- the kinds an adversarial pass found ----------------------------------------------------
 
 form(
     "patch_positional_commandfield",

@@ -1,4 +1,4 @@
-"""What loomgen reads statically is what the runtime sees live (issue 16, the static half).
+"""What loomgen reads statically is what the runtime sees live, on written sources.
 
 Each test writes a small project, builds it with the ``loomgen`` command in a
 fresh process, and runs one scenario in three fresh processes, one per

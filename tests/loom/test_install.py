@@ -1,4 +1,4 @@
-"""``import loom`` over a loom-kernel install says once what to do (issue 22).
+"""``import loom`` over a loom-kernel install says once what to do.
 
 The folder stands for a site-packages where loomgen was installed over
 loom-kernel: loomgen's ``loom`` package beside loom-kernel's distribution

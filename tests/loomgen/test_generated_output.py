@@ -1,4 +1,4 @@
-"""Acceptance checks of the loomgen issue (issue 3) that no other test covers.
+"""What a build writes, checked where no other test does:
 
 * two builds are byte-identical, in-process and across ``PYTHONHASHSEED``s;
 * review diffs stay small: adding a rule, changing a marker argument or
