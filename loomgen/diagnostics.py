@@ -32,6 +32,14 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.column}: {self.severity.value}: {self.message}"
 
 
+def printable(text: str) -> str:
+    """``text`` safe on one line of a message or a comment: every character that
+    is not printable (a line break, a tab, a control character) escaped."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
 def errors_in(diagnostics: list[Diagnostic], *, strict: bool) -> list[Diagnostic]:
     """The diagnostics that fail the run (warnings too when ``strict``)."""
     return [d for d in diagnostics if strict or d.severity is Severity.ERROR]

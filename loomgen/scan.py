@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from loomgen.diagnostics import Diagnostic
+from loomgen.diagnostics import Diagnostic, printable
 from loomgen.discover import SourceFile
 from loomgen.ir import Import, Location
 
@@ -656,6 +656,4 @@ def one_line(code: str) -> str:
     text = re.sub(r"\(\s+", "(", text)
     text = re.sub(r",?\s+\)", ")", text)
     text = re.sub(r"\s+\.(?=\w)", ".", text)  # a chain of calls split over lines
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
+    return printable(text)

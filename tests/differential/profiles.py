@@ -1,4 +1,4 @@
-"""The ``ci`` and ``dev`` hypothesis profiles of the robustness tests."""
+"""The ``ci`` and ``dev`` hypothesis profiles of the differential and hostile-source tests."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ names, hostile strings in marker arguments, nested classes, several import
 styles) are analysed by loomgen; for every generated module, each piece
 loomgen writes without black must be exactly what black writes for it, and
 the module must be black's output over its raw pieces, which black then
-leaves unchanged (see ``tests/loomgen/test_black_oracle.py``).
+leaves unchanged (see ``tests/loomgen/test_black_form.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import shutil
 import pytest
 from hypothesis import event, given
 
-from tests.loomgen.test_black_oracle import check_against_black, modules_in
+from tests.loomgen.test_black_form import check_against_black, modules_in
 from tests.differential.harness import OUTSIDE, Workspace
 from tests.differential.profiles import robustness_settings
 from tests.differential.sourcegen import Example, examples

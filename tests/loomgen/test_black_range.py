@@ -24,9 +24,10 @@ import pytest
 from packaging.requirements import Requirement
 
 from bench import synthetic
-from loomgen.render import black_mode, module_pieces
+from loomgen.render.black_form import black_mode
+from loomgen.render.files import module_pieces
 from tests.golden import CASES, case_names
-from tests.loomgen.test_black_oracle import EDGES, modules_in
+from tests.loomgen.test_black_form import EDGES, modules_in
 
 OLDEST = "26.1.0"
 """The first black release of the year the ``gen`` extra's range covers."""

@@ -159,11 +159,11 @@ def _upgrade_black(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _edit_templates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     folder = tmp_path / "templates-edited"
-    real = cache._templates_folder(Path(loomgen.__file__).resolve().parent)
+    real = cache._templates_folder()
     assert real is not None
     shutil.copytree(real, folder)
     (folder / "macros.jinja").write_text((folder / "macros.jinja").read_text() + "{# edit #}\n")
-    monkeypatch.setattr(cache, "_templates_folder", lambda package_dir: folder)
+    monkeypatch.setattr(cache, "_templates_folder", lambda: folder)
 
 
 TOOLCHAIN_CHANGES: list[Callable[[pytest.MonkeyPatch, Path], None]] = [
