@@ -2,7 +2,7 @@
 
 Part 1, per-call cost (:mod:`bench.percall`, :mod:`bench.harness`): for each
 plan shape, hand-written straight-line code, the generated executor and the
-interpreter, measured interleaved in this run; on the issue-2 shape also
+interpreter, measured interleaved in this run; on the together shape also
 loom-kernel 0.12.3's interpreter (:mod:`bench.kernel`, its own venv). Then a
 count of the events and log records built per call with no metrics adapter
 and logging at its default level.

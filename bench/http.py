@@ -1,6 +1,6 @@
 """``python -m bench.http`` (part of ``make bench``): the shop served over HTTP under load.
 
-The full load of tests/web/load.py, 10,000 requests from 50 concurrent
+The full load of tests/examples/http/load.py, 10,000 requests from 50 concurrent
 clients (reads, orders failing their rules, orders and reservations racing
 for stock), against the shop server in both modes and against
 bench/http_baseline.py (the same routes written by hand on bare FastAPI),
@@ -19,10 +19,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.web.load import LoadResult, check_database, check_metrics, run_load
-from tests.web.scrape import scrape
-from tests.web.server import shop_server
-from tests.web.test_load import read_snapshot
+from tests.examples.http.load import LoadResult, check_database, check_metrics, run_load
+from tests.examples.http.scrape import scrape
+from tests.examples.http.server import shop_server
+from tests.load.test_shop_http import read_snapshot
 
 TOTAL = 10_000
 CLIENTS = 50

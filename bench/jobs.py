@@ -89,7 +89,7 @@ def _throughput(
     import redis
 
     from loom.celery.config import CeleryConfig, create_celery_app
-    from tests.celery_jobs.servers import WorkerProcess, wait_until
+    from tests.loom.celery.servers import WorkerProcess, wait_until
 
     client = redis.Redis.from_url(redis_url)
     client.flushall()
@@ -176,7 +176,7 @@ def measure() -> Figures | None:
     if shutil.which("redis-server") is None:
         print("  skipped: redis-server is not installed (apt-get install redis-server)")
         return None
-    from tests.celery_jobs.servers import RedisServer
+    from tests.loom.celery.servers import RedisServer
 
     with tempfile.TemporaryDirectory(prefix="loom-bench-jobs-") as tmp:
         folder = Path(tmp)

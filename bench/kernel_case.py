@@ -1,6 +1,6 @@
 # mypy: ignore-errors
 # (runs in .bench/kernel-venv, against loom-kernel, not this checkout)
-"""The issue-2 benchmark shape on loom-kernel 0.12.3, run in its own venv.
+"""The together shape on loom-kernel 0.12.3, run in its own venv.
 
 Run by :mod:`bench.kernel` as ``.bench/kernel-venv/bin/python -I
 bench/kernel_case.py``: ``-I`` keeps this checkout's ``loom`` off the path,

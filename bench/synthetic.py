@@ -214,7 +214,7 @@ class AssignTeam{n}(UseCase[User, bool]):
     ) -> bool:
         return team_exists
 """,
-    # 3: everything together (the issue-2 benchmark shape)
+    # 3: everything together (the shape loom-kernel is measured on too)
     """
 
 class RenameUser{n}(UseCase[User, str]):

@@ -1,4 +1,4 @@
-"""The first ``make`` in a fresh clone installs quietly (issue 22).
+"""The first ``make`` in a fresh clone installs quietly.
 
 ``make demo`` and ``make test`` start with ``make install``: a venv, pip, and
 an editable install of the checkout. setuptools announces every editable

@@ -39,7 +39,7 @@ class Product:
 
 
 class RenameUserCmd(Command):
-    """The command of the issue-2 benchmark shape."""
+    """The command of the together shape."""
 
     email: str
     name: str

@@ -1,6 +1,6 @@
 """Shape 4: everything together.
 
-``RenameUser`` is the issue-2 benchmark shape: one param, ``Input()``,
+``RenameUser`` is the together shape: one param, ``Input()``,
 ``LoadById``, two computes and two rules. ``AssignOwnedTeam`` adds a
 ``Load``, an ``Exists`` and a compute and a rule taking the context.
 """

@@ -8,7 +8,7 @@ pieces gives (what loomgen wrote before it stopped running black on
 everything): on every golden case, on the 1,000-use-case synthetic project of
 ``bench/``, on hand-picked edge cases of the line splitter, and on
 hypothesis-drawn lines around the line length. The hypothesis-drawn use case
-sources of ``tests/robustness`` are in ``tests/robustness/test_black_oracle_sources.py``.
+sources of the differential tests are in ``tests/differential/test_black_oracle_sources.py``.
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ def test_output_must_not_be_or_contain_a_source(
         load_config(output=output)
 
 
-# -- messages that point at the fix (issue 22) ------------------------------------------
+# -- messages that point at the fix -----------------------------------------------------
 
 
 @pytest.mark.parametrize("misnamed", ["loom-gen", "loom_gen", "LoomGen", "loomgn"])

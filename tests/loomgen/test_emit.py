@@ -200,7 +200,7 @@ def test_replan_agrees_with_planning_again(
 
 
 def test_files_loomgen_does_not_own_are_never_overwritten(tmp_path: Path) -> None:
-    """The user's ``__init__.py`` and module in the default output folder (issue 10)."""
+    """The user's ``__init__.py`` and module in the default output folder."""
     output = tmp_path / "generated"
     output.mkdir()
     (output / "__init__.py").write_text("from .api_pb2 import *\n")
@@ -537,7 +537,7 @@ def test_a_write_failing_at_any_mutation_leaves_the_package_as_it_was(
 def test_an_unwritable_folder_is_found_before_the_first_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The output folder is read-only, its sub-folder is not (issue 10): nothing is written."""
+    """The output folder is read-only, its sub-folder is not: nothing is written."""
     output = tmp_path / "gen"
     write_package(output, OLD)
     before = state(tmp_path)

@@ -5,7 +5,7 @@ defaults of ``execute``, the executor functions) is chosen once, per module,
 and never hides a name the generated functions read: their parameters and
 locals, the builtins they call, or another module-level name. The generated
 behaviour these names protect is tested end to end in
-``tests/robustness/test_regressions.py`` (names clashing with builtins, with
+``tests/differential/test_regressions.py`` (names clashing with builtins, with
 executor functions, with locals).
 """
 

@@ -1,5 +1,5 @@
 """A nested ``output`` (``library/gen``) is imported as ``library.gen``: the help, the
-docs and the runtime's messages say so (issue 22)."""
+docs and the runtime's messages say so."""
 
 from __future__ import annotations
 

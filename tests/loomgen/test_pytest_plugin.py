@@ -123,6 +123,15 @@ def _environment_restored() -> object:
     assert sys.path == path
 
 
+@pytest.fixture(autouse=True)
+def _outer_generated_package_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each in-process session stands for a fresh one: a ``generated`` package this session
+    imported earlier (the repository's own, which executors in ``auto`` mode import) must not
+    answer the project's ``import generated``. Put back afterwards."""
+    for name in [name for name in sys.modules if name.partition(".")[0] == "generated"]:
+        monkeypatch.delitem(sys.modules, name)
+
+
 # -- off unless asked ------------------------------------------------------------------
 
 

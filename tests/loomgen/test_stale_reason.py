@@ -1,4 +1,4 @@
-"""A stale executor's reason says which part of the use case changed (issue 22).
+"""A stale executor's reason says which part of the use case changed.
 
 Each case builds a module with loomgen, then changes it the way a developer
 would without rebuilding, imports the changed module under the same name and

@@ -1,4 +1,4 @@
-"""A loom-kernel-style command with msgspec field declarations (the issue's migration case).
+"""A loom-kernel-style command with msgspec field declarations (a migration case).
 
 ``msgspec.field`` and ``msgspec.Meta`` as loom-kernel users wrote them on
 its msgspec ``Struct`` commands, with a ``Patch`` field and ``main_repo``.

@@ -7,7 +7,7 @@
 loom-kernel installs a ``loom`` package of its own, so this never runs in the
 project's venv, and the repository root goes at the *end* of ``sys.path``:
 ``loom`` is loom-kernel's, ``tests.migration`` this repository's. Writes
-``kernel_0_12_3.json`` next to this file; ``tests/test_migration.py``
+``kernel_0_12_3.json`` next to this file; ``tests/differential/test_migration.py``
 compares loom's outcomes with it.
 """
 

@@ -4,7 +4,7 @@
 entity and returns, per scenario, what ``execute`` returned or which error
 was raised, and the repositories' rows afterwards. It runs unchanged under
 loom-kernel 0.12.3 (``record.py``, whose output is ``kernel_0_12_3.json``)
-and under loom (``tests/test_migration.py``, both execution modes): the two
+and under loom (``tests/differential/test_migration.py``, both execution modes): the two
 must give the same data.
 
 The wiring is the one both runtimes share: ``RuntimeExecutor(compiler,

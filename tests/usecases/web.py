@@ -1,4 +1,4 @@
-"""Use cases served over HTTP by tests/web (compiled by loomgen for generated mode)."""
+"""Use cases served over HTTP by tests/loom/rest (compiled by loomgen for generated mode)."""
 
 from __future__ import annotations
 

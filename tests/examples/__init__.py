@@ -1,0 +1,1 @@
+"""The example shop end to end: its demo, on a SQLite file, over HTTP."""

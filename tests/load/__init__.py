@@ -1,0 +1,1 @@
+"""Many concurrent executions, in process and over HTTP, in both execution modes."""

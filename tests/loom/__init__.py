@@ -1,0 +1,1 @@
+"""The runtime, laid out like ``loom/``: every executor test runs in both execution modes."""

@@ -1,1 +1,0 @@
-"""Robustness tests: staleness, crash safety, runtime faults, load (issue 5)."""
