@@ -40,7 +40,7 @@ from loom.core.use_case.rule import DEFAULT_MESSAGE, RuleKind, default_violation
 from loomgen.hierarchy import KNOWN_MODULES, Hierarchy
 from loomgen.ir import DslIR, PresenceIR, Ref
 from loomgen.resolve import TYPING_MODULES, Resolver
-from loomgen.scan import ModuleScan, Unsupported, identifier
+from loomgen.scan import ModuleScan, Unsupported, identifier, string_annotation
 
 PATCH_POSITION = [field.name for field in fields(CommandField)].index("patch")
 """Where ``patch`` sits among ``CommandField``'s positional arguments: read from the class
@@ -318,13 +318,9 @@ class DslReader:
         if depth > 20:
             raise NotInline
         if isinstance(annotation, cst.SimpleString):
-            value = annotation.evaluated_value
-            if not isinstance(value, str):
+            parsed = string_annotation(annotation)
+            if parsed is None:
                 raise NotInline
-            try:
-                parsed = cst.parse_expression(value)
-            except cst.ParserSyntaxError:
-                raise NotInline from None
             return self._is_patch(scan, parsed, depth + 1)
         if isinstance(annotation, cst.BinaryOperation):
             return False  # a union (X | None): no metadata of its own

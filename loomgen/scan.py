@@ -627,6 +627,18 @@ def _scan_class(node: cst.ClassDef, outer: str) -> ClassScan:
     )
 
 
+def string_annotation(node: cst.SimpleString) -> cst.BaseExpression | None:
+    """The expression a quoted annotation (``"Patch[int]"``) holds, as Python
+    would evaluate it; ``None`` when the string is not one expression."""
+    value = node.evaluated_value
+    if not isinstance(value, str):
+        return None
+    try:
+        return cst.parse_expression(value)
+    except cst.ParserSyntaxError:
+        return None
+
+
 def identifier(name: cst.Name) -> str:
     """The identifier as Python sees it: NFKC-normalized (``ﬁx`` is ``fix``)."""
     return unicodedata.normalize("NFKC", name.value)

@@ -21,7 +21,15 @@ from loom.core.use_case.markers import OnMissing, bad_policy
 from loomgen.hierarchy import KNOWN_MODULES
 from loomgen.ir import Ref
 from loomgen.resolve import TYPING_MODULES, Resolver
-from loomgen.scan import ClassScan, Invalid, ModuleScan, Unsupported, identifier, one_line
+from loomgen.scan import (
+    ClassScan,
+    Invalid,
+    ModuleScan,
+    Unsupported,
+    identifier,
+    one_line,
+    string_annotation,
+)
 
 _POLICY_VALUES = frozenset(policy.value for policy in OnMissing)
 BUILTIN_CLASSES = frozenset(
@@ -417,14 +425,8 @@ class Where:
 
     def _target(self, node: cst.BaseExpression, postponed: bool = False) -> Ref | None:
         if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
-            if not isinstance(value, str):
-                return None
-            try:
-                parsed = cst.parse_expression(value)
-            except cst.ParserSyntaxError:
-                return None
-            return self._target(parsed, postponed=True)
+            parsed = string_annotation(node)
+            return None if parsed is None else self._target(parsed, postponed=True)
         if isinstance(node, cst.Subscript):
             # Annotated[T, ...] is T to the runtime (its metadata is dropped).
             if self._typing_name(node.value, postponed) == "Annotated" and node.slice:
