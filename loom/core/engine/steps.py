@@ -13,6 +13,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from time import perf_counter
 from uuid import UUID
 from typing import Any, Literal, overload
 
@@ -37,9 +38,18 @@ class StepRuntime:
 
     ``entities`` maps each load or exists parameter to its entity's name, so
     step lines can name the entity as loom-kernel's did.
+
+    Every run reports its call through :meth:`clock`, :meth:`started`,
+    :meth:`failed` and :meth:`finished` (see
+    :class:`~loom.core.engine.executor.CallRuntime`, which does). Here they
+    report nothing: the runtime of a run that its executor reports itself,
+    around the unit of work it owns.
     """
 
     __slots__ = ("logger", "repo_resolver", "debug", "entities")
+
+    clock = staticmethod(perf_counter)
+    """The clock of the call's duration (read once, before the pipeline)."""
 
     def __init__(
         self,
@@ -73,6 +83,17 @@ class StepRuntime:
         else:
             text = f"[STEP] {action} {label}"
         self.logger.info(text, usecase=use_case_name, step=action)
+
+    def started(self) -> LoggerPort | None:
+        """Report the start of a call; return its logger, or ``None`` when
+        nothing observes it (nothing to report on success then)."""
+        return None
+
+    def failed(self, start: float, error: BaseException, log: LoggerPort | None) -> None:
+        """Report a failed call (``start``: :meth:`clock` before the pipeline)."""
+
+    def finished(self, start: float, log: LoggerPort) -> None:
+        """Report a successful call that :meth:`started` returned a logger for."""
 
     def rule_failed(self, use_case_name: str, rule: Any, violation: RuleViolation) -> None:
         """Log one violated rule as a warning."""
