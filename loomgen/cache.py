@@ -5,7 +5,7 @@ What is cached
 For each source module, one JSON record (``modules/<hash of the module name>.json``)
 holding what building that module produced: its diagnostics, its registry
 entries, the path and text of its generated file, and the *pieces* of that
-text black formatted (see :func:`loomgen.render.module_pieces`; the pieces
+text black formatted (see :func:`loomgen.render.files.module_pieces`; the pieces
 loomgen writes in black's form itself, most of them, are not stored).
 One more record (``package.json``) holds the package-level files (the
 registry and the sub-package ``__init__`` files), keyed by a digest of
@@ -101,7 +101,7 @@ def toolchain_digest(tools: tuple[str, ...] = _TOOL_PACKAGES) -> str:
     """
     parts = [f"cache-format={CACHE_FORMAT}", f"loomgen={loomgen.__version__}"]
     package_dir = Path(loomgen.__file__).resolve().parent
-    code_files = sorted(package_dir.glob("*.py"))
+    code_files = sorted(package_dir.rglob("*.py"))  # loomgen/render/ included
     templates = _templates_folder(package_dir)
     if templates is not None:
         code_files += sorted(templates.glob("*.jinja"))

@@ -1,6 +1,6 @@
 """Black is the oracle of the code loomgen writes without running it.
 
-loomgen writes black's canonical form itself (``loomgen.render.canonical_text``)
+loomgen writes black's canonical form itself (``loomgen.render.black_form.canonical_text``)
 and sends to black only the pieces it cannot vouch for. These tests format
 with black what loomgen wrote and assert that nothing changes, and that every
 generated module is byte for byte what running black over each of its raw
@@ -25,16 +25,15 @@ from bench import synthetic
 from loomgen.build import analyse_sources
 from loomgen.discover import discover
 from loomgen.ir import ModuleIR
-from loomgen.render import (
+from loomgen.render.black_form import (
     LINE_LENGTH,
     NARROW,
     black_mode,
     canonical_text,
     format_code,
     join_pieces,
-    module_pieces,
-    render_module,
 )
+from loomgen.render.files import module_pieces, render_module
 from tests.golden import CASES, case_names, render_case
 
 

@@ -24,7 +24,8 @@ import pytest
 from packaging.requirements import Requirement
 
 from bench import synthetic
-from loomgen.render import black_mode, module_pieces
+from loomgen.render.black_form import black_mode
+from loomgen.render.files import module_pieces
 from tests.golden import CASES, case_names
 from tests.loomgen.test_black_oracle import EDGES, modules_in
 

@@ -22,14 +22,9 @@ from loomgen.build import BuildResult, generate
 from loomgen.cache import BuildCache
 from loomgen.cli import main
 from loomgen.discover import discover
-from loomgen.render import (
-    black_mode,
-    format_code,
-    format_pieces,
-    module_pieces,
-    render_module,
-    render_registry,
-)
+from loomgen.render.black_form import black_mode, format_code, format_pieces
+from loomgen.render.files import module_pieces, render_module
+from loomgen.render.registry import render_registry
 
 ENTITIES = """\
 from dataclasses import dataclass

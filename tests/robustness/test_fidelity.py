@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from loomgen.render import LOCAL_NAMES
+from loomgen.render.names import LOCAL_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = ("interpreted", "generated", "auto")
