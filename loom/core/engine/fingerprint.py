@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from loom.core.engine.plan import ExecutionPlan
 from loom.core.engine.steps import converts
 
-GENERATED_FORMAT = 6
+GENERATED_FORMAT = 7
 """Version of the contract between generated code and the runtime.
 
 Bumped whenever generated executors would need to be rewritten; the runtime

@@ -34,7 +34,7 @@ class PlanInterpreter:
     executor does.
     """
 
-    __slots__ = ("plan", "name", "_is_async", "_conversions", "_names")
+    __slots__ = ("plan", "name", "_is_async", "_conversions", "_names", "_from_payload")
 
     def __init__(self, plan: ExecutionPlan) -> None:
         self.plan = plan
@@ -50,6 +50,14 @@ class PlanInterpreter:
             for binding in plan.param_bindings
         )
         self._names = tuple(binding.name for binding in plan.param_bindings)
+        # The command class's from_payload, read once (as generated modules do
+        # at import); None without one, and build_command says what is wrong.
+        input_binding = plan.input_binding
+        self._from_payload = (
+            None
+            if input_binding is None
+            else getattr(input_binding.command_type, "from_payload", None)
+        )
 
     async def __call__(
         self,
@@ -88,9 +96,13 @@ class PlanInterpreter:
             input_binding = plan.input_binding
             fields_set: frozenset[str] = frozenset()
             if input_binding is not None:
-                command, fields_set = build_command(
-                    name, input_binding.name, input_binding.command_type, payload
-                )
+                from_payload = self._from_payload
+                if type(payload) is dict and from_payload is not None:
+                    command, fields_set = from_payload(payload)
+                else:
+                    command, fields_set = build_command(
+                        name, input_binding.name, input_binding.command_type, payload
+                    )
                 bound[input_binding.name] = command
                 if debug:
                     runtime.step(name, "Input", input_binding.name)
