@@ -422,7 +422,10 @@ class RuntimeExecutor:
         :class:`~loom.core.errors.RuleViolations`, or whatever ``execute``
         raises. A failed call rolls its unit of work back.
         """
-        prepared = self._prepared.get(type(compilable))
+        try:
+            prepared = self._prepared[type(compilable)]
+        except KeyError:
+            prepared = None
         if prepared is None or (params is not None and type(params) is not dict):
             # First call of this class, or params to check: on the way in.
             return self._first_call(

@@ -46,10 +46,7 @@ class StepRuntime:
     around the unit of work it owns.
     """
 
-    __slots__ = ("logger", "repo_resolver", "debug", "entities")
-
-    clock = staticmethod(perf_counter)
-    """The clock of the call's duration (read once, before the pipeline)."""
+    __slots__ = ("logger", "repo_resolver", "debug", "entities", "clock")
 
     def __init__(
         self,
@@ -62,6 +59,8 @@ class StepRuntime:
         self.repo_resolver = repo_resolver
         self.debug = debug
         self.entities: Mapping[str, str] = entities or {}
+        self.clock: Callable[[], float] = perf_counter
+        """The clock of the call's duration (read once, before the pipeline)."""
 
     def step(self, use_case_name: str, action: str, subject: Any) -> None:
         """Log one pipeline step (callers check ``debug`` first).
