@@ -212,6 +212,11 @@ class RuntimeExecutor:
         self._elsewhere: str | None = _UNKNOWN
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
+        # Whether metrics gets EXEC_START events (see MetricsAdapter.event_kinds).
+        kinds = getattr(metrics, "event_kinds", None)
+        self._start_events = metrics is not None and (
+            kinds is None or EventKind.EXEC_START in kinds
+        )
         # With the stdlib adapter and no metrics adapter, nothing observes a
         # successful call while the stdlib logger has INFO off. That is read,
         # on every call, from logging's own cache of ``isEnabledFor`` answers
@@ -472,9 +477,9 @@ class RuntimeExecutor:
         first_call = self._first_call
         execute = self.execute
 
+        # Keyword-only for type checkers (BoundCall), not at run time: see execute.
         def call(
             compilable: Any,
-            *,
             params: Mapping[str, Any] | None = None,
             payload: Mapping[str, Any] | None = None,
             dependencies: Mapping[type[Any], Any] | None = None,
@@ -641,10 +646,8 @@ class RuntimeExecutor:
         logger = self._call_logger(trace_id)
         if log_info:
             logger.info(f"[EXEC] {name}", usecase=name)
-        if metrics is not None:
-            metrics.on_event(
-                RuntimeEvent(kind=EventKind.EXEC_START, use_case_name=name, trace_id=trace_id)
-            )
+        if metrics is not None and self._start_events:
+            metrics.on_event(RuntimeEvent(EventKind.EXEC_START, name, trace_id=trace_id))
         return logger
 
     def _finished(
@@ -689,12 +692,13 @@ class RuntimeExecutor:
         if self._metrics is not None:
             self._metrics.on_event(
                 RuntimeEvent(
-                    kind=EventKind.EXEC_DONE if error is None else EventKind.EXEC_ERROR,
-                    use_case_name=name,
-                    duration_ms=duration_ms,
-                    status=status,
-                    error=error,
-                    trace_id=get_trace_id(),
+                    EventKind.EXEC_DONE if error is None else EventKind.EXEC_ERROR,
+                    name,
+                    None,
+                    duration_ms,
+                    status,
+                    error,
+                    get_trace_id(),
                 )
             )
 
