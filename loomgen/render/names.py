@@ -50,7 +50,7 @@ LOCAL_NAMES = frozenset(
         "outcome",
         "start",
         "log",
-        "result",
+        "observed",
         "error",
     }
 )

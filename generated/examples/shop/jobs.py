@@ -78,13 +78,14 @@ async def run_stock_alert(
             raise RuleViolations(violations)
 
         # StockAlert.execute (sync)
-        result = use_case.execute(product_id=product_id, cmd=cmd, product=product)
+        return use_case.execute(product_id=product_id, cmd=cmd, product=product)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_send_email(
@@ -106,13 +107,14 @@ async def run_send_email(
             cmd, fields_set = build_command("SendEmail", "cmd", SendEmailCmd, payload)
 
         # SendEmail.execute (async)
-        result = await use_case.execute(cmd=cmd)
+        return await use_case.execute(cmd=cmd)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it

@@ -124,13 +124,14 @@ async def run_register_user(
             raise RuleViolations(violations)
 
         # RegisterUser.execute (async)
-        result = await use_case.execute(cmd=cmd, email_taken=email_taken)
+        return await use_case.execute(cmd=cmd, email_taken=email_taken)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_add_product(
@@ -193,13 +194,14 @@ async def run_add_product(
             raise RuleViolations(violations)
 
         # AddProduct.execute (async)
-        result = await use_case.execute(cmd=cmd, sku_taken=sku_taken)
+        return await use_case.execute(cmd=cmd, sku_taken=sku_taken)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_get_user(
@@ -234,13 +236,14 @@ async def run_get_user(
                 user = on_missing_entity(User, user_id, OnMissing.RAISE)
 
         # GetUser.execute (async)
-        result = await use_case.execute(user_id=user_id, user=user)
+        return await use_case.execute(user_id=user_id, user=user)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_find_user_by_email(
@@ -275,13 +278,14 @@ async def run_find_user_by_email(
                 user = on_missing_entity(User, email, OnMissing.RETURN_NONE)
 
         # FindUserByEmail.execute (async)
-        result = await use_case.execute(email=email, user=user)
+        return await use_case.execute(email=email, user=user)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_block_user(
@@ -316,13 +320,14 @@ async def run_block_user(
                 user = on_missing_entity(User, email, OnMissing.RETURN_FALSE)
 
         # BlockUser.execute (async)
-        result = await use_case.execute(email=email, user=user)
+        return await use_case.execute(email=email, user=user)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_order_history(
@@ -357,13 +362,14 @@ async def run_order_history(
                 customer = on_missing_entity(User, user_id, OnMissing.RAISE)
 
         # OrderHistory.execute (async)
-        result = await use_case.execute(user_id=user_id, customer=customer)
+        return await use_case.execute(user_id=user_id, customer=customer)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_reserve_stock(
@@ -425,13 +431,14 @@ async def run_reserve_stock(
             raise RuleViolations(violations)
 
         # ReserveStock.execute (async)
-        result = await use_case.execute(product_id=product_id, cmd=cmd, product=product)
+        return await use_case.execute(product_id=product_id, cmd=cmd, product=product)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_place_order(
@@ -549,15 +556,14 @@ async def run_place_order(
             raise RuleViolations(violations)
 
         # PlaceOrder.execute (async)
-        result = await use_case.execute(
-            user_id=user_id, cmd=cmd, customer=customer, product=product
-        )
+        return await use_case.execute(user_id=user_id, cmd=cmd, customer=customer, product=product)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_cancel_order(
@@ -612,18 +618,19 @@ async def run_cancel_order(
             requester_exists = on_missing_check(User, requested_by, OnMissing.RAISE)
 
         # CancelOrder.execute (async)
-        result = await use_case.execute(
+        return await use_case.execute(
             order_id=order_id,
             requested_by=requested_by,
             order=order,
             requester_exists=requester_exists,
         )
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_restock_products(
@@ -664,13 +671,14 @@ async def run_restock_products(
             raise RuleViolations(violations)
 
         # RestockProducts.execute (async)
-        result = await use_case.execute(cmd=cmd)
+        return await use_case.execute(cmd=cmd)
     except BaseException as error:
-        runtime.failed(start, error, log)
+        observed, log = log, None
+        runtime.failed(start, error, observed)
         raise
-    if log is not None:
-        runtime.finished(start, log)
-    return result
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it

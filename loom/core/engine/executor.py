@@ -370,45 +370,6 @@ class RuntimeExecutor:
 
     # -- execution -------------------------------------------------------------
 
-    @overload
-    def execute(
-        self,
-        compilable: UseCase[Any, ResultT],
-        *,
-        params: Mapping[str, Any] | None = ...,
-        payload: Mapping[str, Any] | None = ...,
-        dependencies: Mapping[type[Any], Any] | None = ...,
-        load_overrides: Mapping[type[Any], Any] | None = ...,
-        read_only: bool = ...,
-    ) -> Coroutine[Any, Any, ResultT]: ...
-
-    @overload
-    def execute(
-        self,
-        compilable: Job[ResultT],
-        *,
-        params: Mapping[str, Any] | None = ...,
-        payload: Mapping[str, Any] | None = ...,
-        dependencies: Mapping[type[Any], Any] | None = ...,
-        load_overrides: Mapping[type[Any], Any] | None = ...,
-        read_only: bool = ...,
-    ) -> Coroutine[Any, Any, ResultT]: ...
-
-    @overload
-    def execute(
-        self,
-        compilable: Any,
-        *,
-        params: Mapping[str, Any] | None = ...,
-        payload: Mapping[str, Any] | None = ...,
-        dependencies: Mapping[type[Any], Any] | None = ...,
-        load_overrides: Mapping[type[Any], Any] | None = ...,
-        read_only: bool = ...,
-    ) -> Coroutine[Any, Any, Any]: ...
-
-    # The arguments after ``compilable`` are keyword-only for type checkers (the
-    # overloads above) but not at run time: Python fills missing keyword-only
-    # arguments from a dict, ordinary ones from a tuple, half the cost of the call.
     def execute(
         self,
         compilable: Any,
@@ -477,7 +438,7 @@ class RuntimeExecutor:
         first_call = self._first_call
         execute = self.execute
 
-        # Keyword-only for type checkers (BoundCall), not at run time: see execute.
+        # Not keyword-only: see execute.
         def call(
             compilable: Any,
             params: Mapping[str, Any] | None = None,
