@@ -38,7 +38,7 @@ async def run_stock_alert(
 ) -> Any:
     """One call of ``StockAlert``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # product_id: int
         try:
@@ -98,7 +98,7 @@ async def run_send_email(
 ) -> Any:
     """One call of ``SendEmail``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # cmd: SendEmailCmd = Input()
         if type(payload) is dict and SendEmailCmd_from_payload is not None:

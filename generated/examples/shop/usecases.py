@@ -81,7 +81,7 @@ async def run_register_user(
 ) -> Any:
     """One call of ``RegisterUser``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # cmd: RegisterUserCmd = Input()
         if type(payload) is dict and RegisterUserCmd_from_payload is not None:
@@ -144,7 +144,7 @@ async def run_add_product(
 ) -> Any:
     """One call of ``AddProduct``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # cmd: AddProductCmd = Input()
         if type(payload) is dict and AddProductCmd_from_payload is not None:
@@ -214,7 +214,7 @@ async def run_get_user(
 ) -> Any:
     """One call of ``GetUser``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # user_id: int
         try:
@@ -256,7 +256,7 @@ async def run_find_user_by_email(
 ) -> Any:
     """One call of ``FindUserByEmail``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # email: str
         try:
@@ -298,7 +298,7 @@ async def run_block_user(
 ) -> Any:
     """One call of ``BlockUser``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # email: str
         try:
@@ -340,7 +340,7 @@ async def run_order_history(
 ) -> Any:
     """One call of ``OrderHistory``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # user_id: int
         try:
@@ -382,7 +382,7 @@ async def run_reserve_stock(
 ) -> Any:
     """One call of ``ReserveStock``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # product_id: int
         try:
@@ -451,7 +451,7 @@ async def run_place_order(
 ) -> Any:
     """One call of ``PlaceOrder``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # user_id: int
         try:
@@ -576,7 +576,7 @@ async def run_cancel_order(
 ) -> Any:
     """One call of ``CancelOrder``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # order_id: int
         try:
@@ -643,7 +643,7 @@ async def run_restock_products(
 ) -> Any:
     """One call of ``RestockProducts``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # cmd: RestockCmd = Input()
         if type(payload) is dict and RestockCmd_from_payload is not None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+from functools import partial
 from time import perf_counter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loom.core.engine import observe
 from loom.core.engine.compiler import UseCaseCompiler
@@ -116,7 +117,7 @@ class CallRuntime(StepRuntime):
     summary lines and metrics events for one use case class.
     """
 
-    __slots__ = ("name", "_executor", "_quiet")
+    __slots__ = ("name", "_executor")
 
     def __init__(
         self,
@@ -130,13 +131,9 @@ class CallRuntime(StepRuntime):
         super().__init__(logger, repo_resolver, debug, entities)
         self.name = name
         self._executor = executor
-        self._quiet = executor._quiet
+        self.observed = executor._observed
 
     def started(self) -> LoggerPort | None:
-        quiet = self._quiet
-        if quiet is not None and quiet(_INFO) is False:
-            # logging's own cached answer: INFO is off, and nothing else observes.
-            return None
         return self._executor._started(self.name)
 
     def failed(self, start: float, error: BaseException, log: LoggerPort | None) -> None:
@@ -212,6 +209,9 @@ class RuntimeExecutor:
         self._elsewhere: str | None = _UNKNOWN
         self._prepared: dict[type[Any], Prepared] = {}
         self._info_check = level_check(self._logger)
+        self._stdlib_info_check = (
+            self._info_check if isinstance(self._logger, StdlibLogger) else None
+        )
         # Whether metrics gets EXEC_START events (see MetricsAdapter.event_kinds).
         kinds = getattr(metrics, "event_kinds", None)
         self._start_events = metrics is not None and (
@@ -224,12 +224,15 @@ class RuntimeExecutor:
         # and ``dictConfig``): a cached ``False`` is exactly ``isEnabledFor(INFO)``
         # answering ``False``, so a level changed at any time is seen by the
         # next call. Anything else (no answer cached yet, the logger disabled)
-        # goes to _started, which asks ``isEnabledFor`` itself.
-        self._quiet: Callable[[int], bool | None] | None = None
+        # goes to _started, which asks ``isEnabledFor`` itself. See
+        # StepRuntime.observed: a builtin call, no Python frame.
+        self._observed: Callable[[], bool | None] = _ask
         if metrics is None and isinstance(self._logger, StdlibLogger):
             stdlib = self._logger.stdlib
             cache = getattr(stdlib, "_cache", None)
-            self._quiet = cache.get if type(cache) is dict else stdlib.isEnabledFor
+            self._observed = partial(
+                cache.get if type(cache) is dict else stdlib.isEnabledFor, _INFO
+            )
 
     # -- preparation ---------------------------------------------------------
 
@@ -521,7 +524,7 @@ class RuntimeExecutor:
         """
         runtime = prepared.runtime
         start = perf_counter()
-        log = runtime.started()
+        log = None if runtime.observed() is False else runtime.started()
         try:
             uow = factory.create()
             uow_token = active_uow.set(uow)
@@ -628,7 +631,10 @@ class RuntimeExecutor:
         """
         duration_ms = (perf_counter() - start) * 1000.0
         if error is None:
-            if is_enabled(logger, logging.INFO):
+            # The stdlib adapter's bound loggers log through the executor's own
+            # stdlib logger: its level check answers for them, without a lookup.
+            check = self._stdlib_info_check
+            if check(_INFO) if check is not None else is_enabled(logger, logging.INFO):
                 logger.info(
                     f"[DONE] {duration_ms:.1f}ms",
                     usecase=name,
@@ -665,6 +671,10 @@ class RuntimeExecutor:
 
 
 _REAL_FLUSH = _dispatch_context.flush_pending_dispatches
+
+_ask = type(None)
+"""``observed`` when only :meth:`CallRuntime.started` can tell: ``NoneType()``, a
+builtin call answering ``None`` ("ask")."""
 
 
 async def _flush_with(flush: Callable[[], Any], dispatches: list[Callable[[], Any]]) -> None:

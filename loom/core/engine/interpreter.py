@@ -70,7 +70,7 @@ class PlanInterpreter:
     ) -> Any:
         # The call is reported around the pipeline, as generated executors do.
         start = runtime.clock()
-        log = runtime.started()
+        log = None if runtime.observed() is False else runtime.started()
         try:
             plan = self.plan
             name = self.name

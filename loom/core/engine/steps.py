@@ -39,14 +39,14 @@ class StepRuntime:
     ``entities`` maps each load or exists parameter to its entity's name, so
     step lines can name the entity as loom-kernel's did.
 
-    Every run reports its call through :meth:`clock`, :meth:`started`,
-    :meth:`failed` and :meth:`finished` (see
+    Every run reports its call through ``clock``, ``observed``,
+    :meth:`started`, :meth:`failed` and :meth:`finished` (see
     :class:`~loom.core.engine.executor.CallRuntime`, which does). Here they
     report nothing: the runtime of a run that its executor reports itself,
     around the unit of work it owns.
     """
 
-    __slots__ = ("logger", "repo_resolver", "debug", "entities", "clock")
+    __slots__ = ("logger", "repo_resolver", "debug", "entities", "clock", "observed")
 
     def __init__(
         self,
@@ -61,6 +61,11 @@ class StepRuntime:
         self.entities: Mapping[str, str] = entities or {}
         self.clock: Callable[[], float] = perf_counter
         """The clock of the call's duration (read once, before the pipeline)."""
+        self.observed: Callable[[], bool | None] = bool
+        """``False`` when nothing observes a successful call at the moment, so a
+        run skips :meth:`started` (and reports nothing unless it fails); any
+        other answer means: ask :meth:`started`. A builtin call, as cheap as a
+        call gets (here ``bool()``: always ``False``)."""
 
     def step(self, use_case_name: str, action: str, subject: Any) -> None:
         """Log one pipeline step (callers check ``debug`` first).

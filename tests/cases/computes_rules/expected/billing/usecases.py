@@ -36,7 +36,7 @@ async def run_charge(
 ) -> Any:
     """One call of ``Charge``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # customer_id: str
         try:
@@ -127,7 +127,7 @@ async def run_rules_without_input(
 ) -> Any:
     """One call of ``RulesWithoutInput``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # customer_id: str
         try:

@@ -55,7 +55,7 @@ async def run_create_product_use_case(
 ) -> Any:
     """One call of ``CreateProductUseCase``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # product_id: int
         try:
@@ -129,7 +129,7 @@ async def run_update_product_use_case(
 ) -> Any:
     """One call of ``UpdateProductUseCase``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # cmd: UpdateProduct = Input()
         if type(payload) is dict and UpdateProduct_from_payload is not None:

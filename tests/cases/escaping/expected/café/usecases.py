@@ -38,7 +38,7 @@ async def run_ändere_bestellung(
 ) -> Any:
     """One call of ``ÄndereBestellung``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # params: str
         try:

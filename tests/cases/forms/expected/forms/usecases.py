@@ -45,7 +45,7 @@ async def run_invite(
 ) -> Any:
     """One call of ``Invite``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # account_id: int
         try:
@@ -143,7 +143,7 @@ async def run_admin__purge(
 ) -> Any:
     """One call of ``Admin.Purge``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # __limit: int
         try:

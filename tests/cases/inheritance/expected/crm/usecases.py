@@ -37,7 +37,7 @@ async def run_rename_contact(
 ) -> Any:
     """One call of ``RenameContact``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # contact_id: int
         try:
@@ -102,7 +102,7 @@ async def run_preview_rename(
 ) -> Any:
     """One call of ``PreviewRename``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # contact_id: int
         try:
@@ -167,7 +167,7 @@ async def run_audit(
 ) -> Any:
     """One call of ``Audit``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # person_id: int
         try:

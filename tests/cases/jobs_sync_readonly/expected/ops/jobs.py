@@ -32,7 +32,7 @@ async def run_reindex(
 ) -> Any:
     """One call of ``Reindex``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # batch: int
         try:
@@ -91,7 +91,7 @@ async def run_stats(
 ) -> Any:
     """One call of ``Stats``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # since: "int"
         try:
@@ -128,7 +128,7 @@ async def run_sync_use_case(
 ) -> Any:
     """One call of ``SyncUseCase``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # name: str
         try:

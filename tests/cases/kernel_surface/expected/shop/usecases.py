@@ -41,7 +41,7 @@ async def run_edit_product_use_case(
 ) -> Any:
     """One call of ``EditProductUseCase``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # product_id: int
         try:
@@ -126,7 +126,7 @@ async def run_reindex_job(
 ) -> Any:
     """One call of ``ReindexJob``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # product_id: int
         try:

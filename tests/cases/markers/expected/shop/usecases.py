@@ -36,7 +36,7 @@ async def run_invite(
 ) -> Any:
     """One call of ``Invite``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # account_id: int
         try:

@@ -36,7 +36,7 @@ async def run_fine(
 ) -> Any:
     """One call of ``Fine``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # name: str
         try:
@@ -67,7 +67,7 @@ async def run_computed_profile(
 ) -> Any:
     """One call of ``ComputedProfile``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # item_id: int
         try:
@@ -109,7 +109,7 @@ async def run_lambda_rule(
 ) -> Any:
     """One call of ``LambdaRule``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # cmd: Cmd = Input()
         if type(payload) is dict and Cmd_from_payload is not None:

@@ -35,7 +35,7 @@ async def run_contact_use_case(
 ) -> Any:
     """One call of ``ContactUseCase``: its pipeline, step by step, reported through ``runtime``."""
     start = runtime.clock()
-    log = runtime.started()
+    log = None if runtime.observed() is False else runtime.started()
     try:
         # contact_id: int
         try:
