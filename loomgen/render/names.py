@@ -177,10 +177,12 @@ class ModuleNames:
         # (``None`` if it has none: build_command then raises the runtime's error).
         self.from_payload: dict[str, str] = {}
         for ref in commands_for:
-            spelled = self.expression(ref)
+            # Spelled from its import, not from another binding: the bindings
+            # are written in sorted order, so one must not read another.
+            spelled = self._spelled(ref)
             read = f'getattr({spelled}, "from_payload", None)'
             if read not in self.assigned:
-                self.assigned[read] = free(f"{_binding_name(spelled)}_from_payload")
+                self.assigned[read] = free(f"{_binding_name(self.expression(ref))}_from_payload")
             self.from_payload[ref.expression] = self.assigned[read]
         # Every module-level name but the executors': their locals avoid these.
         self.taken = frozenset(taken)

@@ -137,6 +137,10 @@ class CallRuntime(StepRuntime):
         return self._executor._started(self.name)
 
     def failed(self, start: float, error: BaseException, log: LoggerPort | None) -> None:
+        if isinstance(error, StopIteration):
+            # Reported as what the caller gets: the run is a coroutine, and
+            # Python turns a StopIteration escaping it into this (PEP 479).
+            error = RuntimeError("coroutine raised StopIteration")
         self._executor._failed(self.name, start, error, log)
 
     def finished(self, start: float, log: LoggerPort) -> None:

@@ -170,15 +170,15 @@ async def run_update_product_use_case(
 
         # rules[2]: REQUIRED = Rule.require_present(F(UpdateProduct).name, message=NAME_REQUIRED)
         if "name" not in fields_set or not sent(cmd.name):
-            violation = RuleViolation("name", "a product needs a name")
-            violations.append(violation)
-            runtime.rule_failed("UpdateProductUseCase", REQUIRED, violation)
+            violations.append(RuleViolation("name", "a product needs a name"))
+            runtime.rule_failed("UpdateProductUseCase", REQUIRED, violations[-1])
 
         # rules[3]: Rule.require_present(F(UpdateProduct).note).when_present(F(UpdateProduct).price)
         if ("price" in fields_set and sent(cmd.price)) and cmd.note is None:
-            violation = RuleViolation("note", "note is required")
-            violations.append(violation)
-            runtime.rule_failed("UpdateProductUseCase", UpdateProductUseCase_rules_3, violation)
+            violations.append(RuleViolation("note", "note is required"))
+            runtime.rule_failed(
+                "UpdateProductUseCase", UpdateProductUseCase_rules_3, violations[-1]
+            )
 
         if violations:
             raise RuleViolations(violations)

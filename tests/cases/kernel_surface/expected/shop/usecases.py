@@ -89,9 +89,8 @@ async def run_edit_product_use_case(
 
         # rules[1]: Rule.require_present(F(EditProduct).label)
         if "label" not in fields_set or not sent(cmd.label):
-            violation = RuleViolation("label", "label is required")
-            violations.append(violation)
-            runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_1, violation)
+            violations.append(RuleViolation("label", "label is required"))
+            runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_1, violations[-1])
 
         # rules[2]: Rule.check(F("product").warehouse_id, via=not_blank)
         try:
