@@ -11,6 +11,8 @@ no metrics adapter, the executor should add (almost) nothing for them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from time import perf_counter
 from typing import Any
 
 from bench.usecases.domain import (
@@ -25,7 +27,7 @@ from bench.usecases.domain import (
 from bench.usecases.declared import DeclaredProfile, blank, lacks_at, lowered, stripped
 from bench.usecases.jobs import PrintReport
 from bench.usecases.lookups import AssignTeam
-from bench.usecases.nested import PlaceOrder
+from bench.usecases.nested import PlaceOrder, ReserveStock
 from bench.usecases.params import ShowPage
 from bench.usecases.pipeline import NormalizeProfile
 from bench.usecases.steps import (
@@ -163,21 +165,24 @@ async def assign_owned_team(
     )
 
 
-async def reserve_stock(params: dict[str, Any], repositories: dict[type[Any], Any]) -> int:
-    """The inner use case of the nested shape (no transaction of its own)."""
+async def reserve_stock(
+    use_case: ReserveStock, params: dict[str, Any], repositories: dict[type[Any], Any]
+) -> int:
+    """The inner use case of the nested shape (no transaction of its own): its
+    pipeline, then its ``execute``, as every other shape here calls its own."""
     product_id = int(params["product_id"])
     quantity = int(params["quantity"])
     product: Product | None = await repositories[Product].get_by_id(product_id, profile="default")
     if product is None:
         raise NotFound("Product", id=product_id)
-    return product.stock - quantity
+    return await use_case.execute(product_id=product_id, quantity=quantity, product=product)
 
 
 async def place_order(
     use_case: PlaceOrder, params: dict[str, Any], uow_factory: InMemoryUnitOfWorkFactory
 ) -> int:
     """The outer use case: owns the transaction; ``use_case.run_inner`` is
-    :func:`reserve_stock` bound to the repositories."""
+    :func:`reserve_stock` bound to the inner use case and the repositories."""
     uow = uow_factory.create()
     await uow.begin()
     try:
@@ -199,3 +204,53 @@ async def print_report(job: PrintReport, params: dict[str, Any], payload: dict[s
     except RuleViolation as violation:
         raise RuleViolations([violation]) from None
     return job.execute(batch=batch, cmd=cmd)
+
+
+class HandMetrics:
+    """The series loom's Prometheus adapter updates, kept by hand on ``registry``."""
+
+    def __init__(self, registry: Any) -> None:
+        from prometheus_client import Counter, Histogram
+
+        self.requests = Counter(
+            "loom_usecase_requests",
+            "Use case executions.",
+            ["usecase", "status"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "loom_usecase_duration_seconds",
+            "Duration of successful executions.",
+            ["usecase"],
+            registry=registry,
+        )
+        self.errors = Counter(
+            "loom_usecase_errors",
+            "Failed executions.",
+            ["usecase", "error_kind"],
+            registry=registry,
+        )
+
+
+def instrumented(run: Callable[..., Awaitable[Any]], name: str, metrics: HandMetrics) -> Any:
+    """``run`` wrapped as a person instruments a function with prometheus_client
+    (a decorator): the same series and labels as loom's adapter."""
+    requests, duration, errors = metrics.requests, metrics.duration, metrics.errors
+
+    async def instrumented_run(*args: Any, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            result = await run(*args, **kwargs)
+        except RuleViolations as error:
+            requests.labels(name, "rule_failure").inc()
+            errors.labels(name, type(error).__name__).inc()
+            raise
+        except Exception as error:
+            requests.labels(name, "failure").inc()
+            errors.labels(name, type(error).__name__).inc()
+            raise
+        requests.labels(name, "success").inc()
+        duration.labels(name).observe(perf_counter() - start)
+        return result
+
+    return instrumented_run

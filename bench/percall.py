@@ -29,6 +29,8 @@ HAND = "hand-written"
 GENERATED = "generated"
 INTERPRETED = "interpreted"
 KERNEL = "loom-kernel 0.12.3"
+HAND_PROMETHEUS = "hand-written + Prometheus"
+GENERATED_PROMETHEUS = "generated + Prometheus"
 
 
 def build_generated() -> None:
@@ -68,24 +70,42 @@ def executors(**options: Any) -> tuple[Any, Any]:
     return generated, interpreted
 
 
-def _three(
+def prometheus() -> tuple[Any, handwritten.HandMetrics]:
+    """A Prometheus adapter, and the same series kept by hand, each on a registry of its own."""
+    from prometheus_client import CollectorRegistry
+
+    from loom.prometheus import PrometheusMetricsAdapter
+
+    return PrometheusMetricsAdapter(CollectorRegistry()), handwritten.HandMetrics(
+        CollectorRegistry()
+    )
+
+
+def _variants(
     call_hand: str,
     call_executor: str,
     namespace: dict[str, Any],
     gen: Any,
     interp: Any,
-    *,
-    is_async: bool = True,
+    gen_prometheus: Any,
+    hand_prometheus: Any,
 ) -> dict[str, Loop | Remote]:
     return {
         HAND: make_loop(call_hand, namespace),
         GENERATED: make_loop(call_executor, {**namespace, "execute": gen.execute}),
         INTERPRETED: make_loop(call_executor, {**namespace, "execute": interp.execute}),
+        HAND_PROMETHEUS: make_loop(call_hand, {**namespace, "hand": hand_prometheus}),
+        GENERATED_PROMETHEUS: make_loop(
+            call_executor, {**namespace, "execute": gen_prometheus.execute}
+        ),
     }
 
 
 def shapes() -> list[Shape]:
-    """Every shape with its three variants, checked to return the same result."""
+    """Every shape with its variants: hand-written, generated and interpreted, and
+    hand-written and generated with Prometheus metrics (loom's adapter attached
+    to the executor; the same series updated by a decorator on the hand-written
+    function)."""
     from bench.usecases.domain import InMemoryUnitOfWorkFactory, repositories
     from bench.usecases.jobs import PrintReport
     from bench.usecases.lookups import AssignTeam
@@ -96,6 +116,8 @@ def shapes() -> list[Shape]:
     from bench.usecases.together import AssignOwnedTeam, RenameUser
 
     gen, interp = executors()
+    adapter, hand_metrics = prometheus()
+    gen_prometheus, _ = executors(metrics=adapter)
     repos = repositories()
     found: list[Shape] = []
 
@@ -108,7 +130,13 @@ def shapes() -> list[Shape]:
             "repos": repos,
             **names,
         }
-        found.append(Shape(key, title, _three(hand, executor_call, namespace, gen, interp)))
+        hand_prometheus = handwritten.instrumented(
+            namespace["hand"], type(use_case).__qualname__, hand_metrics
+        )
+        variants = _variants(
+            hand, executor_call, namespace, gen, interp, gen_prometheus, hand_prometheus
+        )
+        found.append(Shape(key, title, variants))
 
     add(
         "show_page",
@@ -165,42 +193,54 @@ def shapes() -> list[Shape]:
     # Nested: the outer use case owns an in-memory unit of work, the inner joins it.
     uow_factory = InMemoryUnitOfWorkFactory()
     gen_uow, interp_uow = executors(uow_factory=uow_factory)
+    gen_uow_prometheus, _ = executors(uow_factory=uow_factory, metrics=adapter)
     inner = ReserveStock()
     params = {"product_id": 5, "quantity": 2}
-    hand_outer = PlaceOrder(functools.partial(handwritten.reserve_stock, repositories=repos))
-    gen_outer = PlaceOrder(functools.partial(gen_uow.execute, inner, dependencies=repos))
-    interp_outer = PlaceOrder(functools.partial(interp_uow.execute, inner, dependencies=repos))
+
+    def outer(run_inner: Any) -> PlaceOrder:
+        return PlaceOrder(functools.partial(run_inner, inner, dependencies=repos))
+
+    hand_outer = PlaceOrder(functools.partial(handwritten.reserve_stock, inner, repositories=repos))
+    hand_prometheus_outer = PlaceOrder(
+        functools.partial(
+            handwritten.instrumented(handwritten.reserve_stock, "ReserveStock", hand_metrics),
+            inner,
+            repositories=repos,
+        )
+    )
+    hand_call = "hand(outer, params, uow_factory)"
     call = "execute(outer, params=params, dependencies=repos)"
+    hand_names = {"hand": handwritten.place_order, "params": params, "uow_factory": uow_factory}
+    names = {"params": params, "repos": repos}
     found.append(
         Shape(
             "place_order",
             "nested use case in a unit of work",
             {
-                HAND: make_loop(
-                    "hand(outer, params, uow_factory)",
-                    {
-                        "hand": handwritten.place_order,
-                        "outer": hand_outer,
-                        "params": params,
-                        "uow_factory": uow_factory,
-                    },
-                ),
+                HAND: make_loop(hand_call, {**hand_names, "outer": hand_outer}),
                 GENERATED: make_loop(
-                    call,
-                    {
-                        "execute": gen_uow.execute,
-                        "outer": gen_outer,
-                        "params": params,
-                        "repos": repos,
-                    },
+                    call, {**names, "execute": gen_uow.execute, "outer": outer(gen_uow.execute)}
                 ),
                 INTERPRETED: make_loop(
                     call,
+                    {**names, "execute": interp_uow.execute, "outer": outer(interp_uow.execute)},
+                ),
+                HAND_PROMETHEUS: make_loop(
+                    hand_call,
                     {
-                        "execute": interp_uow.execute,
-                        "outer": interp_outer,
-                        "params": params,
-                        "repos": repos,
+                        **hand_names,
+                        "hand": handwritten.instrumented(
+                            handwritten.place_order, "PlaceOrder", hand_metrics
+                        ),
+                        "outer": hand_prometheus_outer,
+                    },
+                ),
+                GENERATED_PROMETHEUS: make_loop(
+                    call,
+                    {
+                        **names,
+                        "execute": gen_uow_prometheus.execute,
+                        "outer": outer(gen_uow_prometheus.execute),
                     },
                 ),
             },
@@ -215,7 +255,7 @@ def shapes() -> list[Shape]:
         params={"batch": 4},
         payload={"title": "Weekly", "copies": 3},
     )
-    for executor in (gen, interp, gen_uow, interp_uow):
+    for executor in (gen, interp, gen_uow, interp_uow, gen_prometheus, gen_uow_prometheus):
         for shape_type in (
             ShowPage,
             NormalizeProfile,
@@ -226,7 +266,7 @@ def shapes() -> list[Shape]:
             ReserveStock,
             PrintReport,
         ):
-            expected = executor is gen or executor is gen_uow
+            expected = executor is not interp and executor is not interp_uow
             if executor.uses_generated(shape_type) is not expected:
                 raise SystemExit(f"{shape_type.__qualname__}: wrong execution path")
     return found

@@ -12,68 +12,68 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "examples.shop.jobs:SendEmail": (
         ".examples.shop.jobs",
         "run_send_email",
-        "150268fb0abc25773b9140288d45465d",
+        "d6cbfa2f580940c859f8061b7b4f7dbb",
     ),
     "examples.shop.jobs:StockAlert": (
         ".examples.shop.jobs",
         "run_stock_alert",
-        "153a072593dccb156e9526fe82992791",
+        "8f9e3bf6c4b7e85ecefba19ee0b6fa3d",
     ),
     "examples.shop.usecases:AddProduct": (
         ".examples.shop.usecases",
         "run_add_product",
-        "bd10230f018aac41bfd92f891c89a00c",
+        "32f9b22a0b0ae86b1eecb3f8aba95baf",
     ),
     "examples.shop.usecases:BlockUser": (
         ".examples.shop.usecases",
         "run_block_user",
-        "4605b8ad1a7a6710a1e1839fd28f4417",
+        "51e3a2f5c79f2a1f60f5e72ee4048ec1",
     ),
     "examples.shop.usecases:CancelOrder": (
         ".examples.shop.usecases",
         "run_cancel_order",
-        "7a3ba001aa16d6dea93efd23ac2827d4",
+        "45346f51dd7ba651bf9a02406d817d8c",
     ),
     "examples.shop.usecases:FindUserByEmail": (
         ".examples.shop.usecases",
         "run_find_user_by_email",
-        "14072314f910738c5ea4295a92859dd8",
+        "a6e455007ba0bc6ff3a3a9f6a3d8933c",
     ),
     "examples.shop.usecases:GetUser": (
         ".examples.shop.usecases",
         "run_get_user",
-        "a3f4edb2da52640736076ad5536aef5e",
+        "54a85c01fc6ce93c5cdec36b3bcaa122",
     ),
     "examples.shop.usecases:OrderHistory": (
         ".examples.shop.usecases",
         "run_order_history",
-        "cd679224346a437474e6236fdce28774",
+        "3d89e18ad10bb40b5e55b5259de3eff5",
     ),
     "examples.shop.usecases:PlaceOrder": (
         ".examples.shop.usecases",
         "run_place_order",
-        "43135d6c8120e14be8f7a699742e6d80",
+        "9465103f590381d2086176e0a22affe0",
     ),
     "examples.shop.usecases:RegisterUser": (
         ".examples.shop.usecases",
         "run_register_user",
-        "bcca6e72d43bd166b16618fd401a84e4",
+        "6b68c950e7bff13a74f711b0e22471cb",
     ),
     "examples.shop.usecases:ReserveStock": (
         ".examples.shop.usecases",
         "run_reserve_stock",
-        "615b39f5760c6b586b362c8d35aaf3cc",
+        "030993d79d35dca19fa0005e462a50bc",
     ),
     "examples.shop.usecases:RestockProducts": (
         ".examples.shop.usecases",
         "run_restock_products",
-        "900adcc6c23222bc117ad9b9ef9eb09b",
+        "b1eafd655e9601949cf2411bdcdd585f",
     ),
 }
 

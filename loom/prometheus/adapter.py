@@ -130,6 +130,20 @@ class PrometheusMetricsAdapter:
 
     __slots__ = ("_instruments",)
 
+    event_kinds = frozenset(
+        {
+            EventKind.EXEC_DONE,
+            EventKind.EXEC_ERROR,
+            EventKind.GENERATED_FALLBACK,
+            EventKind.JOB_DISPATCHED,
+            EventKind.JOB_STARTED,
+            EventKind.JOB_SUCCEEDED,
+            EventKind.JOB_RETRYING,
+            EventKind.JOB_EXHAUSTED,
+        }
+    )
+    """The kinds :meth:`on_event` acts on (see :class:`~loom.core.engine.MetricsAdapter`)."""
+
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self._instruments = instruments_for("usecase", registry, _make)
 

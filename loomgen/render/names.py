@@ -48,6 +48,10 @@ LOCAL_NAMES = frozenset(
         "violations",
         "violation",
         "outcome",
+        "start",
+        "log",
+        "observed",
+        "error",
     }
 )
 """The generated function's own parameters and locals (see ``templates/``).
@@ -55,7 +59,9 @@ LOCAL_NAMES = frozenset(
 No module-level name of a generated module is ever one of these, so a
 compute, rule, entity, command or module called ``params`` is never hidden
 inside the function."""
-BUILTINS_USED = frozenset({"isinstance", "KeyError", "bool", "getattr", "type", "dict"})
+BUILTINS_USED = frozenset(
+    {"isinstance", "KeyError", "BaseException", "bool", "getattr", "type", "dict"}
+)
 
 
 def function_name(qualname: str) -> str:
@@ -138,6 +144,7 @@ class ModuleNames:
         runtime: Sequence[tuple[str, str]] = RUNTIME_IMPORTS,
         defaults_for: Iterable[Ref] = (),
         executors_for: Iterable[str] = (),
+        commands_for: Iterable[Ref] = (),
     ) -> None:
         self.runtime = tuple(runtime)
         self.bound: dict[Import, str] = {}
@@ -166,6 +173,17 @@ class ModuleNames:
             spelled = self.expression(ref)
             call = f"parameter_defaults({spelled})"
             self.assigned[call] = self.defaults[ref.expression] = free(f"{spelled}_defaults")
+        # The ``from_payload`` of each ``Input()`` command class, read once too
+        # (``None`` if it has none: build_command then raises the runtime's error).
+        self.from_payload: dict[str, str] = {}
+        for ref in commands_for:
+            # Spelled from its import, not from another binding: the bindings
+            # are written in sorted order, so one must not read another.
+            spelled = self._spelled(ref)
+            read = f'getattr({spelled}, "from_payload", None)'
+            if read not in self.assigned:
+                self.assigned[read] = free(f"{_binding_name(self.expression(ref))}_from_payload")
+            self.from_payload[ref.expression] = self.assigned[read]
         # Every module-level name but the executors': their locals avoid these.
         self.taken = frozenset(taken)
         # One executor function per use case (by qualname), named after it, chosen
@@ -252,4 +270,5 @@ def module_names(module: ModuleIR) -> ModuleNames:
     ]
     defaults = [uc.use_case for uc in module.use_cases if any(p.has_default for p in uc.params)]
     executors = [uc.qualname for uc in module.use_cases]
-    return ModuleNames(refs, runtime_imports(module.use_cases), defaults, executors)
+    commands = [uc.input.command for uc in module.use_cases if uc.input is not None]
+    return ModuleNames(refs, runtime_imports(module.use_cases), defaults, executors, commands)

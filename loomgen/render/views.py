@@ -35,6 +35,8 @@ class InputView:
     key: str
     local: str
     command: str
+    from_payload: str
+    """The module-level name holding the command class's ``from_payload`` (or ``None``)."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,6 @@ class UseCaseView:
     rules: tuple[FunctionView, ...]
     execute_comment: str
     is_async: bool
-    coroutine: bool
-    """Whether the executor awaits anything itself (a load or an exists check)."""
     call_arguments: str
     specialized_on: str
     inlined: str
@@ -222,6 +222,7 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
             literal(uc.input.name),
             command,
             expr(uc.input.command),
+            names.from_payload[uc.input.command.expression],
         )
 
     def lookup(step: LoadIR | ExistsIR) -> tuple[str, str, str, str, str, str, str, str]:
@@ -288,7 +289,6 @@ def use_case_view(uc: UseCaseIR, names: ModuleNames) -> UseCaseView:
         rules=functions(uc.rules) if uc.input is not None else (),
         execute_comment=printable(f"{uc.qualname}.execute ({'async' if uc.is_async else 'sync'})"),
         is_async=uc.is_async,
-        coroutine=bool(uc.loads or uc.exists),
         call_arguments=", ".join(f"{key}={local}" for key, local in bound),
         specialized_on=_tuple(expr(ref) for ref in uc.specialized_on()),
         inlined=inlined(uc, expr),

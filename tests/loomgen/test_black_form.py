@@ -85,10 +85,11 @@ def test_golden_modules_equal_black_over_their_pieces(name: str) -> None:
     root = CASES / name / "source"
     pieces, written = check_against_black(modules_in(root, [root]))
     # Every piece is written without black but the executor of the case made of
-    # hostile strings (quotes and escapes in marker arguments), and in the DSL
-    # and kernel_surface cases the footer (the structures of their inlined
-    # declarations are escaped strings).
-    needing_black = {"escaping": 1, "dsl": 1, "kernel_surface": 1}.get(name, 0)
+    # hostile strings (quotes and escapes in marker arguments), in the DSL and
+    # kernel_surface cases the footer (the structures of their inlined
+    # declarations are escaped strings), and in the DSL case the executor whose
+    # inlined condition makes an ``if`` line too long (black splits conditions).
+    needing_black = {"escaping": 1, "dsl": 2, "kernel_surface": 1}.get(name, 0)
     assert written == pieces - needing_black and pieces
 
 

@@ -22,6 +22,11 @@ from examples.shop.commands import SendEmailCmd, StockAlertCmd
 from examples.shop.domain import Product
 from examples.shop.jobs import SendEmail, StockAlert, threshold_is_positive
 
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
+SendEmailCmd_from_payload = getattr(SendEmailCmd, "from_payload", None)
+StockAlertCmd_from_payload = getattr(StockAlertCmd, "from_payload", None)
+
 
 async def run_stock_alert(
     use_case: StockAlert,
@@ -31,51 +36,59 @@ async def run_stock_alert(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``StockAlert``, step by step."""
-
-    # product_id: int
+    """One call of ``StockAlert``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        product_id = params["product_id"]
-    except KeyError:
-        raise missing_parameter("StockAlert", "product_id", params, ("product_id",)) from None
-    if type(product_id) is not int:
-        product_id = convert_parameter("StockAlert", "product_id", int, product_id)
+        # product_id: int
+        try:
+            product_id = params["product_id"]
+        except KeyError:
+            raise missing_parameter("StockAlert", "product_id", params, ("product_id",)) from None
+        if type(product_id) is not int:
+            product_id = convert_parameter("StockAlert", "product_id", int, product_id)
 
-    # cmd: StockAlertCmd = Input()
-    from_payload = getattr(StockAlertCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("StockAlert", "cmd", StockAlertCmd, payload)
+        # cmd: StockAlertCmd = Input()
+        if type(payload) is dict and StockAlertCmd_from_payload is not None:
+            cmd, fields_set = StockAlertCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("StockAlert", "cmd", StockAlertCmd, payload)
 
-    # product: Product = LoadById(Product, by="product_id")
-    if load_overrides is not None and Product in load_overrides:
-        product = load_overrides[Product]
-    else:
-        repository = dependencies.get(Product) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("StockAlert", Product, dependencies, runtime)
-        product = await repository.get_by_id(product_id, profile="default")
-        if product is None:
-            product = on_missing_entity(Product, product_id, OnMissing.RAISE)
+        # product: Product = LoadById(Product, by="product_id")
+        if load_overrides is not None and Product in load_overrides:
+            product = load_overrides[Product]
+        else:
+            repository = dependencies.get(Product) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("StockAlert", Product, dependencies, runtime)
+            product = await repository.get_by_id(product_id, profile="default")
+            if product is None:
+                product = on_missing_entity(Product, product_id, OnMissing.RAISE)
 
-    violations: list[RuleViolation] = []
+        violations: list[RuleViolation] = []
 
-    # rules[0]: threshold_is_positive
-    try:
-        threshold_is_positive(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("StockAlert", threshold_is_positive, violation)
+        # rules[0]: threshold_is_positive
+        try:
+            threshold_is_positive(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("StockAlert", threshold_is_positive, violation)
 
-    if violations:
-        raise RuleViolations(violations)
+        if violations:
+            raise RuleViolations(violations)
 
-    # StockAlert.execute (sync)
-    return use_case.execute(product_id=product_id, cmd=cmd, product=product)
+        # StockAlert.execute (sync)
+        return use_case.execute(product_id=product_id, cmd=cmd, product=product)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_send_email(
+async def run_send_email(
     use_case: SendEmail,
     params: Mapping[str, Any],
     payload: Any,
@@ -83,17 +96,25 @@ def run_send_email(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``SendEmail``, step by step; the runtime awaits the result."""
+    """One call of ``SendEmail``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
+    try:
+        # cmd: SendEmailCmd = Input()
+        if type(payload) is dict and SendEmailCmd_from_payload is not None:
+            cmd, fields_set = SendEmailCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("SendEmail", "cmd", SendEmailCmd, payload)
 
-    # cmd: SendEmailCmd = Input()
-    from_payload = getattr(SendEmailCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("SendEmail", "cmd", SendEmailCmd, payload)
-
-    # SendEmail.execute (async)
-    return use_case.execute(cmd=cmd)
+        # SendEmail.execute (async)
+        return await use_case.execute(cmd=cmd)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -102,11 +123,11 @@ def run_send_email(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "StockAlert": (
-        "153a072593dccb156e9526fe82992791",
+        "8f9e3bf6c4b7e85ecefba19ee0b6fa3d",
         (StockAlert, int, StockAlertCmd, Product, threshold_is_positive),
         (),
     ),
-    "SendEmail": ("150268fb0abc25773b9140288d45465d", (SendEmail, SendEmailCmd), ()),
+    "SendEmail": ("d6cbfa2f580940c859f8061b7b4f7dbb", (SendEmail, SendEmailCmd), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a

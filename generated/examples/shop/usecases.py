@@ -62,6 +62,14 @@ from examples.shop.usecases import (
     upper_case,
 )
 
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
+AddProductCmd_from_payload = getattr(AddProductCmd, "from_payload", None)
+PlaceOrderCmd_from_payload = getattr(PlaceOrderCmd, "from_payload", None)
+RegisterUserCmd_from_payload = getattr(RegisterUserCmd, "from_payload", None)
+ReserveStockCmd_from_payload = getattr(ReserveStockCmd, "from_payload", None)
+RestockCmd_from_payload = getattr(RestockCmd, "from_payload", None)
+
 
 async def run_register_user(
     use_case: RegisterUser,
@@ -71,51 +79,59 @@ async def run_register_user(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``RegisterUser``, step by step."""
-
-    # cmd: RegisterUserCmd = Input()
-    from_payload = getattr(RegisterUserCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("RegisterUser", "cmd", RegisterUserCmd, payload)
-
-    # email_taken: bool = Exists(User, from_command="email", against="email", on_missing=OnMissing.RETURN_FALSE)
-    repository = dependencies.get(User) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("RegisterUser", User, dependencies, runtime)
-    value = cmd.email
-    email_taken = bool(await repository.exists_by("email", value))
-    if not email_taken:
-        email_taken = on_missing_check(User, value, OnMissing.RETURN_FALSE)
-
-    # computes[0]: normalize_email
-    cmd = normalize_email(cmd, fields_set)
-
-    # computes[1]: default_display_name
-    cmd = default_display_name(cmd, fields_set)
-
-    violations: list[RuleViolation] = []
-
-    # rules[0]: email_is_plausible
+    """One call of ``RegisterUser``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        email_is_plausible(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("RegisterUser", email_is_plausible, violation)
+        # cmd: RegisterUserCmd = Input()
+        if type(payload) is dict and RegisterUserCmd_from_payload is not None:
+            cmd, fields_set = RegisterUserCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("RegisterUser", "cmd", RegisterUserCmd, payload)
 
-    # rules[1]: email_is_free (with context)
-    try:
-        email_is_free(cmd, fields_set, {"cmd": cmd, "email_taken": email_taken})
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("RegisterUser", email_is_free, violation)
+        # email_taken: bool = Exists(User, from_command="email", against="email", on_missing=OnMissing.RETURN_FALSE)
+        repository = dependencies.get(User) if type(dependencies) is dict else None
+        if repository is None:
+            repository = find_repository("RegisterUser", User, dependencies, runtime)
+        value = cmd.email
+        email_taken = bool(await repository.exists_by("email", value))
+        if not email_taken:
+            email_taken = on_missing_check(User, value, OnMissing.RETURN_FALSE)
 
-    if violations:
-        raise RuleViolations(violations)
+        # computes[0]: normalize_email
+        cmd = normalize_email(cmd, fields_set)
 
-    # RegisterUser.execute (async)
-    return await use_case.execute(cmd=cmd, email_taken=email_taken)
+        # computes[1]: default_display_name
+        cmd = default_display_name(cmd, fields_set)
+
+        violations: list[RuleViolation] = []
+
+        # rules[0]: email_is_plausible
+        try:
+            email_is_plausible(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("RegisterUser", email_is_plausible, violation)
+
+        # rules[1]: email_is_free (with context)
+        try:
+            email_is_free(cmd, fields_set, {"cmd": cmd, "email_taken": email_taken})
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("RegisterUser", email_is_free, violation)
+
+        if violations:
+            raise RuleViolations(violations)
+
+        # RegisterUser.execute (async)
+        return await use_case.execute(cmd=cmd, email_taken=email_taken)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_add_product(
@@ -126,58 +142,66 @@ async def run_add_product(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``AddProduct``, step by step."""
-
-    # cmd: AddProductCmd = Input()
-    from_payload = getattr(AddProductCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("AddProduct", "cmd", AddProductCmd, payload)
-
-    # sku_taken: bool | None = Exists(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
-    repository = dependencies.get(Product) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("AddProduct", Product, dependencies, runtime)
-    value = cmd.sku
-    sku_taken: bool | None = bool(await repository.exists_by("sku", value))
-    if not sku_taken:
-        sku_taken = on_missing_check(Product, value, OnMissing.RETURN_NONE)
-
-    # computes[0]: NORMALIZE_SKU = Compute.set(F(AddProductCmd).sku).from_command(F(AddProductCmd).sku, via=upper_case)
-    cmd = cmd.model_copy(update={"sku": upper_case(cmd.sku)})
-
-    violations: list[RuleViolation] = []
-    outcome: Any  # what each inlined evaluator returned, whatever its type
-
-    # rules[0]: PRICE_IS_POSITIVE = Rule.check(F(AddProductCmd).price_cents, via=not_positive, message="must be positive")
+    """One call of ``AddProduct``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        outcome = not_positive(cmd.price_cents)
-        if outcome is not None and outcome is not False:
-            rule_outcome(outcome, "price_cents", "must be positive")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("AddProduct", PRICE_IS_POSITIVE, violation)
+        # cmd: AddProductCmd = Input()
+        if type(payload) is dict and AddProductCmd_from_payload is not None:
+            cmd, fields_set = AddProductCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("AddProduct", "cmd", AddProductCmd, payload)
 
-    # rules[1]: stock_is_not_negative
-    try:
-        stock_is_not_negative(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("AddProduct", stock_is_not_negative, violation)
+        # sku_taken: bool | None = Exists(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
+        repository = dependencies.get(Product) if type(dependencies) is dict else None
+        if repository is None:
+            repository = find_repository("AddProduct", Product, dependencies, runtime)
+        value = cmd.sku
+        sku_taken: bool | None = bool(await repository.exists_by("sku", value))
+        if not sku_taken:
+            sku_taken = on_missing_check(Product, value, OnMissing.RETURN_NONE)
 
-    # rules[2]: sku_is_free (with context)
-    try:
-        sku_is_free(cmd, fields_set, {"cmd": cmd, "sku_taken": sku_taken})
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("AddProduct", sku_is_free, violation)
+        # computes[0]: NORMALIZE_SKU = Compute.set(F(AddProductCmd).sku).from_command(F(AddProductCmd).sku, via=upper_case)
+        cmd = cmd.model_copy(update={"sku": upper_case(cmd.sku)})
 
-    if violations:
-        raise RuleViolations(violations)
+        violations: list[RuleViolation] = []
+        outcome: Any  # what each inlined evaluator returned, whatever its type
 
-    # AddProduct.execute (async)
-    return await use_case.execute(cmd=cmd, sku_taken=sku_taken)
+        # rules[0]: PRICE_IS_POSITIVE = Rule.check(F(AddProductCmd).price_cents, via=not_positive, message="must be positive")
+        try:
+            outcome = not_positive(cmd.price_cents)
+            if outcome is not None and outcome is not False:
+                rule_outcome(outcome, "price_cents", "must be positive")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("AddProduct", PRICE_IS_POSITIVE, violation)
+
+        # rules[1]: stock_is_not_negative
+        try:
+            stock_is_not_negative(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("AddProduct", stock_is_not_negative, violation)
+
+        # rules[2]: sku_is_free (with context)
+        try:
+            sku_is_free(cmd, fields_set, {"cmd": cmd, "sku_taken": sku_taken})
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("AddProduct", sku_is_free, violation)
+
+        if violations:
+            raise RuleViolations(violations)
+
+        # AddProduct.execute (async)
+        return await use_case.execute(cmd=cmd, sku_taken=sku_taken)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_get_user(
@@ -188,29 +212,38 @@ async def run_get_user(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``GetUser``, step by step."""
-
-    # user_id: int
+    """One call of ``GetUser``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        user_id = params["user_id"]
-    except KeyError:
-        raise missing_parameter("GetUser", "user_id", params, ("user_id",)) from None
-    if type(user_id) is not int:
-        user_id = convert_parameter("GetUser", "user_id", int, user_id)
+        # user_id: int
+        try:
+            user_id = params["user_id"]
+        except KeyError:
+            raise missing_parameter("GetUser", "user_id", params, ("user_id",)) from None
+        if type(user_id) is not int:
+            user_id = convert_parameter("GetUser", "user_id", int, user_id)
 
-    # user: User = LoadById(User, by="user_id")
-    if load_overrides is not None and User in load_overrides:
-        user = load_overrides[User]
-    else:
-        repository = dependencies.get(User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("GetUser", User, dependencies, runtime)
-        user = await repository.get_by_id(user_id, profile="default")
-        if user is None:
-            user = on_missing_entity(User, user_id, OnMissing.RAISE)
+        # user: User = LoadById(User, by="user_id")
+        if load_overrides is not None and User in load_overrides:
+            user = load_overrides[User]
+        else:
+            repository = dependencies.get(User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("GetUser", User, dependencies, runtime)
+            user = await repository.get_by_id(user_id, profile="default")
+            if user is None:
+                user = on_missing_entity(User, user_id, OnMissing.RAISE)
 
-    # GetUser.execute (async)
-    return await use_case.execute(user_id=user_id, user=user)
+        # GetUser.execute (async)
+        return await use_case.execute(user_id=user_id, user=user)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_find_user_by_email(
@@ -221,29 +254,38 @@ async def run_find_user_by_email(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``FindUserByEmail``, step by step."""
-
-    # email: str
+    """One call of ``FindUserByEmail``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        email = params["email"]
-    except KeyError:
-        raise missing_parameter("FindUserByEmail", "email", params, ("email",)) from None
-    if type(email) is not str:
-        email = convert_parameter("FindUserByEmail", "email", str, email)
+        # email: str
+        try:
+            email = params["email"]
+        except KeyError:
+            raise missing_parameter("FindUserByEmail", "email", params, ("email",)) from None
+        if type(email) is not str:
+            email = convert_parameter("FindUserByEmail", "email", str, email)
 
-    # user: User | None = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_NONE)
-    if load_overrides is not None and User in load_overrides:
-        user = load_overrides[User]
-    else:
-        repository = dependencies.get(User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("FindUserByEmail", User, dependencies, runtime)
-        user = await repository.get_by("email", email, profile="default")
-        if user is None:
-            user = on_missing_entity(User, email, OnMissing.RETURN_NONE)
+        # user: User | None = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_NONE)
+        if load_overrides is not None and User in load_overrides:
+            user = load_overrides[User]
+        else:
+            repository = dependencies.get(User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("FindUserByEmail", User, dependencies, runtime)
+            user = await repository.get_by("email", email, profile="default")
+            if user is None:
+                user = on_missing_entity(User, email, OnMissing.RETURN_NONE)
 
-    # FindUserByEmail.execute (async)
-    return await use_case.execute(email=email, user=user)
+        # FindUserByEmail.execute (async)
+        return await use_case.execute(email=email, user=user)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_block_user(
@@ -254,29 +296,38 @@ async def run_block_user(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``BlockUser``, step by step."""
-
-    # email: str
+    """One call of ``BlockUser``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        email = params["email"]
-    except KeyError:
-        raise missing_parameter("BlockUser", "email", params, ("email",)) from None
-    if type(email) is not str:
-        email = convert_parameter("BlockUser", "email", str, email)
+        # email: str
+        try:
+            email = params["email"]
+        except KeyError:
+            raise missing_parameter("BlockUser", "email", params, ("email",)) from None
+        if type(email) is not str:
+            email = convert_parameter("BlockUser", "email", str, email)
 
-    # user: User | Literal[False] = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_FALSE)
-    if load_overrides is not None and User in load_overrides:
-        user = load_overrides[User]
-    else:
-        repository = dependencies.get(User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("BlockUser", User, dependencies, runtime)
-        user = await repository.get_by("email", email, profile="default")
-        if user is None:
-            user = on_missing_entity(User, email, OnMissing.RETURN_FALSE)
+        # user: User | Literal[False] = Load(User, from_param="email", against="email", on_missing=OnMissing.RETURN_FALSE)
+        if load_overrides is not None and User in load_overrides:
+            user = load_overrides[User]
+        else:
+            repository = dependencies.get(User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("BlockUser", User, dependencies, runtime)
+            user = await repository.get_by("email", email, profile="default")
+            if user is None:
+                user = on_missing_entity(User, email, OnMissing.RETURN_FALSE)
 
-    # BlockUser.execute (async)
-    return await use_case.execute(email=email, user=user)
+        # BlockUser.execute (async)
+        return await use_case.execute(email=email, user=user)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_order_history(
@@ -287,29 +338,38 @@ async def run_order_history(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``OrderHistory``, step by step."""
-
-    # user_id: int
+    """One call of ``OrderHistory``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        user_id = params["user_id"]
-    except KeyError:
-        raise missing_parameter("OrderHistory", "user_id", params, ("user_id",)) from None
-    if type(user_id) is not int:
-        user_id = convert_parameter("OrderHistory", "user_id", int, user_id)
+        # user_id: int
+        try:
+            user_id = params["user_id"]
+        except KeyError:
+            raise missing_parameter("OrderHistory", "user_id", params, ("user_id",)) from None
+        if type(user_id) is not int:
+            user_id = convert_parameter("OrderHistory", "user_id", int, user_id)
 
-    # customer: User = LoadById(User, by="user_id")
-    if load_overrides is not None and User in load_overrides:
-        customer = load_overrides[User]
-    else:
-        repository = dependencies.get(User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("OrderHistory", User, dependencies, runtime)
-        customer = await repository.get_by_id(user_id, profile="default")
-        if customer is None:
-            customer = on_missing_entity(User, user_id, OnMissing.RAISE)
+        # customer: User = LoadById(User, by="user_id")
+        if load_overrides is not None and User in load_overrides:
+            customer = load_overrides[User]
+        else:
+            repository = dependencies.get(User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("OrderHistory", User, dependencies, runtime)
+            customer = await repository.get_by_id(user_id, profile="default")
+            if customer is None:
+                customer = on_missing_entity(User, user_id, OnMissing.RAISE)
 
-    # OrderHistory.execute (async)
-    return await use_case.execute(user_id=user_id, customer=customer)
+        # OrderHistory.execute (async)
+        return await use_case.execute(user_id=user_id, customer=customer)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_reserve_stock(
@@ -320,57 +380,65 @@ async def run_reserve_stock(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``ReserveStock``, step by step."""
-
-    # product_id: int
+    """One call of ``ReserveStock``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        product_id = params["product_id"]
-    except KeyError:
-        raise missing_parameter("ReserveStock", "product_id", params, ("product_id",)) from None
-    if type(product_id) is not int:
-        product_id = convert_parameter("ReserveStock", "product_id", int, product_id)
+        # product_id: int
+        try:
+            product_id = params["product_id"]
+        except KeyError:
+            raise missing_parameter("ReserveStock", "product_id", params, ("product_id",)) from None
+        if type(product_id) is not int:
+            product_id = convert_parameter("ReserveStock", "product_id", int, product_id)
 
-    # cmd: ReserveStockCmd = Input()
-    from_payload = getattr(ReserveStockCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("ReserveStock", "cmd", ReserveStockCmd, payload)
+        # cmd: ReserveStockCmd = Input()
+        if type(payload) is dict and ReserveStockCmd_from_payload is not None:
+            cmd, fields_set = ReserveStockCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("ReserveStock", "cmd", ReserveStockCmd, payload)
 
-    # product: Product = LoadById(Product, by="product_id")
-    if load_overrides is not None and Product in load_overrides:
-        product = load_overrides[Product]
-    else:
-        repository = dependencies.get(Product) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("ReserveStock", Product, dependencies, runtime)
-        product = await repository.get_by_id(product_id, profile="default")
-        if product is None:
-            product = on_missing_entity(Product, product_id, OnMissing.RAISE)
+        # product: Product = LoadById(Product, by="product_id")
+        if load_overrides is not None and Product in load_overrides:
+            product = load_overrides[Product]
+        else:
+            repository = dependencies.get(Product) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("ReserveStock", Product, dependencies, runtime)
+            product = await repository.get_by_id(product_id, profile="default")
+            if product is None:
+                product = on_missing_entity(Product, product_id, OnMissing.RAISE)
 
-    violations: list[RuleViolation] = []
+        violations: list[RuleViolation] = []
 
-    # rules[0]: reservation_is_positive
-    try:
-        reservation_is_positive(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("ReserveStock", reservation_is_positive, violation)
+        # rules[0]: reservation_is_positive
+        try:
+            reservation_is_positive(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("ReserveStock", reservation_is_positive, violation)
 
-    # rules[1]: reservation_fits_stock (with context)
-    try:
-        reservation_fits_stock(
-            cmd, fields_set, {"product_id": product_id, "cmd": cmd, "product": product}
-        )
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("ReserveStock", reservation_fits_stock, violation)
+        # rules[1]: reservation_fits_stock (with context)
+        try:
+            reservation_fits_stock(
+                cmd, fields_set, {"product_id": product_id, "cmd": cmd, "product": product}
+            )
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("ReserveStock", reservation_fits_stock, violation)
 
-    if violations:
-        raise RuleViolations(violations)
+        if violations:
+            raise RuleViolations(violations)
 
-    # ReserveStock.execute (async)
-    return await use_case.execute(product_id=product_id, cmd=cmd, product=product)
+        # ReserveStock.execute (async)
+        return await use_case.execute(product_id=product_id, cmd=cmd, product=product)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_place_order(
@@ -381,111 +449,121 @@ async def run_place_order(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``PlaceOrder``, step by step."""
-
-    # user_id: int
+    """One call of ``PlaceOrder``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        user_id = params["user_id"]
-    except KeyError:
-        raise missing_parameter("PlaceOrder", "user_id", params, ("user_id",)) from None
-    if type(user_id) is not int:
-        user_id = convert_parameter("PlaceOrder", "user_id", int, user_id)
+        # user_id: int
+        try:
+            user_id = params["user_id"]
+        except KeyError:
+            raise missing_parameter("PlaceOrder", "user_id", params, ("user_id",)) from None
+        if type(user_id) is not int:
+            user_id = convert_parameter("PlaceOrder", "user_id", int, user_id)
 
-    # cmd: PlaceOrderCmd = Input()
-    from_payload = getattr(PlaceOrderCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("PlaceOrder", "cmd", PlaceOrderCmd, payload)
+        # cmd: PlaceOrderCmd = Input()
+        if type(payload) is dict and PlaceOrderCmd_from_payload is not None:
+            cmd, fields_set = PlaceOrderCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("PlaceOrder", "cmd", PlaceOrderCmd, payload)
 
-    # customer: User = LoadById(User, by="user_id")
-    if load_overrides is not None and User in load_overrides:
-        customer = load_overrides[User]
-    else:
-        repository = dependencies.get(User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("PlaceOrder", User, dependencies, runtime)
-        customer = await repository.get_by_id(user_id, profile="default")
-        if customer is None:
-            customer = on_missing_entity(User, user_id, OnMissing.RAISE)
+        # customer: User = LoadById(User, by="user_id")
+        if load_overrides is not None and User in load_overrides:
+            customer = load_overrides[User]
+        else:
+            repository = dependencies.get(User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("PlaceOrder", User, dependencies, runtime)
+            customer = await repository.get_by_id(user_id, profile="default")
+            if customer is None:
+                customer = on_missing_entity(User, user_id, OnMissing.RAISE)
 
-    # product: Product | None = Load(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
-    if load_overrides is not None and Product in load_overrides:
-        product = load_overrides[Product]
-    else:
-        repository = dependencies.get(Product) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("PlaceOrder", Product, dependencies, runtime)
-        value = cmd.sku
-        product = await repository.get_by("sku", value, profile="default")
-        if product is None:
-            product = on_missing_entity(Product, value, OnMissing.RETURN_NONE)
+        # product: Product | None = Load(Product, from_command="sku", against="sku", on_missing=OnMissing.RETURN_NONE)
+        if load_overrides is not None and Product in load_overrides:
+            product = load_overrides[Product]
+        else:
+            repository = dependencies.get(Product) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("PlaceOrder", Product, dependencies, runtime)
+            value = cmd.sku
+            product = await repository.get_by("sku", value, profile="default")
+            if product is None:
+                product = on_missing_entity(Product, value, OnMissing.RETURN_NONE)
 
-    # computes[0]: price_order (with context)
-    cmd = price_order(
-        cmd, fields_set, {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product}
-    )
-
-    # computes[1]: apply_bulk_discount
-    cmd = apply_bulk_discount(cmd, fields_set)
-
-    violations: list[RuleViolation] = []
-    outcome: Any  # what each inlined evaluator returned, whatever its type
-
-    # rules[0]: total_is_not_sent
-    try:
-        total_is_not_sent(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("PlaceOrder", total_is_not_sent, violation)
-
-    # rules[1]: QUANTITY_IS_POSITIVE = Rule.check(F(PlaceOrderCmd).quantity, via=not_positive, message="must be at least 1")
-    try:
-        outcome = not_positive(cmd.quantity)
-        if outcome is not None and outcome is not False:
-            rule_outcome(outcome, "quantity", "must be at least 1")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("PlaceOrder", QUANTITY_IS_POSITIVE, violation)
-
-    # rules[2]: customer_may_order (with context)
-    try:
-        customer_may_order(
+        # computes[0]: price_order (with context)
+        cmd = price_order(
             cmd,
             fields_set,
             {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product},
         )
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("PlaceOrder", customer_may_order, violation)
 
-    # rules[3]: product_is_known (with context)
-    try:
-        product_is_known(
-            cmd,
-            fields_set,
-            {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product},
-        )
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("PlaceOrder", product_is_known, violation)
+        # computes[1]: apply_bulk_discount
+        cmd = apply_bulk_discount(cmd, fields_set)
 
-    # rules[4]: stock_suffices (with context)
-    try:
-        stock_suffices(
-            cmd,
-            fields_set,
-            {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product},
-        )
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("PlaceOrder", stock_suffices, violation)
+        violations: list[RuleViolation] = []
+        outcome: Any  # what each inlined evaluator returned, whatever its type
 
-    if violations:
-        raise RuleViolations(violations)
+        # rules[0]: total_is_not_sent
+        try:
+            total_is_not_sent(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("PlaceOrder", total_is_not_sent, violation)
 
-    # PlaceOrder.execute (async)
-    return await use_case.execute(user_id=user_id, cmd=cmd, customer=customer, product=product)
+        # rules[1]: QUANTITY_IS_POSITIVE = Rule.check(F(PlaceOrderCmd).quantity, via=not_positive, message="must be at least 1")
+        try:
+            outcome = not_positive(cmd.quantity)
+            if outcome is not None and outcome is not False:
+                rule_outcome(outcome, "quantity", "must be at least 1")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("PlaceOrder", QUANTITY_IS_POSITIVE, violation)
+
+        # rules[2]: customer_may_order (with context)
+        try:
+            customer_may_order(
+                cmd,
+                fields_set,
+                {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product},
+            )
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("PlaceOrder", customer_may_order, violation)
+
+        # rules[3]: product_is_known (with context)
+        try:
+            product_is_known(
+                cmd,
+                fields_set,
+                {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product},
+            )
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("PlaceOrder", product_is_known, violation)
+
+        # rules[4]: stock_suffices (with context)
+        try:
+            stock_suffices(
+                cmd,
+                fields_set,
+                {"user_id": user_id, "cmd": cmd, "customer": customer, "product": product},
+            )
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("PlaceOrder", stock_suffices, violation)
+
+        if violations:
+            raise RuleViolations(violations)
+
+        # PlaceOrder.execute (async)
+        return await use_case.execute(user_id=user_id, cmd=cmd, customer=customer, product=product)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_cancel_order(
@@ -496,54 +574,66 @@ async def run_cancel_order(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``CancelOrder``, step by step."""
-
-    # order_id: int
+    """One call of ``CancelOrder``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        order_id = params["order_id"]
-    except KeyError:
-        raise missing_parameter(
-            "CancelOrder", "order_id", params, ("order_id", "requested_by")
-        ) from None
-    if type(order_id) is not int:
-        order_id = convert_parameter("CancelOrder", "order_id", int, order_id)
+        # order_id: int
+        try:
+            order_id = params["order_id"]
+        except KeyError:
+            raise missing_parameter(
+                "CancelOrder", "order_id", params, ("order_id", "requested_by")
+            ) from None
+        if type(order_id) is not int:
+            order_id = convert_parameter("CancelOrder", "order_id", int, order_id)
 
-    # requested_by: int
-    try:
-        requested_by = params["requested_by"]
-    except KeyError:
-        raise missing_parameter(
-            "CancelOrder", "requested_by", params, ("order_id", "requested_by")
-        ) from None
-    if type(requested_by) is not int:
-        requested_by = convert_parameter("CancelOrder", "requested_by", int, requested_by)
+        # requested_by: int
+        try:
+            requested_by = params["requested_by"]
+        except KeyError:
+            raise missing_parameter(
+                "CancelOrder", "requested_by", params, ("order_id", "requested_by")
+            ) from None
+        if type(requested_by) is not int:
+            requested_by = convert_parameter("CancelOrder", "requested_by", int, requested_by)
 
-    # order: Order = LoadById(Order, by="order_id")
-    if load_overrides is not None and Order in load_overrides:
-        order = load_overrides[Order]
-    else:
-        repository = dependencies.get(Order) if type(dependencies) is dict else None
+        # order: Order = LoadById(Order, by="order_id")
+        if load_overrides is not None and Order in load_overrides:
+            order = load_overrides[Order]
+        else:
+            repository = dependencies.get(Order) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("CancelOrder", Order, dependencies, runtime)
+            order = await repository.get_by_id(order_id, profile="default")
+            if order is None:
+                order = on_missing_entity(Order, order_id, OnMissing.RAISE)
+
+        # requester_exists: bool = Exists(User, from_param="requested_by", against="id", on_missing=OnMissing.RAISE)
+        repository = dependencies.get(User) if type(dependencies) is dict else None
         if repository is None:
-            repository = find_repository("CancelOrder", Order, dependencies, runtime)
-        order = await repository.get_by_id(order_id, profile="default")
-        if order is None:
-            order = on_missing_entity(Order, order_id, OnMissing.RAISE)
+            repository = find_repository("CancelOrder", User, dependencies, runtime)
+        requester_exists = bool(await repository.exists_by("id", requested_by))
+        if not requester_exists:
+            requester_exists = on_missing_check(User, requested_by, OnMissing.RAISE)
 
-    # requester_exists: bool = Exists(User, from_param="requested_by", against="id", on_missing=OnMissing.RAISE)
-    repository = dependencies.get(User) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("CancelOrder", User, dependencies, runtime)
-    requester_exists = bool(await repository.exists_by("id", requested_by))
-    if not requester_exists:
-        requester_exists = on_missing_check(User, requested_by, OnMissing.RAISE)
+        # CancelOrder.execute (async)
+        return await use_case.execute(
+            order_id=order_id,
+            requested_by=requested_by,
+            order=order,
+            requester_exists=requester_exists,
+        )
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
-    # CancelOrder.execute (async)
-    return await use_case.execute(
-        order_id=order_id, requested_by=requested_by, order=order, requester_exists=requester_exists
-    )
 
-
-def run_restock_products(
+async def run_restock_products(
     use_case: RestockProducts,
     params: Mapping[str, Any],
     payload: Any,
@@ -551,36 +641,44 @@ def run_restock_products(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``RestockProducts``, step by step; the runtime awaits the result."""
-
-    # cmd: RestockCmd = Input()
-    from_payload = getattr(RestockCmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("RestockProducts", "cmd", RestockCmd, payload)
-
-    violations: list[RuleViolation] = []
-
-    # rules[0]: delivery_is_not_empty
+    """One call of ``RestockProducts``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        delivery_is_not_empty(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("RestockProducts", delivery_is_not_empty, violation)
+        # cmd: RestockCmd = Input()
+        if type(payload) is dict and RestockCmd_from_payload is not None:
+            cmd, fields_set = RestockCmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("RestockProducts", "cmd", RestockCmd, payload)
 
-    # rules[1]: delivered_quantities_are_positive
-    try:
-        delivered_quantities_are_positive(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("RestockProducts", delivered_quantities_are_positive, violation)
+        violations: list[RuleViolation] = []
 
-    if violations:
-        raise RuleViolations(violations)
+        # rules[0]: delivery_is_not_empty
+        try:
+            delivery_is_not_empty(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("RestockProducts", delivery_is_not_empty, violation)
 
-    # RestockProducts.execute (async)
-    return use_case.execute(cmd=cmd)
+        # rules[1]: delivered_quantities_are_positive
+        try:
+            delivered_quantities_are_positive(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("RestockProducts", delivered_quantities_are_positive, violation)
+
+        if violations:
+            raise RuleViolations(violations)
+
+        # RestockProducts.execute (async)
+        return await use_case.execute(cmd=cmd)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -589,7 +687,7 @@ def run_restock_products(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "RegisterUser": (
-        "bcca6e72d43bd166b16618fd401a84e4",
+        "6b68c950e7bff13a74f711b0e22471cb",
         (
             RegisterUser,
             RegisterUserCmd,
@@ -602,7 +700,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "AddProduct": (
-        "bd10230f018aac41bfd92f891c89a00c",
+        "32f9b22a0b0ae86b1eecb3f8aba95baf",
         (
             AddProduct,
             AddProductCmd,
@@ -625,12 +723,12 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
             ),
         ),
     ),
-    "GetUser": ("a3f4edb2da52640736076ad5536aef5e", (GetUser, int, User), ()),
-    "FindUserByEmail": ("14072314f910738c5ea4295a92859dd8", (FindUserByEmail, str, User), ()),
-    "BlockUser": ("4605b8ad1a7a6710a1e1839fd28f4417", (BlockUser, str, User), ()),
-    "OrderHistory": ("cd679224346a437474e6236fdce28774", (OrderHistory, int, User), ()),
+    "GetUser": ("54a85c01fc6ce93c5cdec36b3bcaa122", (GetUser, int, User), ()),
+    "FindUserByEmail": ("a6e455007ba0bc6ff3a3a9f6a3d8933c", (FindUserByEmail, str, User), ()),
+    "BlockUser": ("51e3a2f5c79f2a1f60f5e72ee4048ec1", (BlockUser, str, User), ()),
+    "OrderHistory": ("3d89e18ad10bb40b5e55b5259de3eff5", (OrderHistory, int, User), ()),
     "ReserveStock": (
-        "615b39f5760c6b586b362c8d35aaf3cc",
+        "030993d79d35dca19fa0005e462a50bc",
         (
             ReserveStock,
             int,
@@ -642,7 +740,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "PlaceOrder": (
-        "43135d6c8120e14be8f7a699742e6d80",
+        "9465103f590381d2086176e0a22affe0",
         (
             PlaceOrder,
             int,
@@ -665,9 +763,9 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
             ),
         ),
     ),
-    "CancelOrder": ("7a3ba001aa16d6dea93efd23ac2827d4", (CancelOrder, int, int, Order, User), ()),
+    "CancelOrder": ("45346f51dd7ba651bf9a02406d817d8c", (CancelOrder, int, int, Order, User), ()),
     "RestockProducts": (
-        "900adcc6c23222bc117ad9b9ef9eb09b",
+        "b1eafd655e9601949cf2411bdcdd585f",
         (RestockProducts, RestockCmd, delivery_is_not_empty, delivered_quantities_are_positive),
         (),
     ),

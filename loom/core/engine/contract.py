@@ -47,19 +47,12 @@ from loom.core.use_case.markers import (
 )
 from loom.core.use_case.rule import RuleKind
 
-GENERATED_FORMAT = 6
+GENERATED_FORMAT = 7
 """Version of the contract between generated code and the runtime.
 
-Bumped whenever generated executors would need to be rewritten; the runtime
-refuses generated packages written for another format. Format 2: an executor
-with nothing to await before ``execute`` is a plain function returning what
-``execute`` returns (its coroutine, for an ``async def execute``). Format 4:
-the registry lists the use cases left to the interpreter (``INTERPRETED``),
-executors no longer step-log (``debug_execution`` runs the interpreter) and
-``Exists(on_missing=RETURN_NONE)`` yields ``None``. Format 5: parameters
-with a default are optional, and conversion is lossless (exact-type fast path).
-Format 6: ``SPECIALIZED_ON`` also lists the DSL declarations compiled inline,
-with the structure they were read as (checked against the live specs).
+Bumped whenever executors written by an earlier loomgen would need to be
+rewritten; the runtime refuses a generated package written for another
+format, and ``loomgen build`` rewrites it.
 """
 
 Shape = dict[str, Any]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 
@@ -34,7 +34,7 @@ class EventKind(StrEnum):
     ``reason`` says exactly why."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RuntimeEvent:
     """One immutable event. ``use_case_name`` is the class's qualified name."""
 
@@ -46,3 +46,38 @@ class RuntimeEvent:
     error: BaseException | None = None
     trace_id: str | None = None
     reason: str | None = None
+
+    def __init__(
+        self,
+        kind: EventKind,
+        use_case_name: str,
+        step_name: str | None = None,
+        duration_ms: float | None = None,
+        status: str | None = None,
+        error: BaseException | None = None,
+        trace_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        # The __init__ dataclass writes for a frozen class, but through the
+        # slots' own descriptors instead of object.__setattr__: the executor
+        # builds an event per call with a metrics adapter, and this halves it.
+        _set_kind(self, kind)
+        _set_use_case_name(self, use_case_name)
+        _set_step_name(self, step_name)
+        _set_duration_ms(self, duration_ms)
+        _set_status(self, status)
+        _set_error(self, error)
+        _set_trace_id(self, trace_id)
+        _set_reason(self, reason)
+
+
+(
+    _set_kind,
+    _set_use_case_name,
+    _set_step_name,
+    _set_duration_ms,
+    _set_status,
+    _set_error,
+    _set_trace_id,
+    _set_reason,
+) = (RuntimeEvent.__dict__[field.name].__set__ for field in fields(RuntimeEvent))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from functools import partial
 from time import perf_counter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loom.core.engine import observe
 from loom.core.engine.compiler import UseCaseCompiler
@@ -69,34 +70,85 @@ _INFO = logging.INFO
 class Prepared:
     """A use case class made ready to run: its plan and the function to run it.
 
-    ``run`` is called with ``(use_case, params, payload, dependencies,
-    load_overrides, runtime)``, ``runtime`` being this class's own
-    :class:`StepRuntime`. When ``awaits`` is set it returns an awaitable
-    (the interpreter, and generated executors that await a repository or an
-    ``async execute``); otherwise it returns the result itself (a generated
-    executor of a plain ``def execute`` with nothing to await).
+    ``run`` is a coroutine function called with ``(use_case, params,
+    payload, dependencies, load_overrides, runtime)``: the interpreter, or
+    the class's generated executor. It runs one whole call, reported
+    (clock, summary lines, events) through ``runtime``: ``runtime`` for a
+    call without a unit of work of its own, ``inner_runtime`` (which
+    reports nothing) inside one the executor owns and reports itself.
     """
 
-    __slots__ = ("plan", "name", "read_only", "run", "runtime", "generated", "awaits", "reason")
+    __slots__ = (
+        "plan",
+        "name",
+        "read_only",
+        "run",
+        "runtime",
+        "inner_runtime",
+        "generated",
+        "reason",
+    )
 
     def __init__(
         self,
         plan: ExecutionPlan,
         run: GeneratedRun,
-        runtime: StepRuntime,
+        runtime: CallRuntime,
         generated: bool,
-        awaits: bool = True,
         reason: str | None = None,
     ) -> None:
         self.plan = plan
         self.name = plan.use_case_name
         self.read_only = plan.read_only
-        self.run = run
+        self.run: Callable[..., Coroutine[Any, Any, Any]] = run
         self.runtime = runtime
+        self.inner_runtime = runtime.inner()
         self.generated = generated
-        self.awaits = awaits
         self.reason = reason
         """Why the interpreter runs this class (``None`` when generated code does)."""
+
+
+class CallRuntime(StepRuntime):
+    """The :class:`StepRuntime` of a call that reports itself.
+
+    A generated executor (and the interpreter) reads the clock, asks
+    :meth:`started` before its pipeline and calls :meth:`failed` or
+    :meth:`finished` after it; this class turns those into the executor's
+    summary lines and metrics events for one use case class.
+    """
+
+    __slots__ = ("name", "_executor")
+
+    def __init__(
+        self,
+        executor: RuntimeExecutor,
+        name: str,
+        logger: LoggerPort,
+        repo_resolver: Callable[[type[Any]], Any] | None,
+        debug: bool,
+        entities: Mapping[str, str],
+    ) -> None:
+        super().__init__(logger, repo_resolver, debug, entities)
+        self.name = name
+        self._executor = executor
+        self.observed = executor._observed
+
+    def started(self) -> LoggerPort | None:
+        return self._executor._started(self.name)
+
+    def failed(self, start: float, error: BaseException, log: LoggerPort | None) -> None:
+        if isinstance(error, StopIteration):
+            # Reported as what the caller gets: the run is a coroutine, and
+            # Python turns a StopIteration escaping it into this (PEP 479).
+            error = RuntimeError("coroutine raised StopIteration")
+        self._executor._failed(self.name, start, error, log)
+
+    def finished(self, start: float, log: LoggerPort) -> None:
+        self._executor._finished(self.name, start, STATUS_SUCCESS, None, log)
+
+    def inner(self) -> StepRuntime:
+        """The same settings, reporting nothing: for a run the executor reports itself."""
+        return StepRuntime(self.logger, self.repo_resolver, self.debug, self.entities)
 
 
 _UNKNOWN = "<not looked up yet>"
@@ -163,14 +215,23 @@ class RuntimeExecutor:
         # Classes prepare_all() left to be prepared before their first call.
         self._deferred: dict[type[Any], None] = {}
         self._info_check = level_check(self._logger)
-        # With the stdlib adapter and no metrics adapter, the stdlib logger's
-        # own ``isEnabledFor(INFO)`` tells whether anything observes a call. It
-        # is asked on every call (logging caches its answer and drops the cache
-        # on ``setLevel``, ``logging.disable`` and ``dictConfig``), so a level
-        # changed at any time is seen by the next call.
-        self._observed_at: Callable[[int], bool] | None = None
+        self._stdlib_info_check = (
+            self._info_check if isinstance(self._logger, StdlibLogger) else None
+        )
+        # Whether metrics gets EXEC_START events (see MetricsAdapter.event_kinds).
+        kinds = getattr(metrics, "event_kinds", None)
+        self._start_events = metrics is not None and (
+            kinds is None or EventKind.EXEC_START in kinds
+        )
+        # With the stdlib adapter and no metrics adapter, nothing observes a
+        # successful call while the stdlib logger has INFO off: each call asks
+        # the logger's public ``isEnabledFor`` (which honours ``setLevel`` on
+        # any ancestor, ``logging.disable`` and ``dictConfig`` at any time)
+        # before building anything to report. Otherwise ``_ask`` leaves the
+        # answer to :meth:`CallRuntime.started`. See StepRuntime.observed.
+        self._observed: Callable[[], bool | None] = _ask
         if metrics is None and isinstance(self._logger, StdlibLogger):
-            self._observed_at = self._logger.stdlib.isEnabledFor
+            self._observed = partial(self._logger.stdlib.isEnabledFor, _INFO)
 
     # -- preparation ---------------------------------------------------------
 
@@ -192,7 +253,9 @@ class RuntimeExecutor:
             plan = self._compiler.compile(use_case_type)
         entities = {step.name: step.entity_type.__name__ for step in plan.load_steps}
         entities.update((step.name, step.entity_type.__name__) for step in plan.exists_steps)
-        runtime = StepRuntime(self._logger, self._repo_resolver, self._debug, entities)
+        runtime = CallRuntime(
+            self, plan.use_case_name, self._logger, self._repo_resolver, self._debug, entities
+        )
         if self.mode is ExecutionMode.INTERPRETED:
             prepared = Prepared(
                 plan, PlanInterpreter(plan), runtime, False, reason=observe.INTERPRETED_MODE
@@ -206,13 +269,7 @@ class RuntimeExecutor:
         else:
             found = self._generated.find(plan)
             if found.run is not None:
-                # A generated executor with nothing to await before ``execute``
-                # is a plain function: it returns ``execute``'s coroutine
-                # (awaited here) or, for a plain ``def execute``, the result.
-                awaits = inspect.iscoroutinefunction(found.run) or inspect.iscoroutinefunction(
-                    plan.use_case_type.execute
-                )
-                prepared = Prepared(plan, found.run, runtime, generated=True, awaits=awaits)
+                prepared = Prepared(plan, found.run, runtime, generated=True)
             else:
                 self._fall_back(plan, found)
                 prepared = Prepared(
@@ -345,57 +402,21 @@ class RuntimeExecutor:
 
     # -- execution -------------------------------------------------------------
 
-    @overload
-    async def execute(
-        self,
-        compilable: UseCase[Any, ResultT],
-        *,
-        params: Mapping[str, Any] | None = ...,
-        payload: Mapping[str, Any] | None = ...,
-        dependencies: Mapping[type[Any], Any] | None = ...,
-        load_overrides: Mapping[type[Any], Any] | None = ...,
-        read_only: bool = ...,
-    ) -> ResultT: ...
-
-    @overload
-    async def execute(
-        self,
-        compilable: Job[ResultT],
-        *,
-        params: Mapping[str, Any] | None = ...,
-        payload: Mapping[str, Any] | None = ...,
-        dependencies: Mapping[type[Any], Any] | None = ...,
-        load_overrides: Mapping[type[Any], Any] | None = ...,
-        read_only: bool = ...,
-    ) -> ResultT: ...
-
-    @overload
-    async def execute(
+    def execute(
         self,
         compilable: Any,
-        *,
-        params: Mapping[str, Any] | None = ...,
-        payload: Mapping[str, Any] | None = ...,
-        dependencies: Mapping[type[Any], Any] | None = ...,
-        load_overrides: Mapping[type[Any], Any] | None = ...,
-        read_only: bool = ...,
-    ) -> Any: ...
-
-    async def execute(
-        self,
-        compilable: Any,
-        *,
         params: Mapping[str, Any] | None = None,
         payload: Mapping[str, Any] | None = None,
         dependencies: Mapping[type[Any], Any] | None = None,
         load_overrides: Mapping[type[Any], Any] | None = None,
         read_only: bool = False,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         """Run ``compilable``'s pipeline and return what its ``execute`` returns.
 
-        Raises ``ValueError`` (missing parameter or payload),
-        :class:`ParameterBindingError`, pydantic's ``ValidationError``,
-        :class:`~loom.core.errors.NotFound`,
+        Returns a coroutine (``await executor.execute(...)``); nothing runs,
+        and nothing is raised, until it is awaited. Raises ``ValueError``
+        (missing parameter or payload), :class:`ParameterBindingError`,
+        pydantic's ``ValidationError``, :class:`~loom.core.errors.NotFound`,
         :class:`~loom.core.errors.RuleViolations`, or whatever ``execute``
         raises. A failed call rolls its unit of work back.
         """
@@ -403,47 +424,111 @@ class RuntimeExecutor:
             prepared = self._prepared[type(compilable)]
         except KeyError:
             prepared = None
-        if prepared is None:
-            # Outside the except block, so a compile error is not reported as
-            # raised "during handling of" the KeyError.
-            prepared = self.prepare(type(compilable))
-        if type(params) is not dict:
-            params = _NO_PARAMS if params is None else check_params(prepared.name, params)
-        # Summary logs and metrics events wrap everything, unit of work included,
-        # so a failing commit is reported as a failure. Failure summaries are
-        # logged at WARNING/ERROR with their duration, so the clock is read on
-        # every call; the INFO lines and the events cost nothing unless observed.
-        start = perf_counter()
-        observed_at = self._observed_at
-        # The call's logger (bound with the trace id, if any) when anything
-        # observes the call, else None: nothing is logged or built on success.
-        log = None
-        if observed_at is None or observed_at(_INFO):
-            log = self._started(prepared.name)
-        try:
-            factory = self._uow_factory
-            if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
-                # No unit of work of its own (none configured, read-only, or
-                # joining the caller's): the pipeline alone. Dispatches queued
-                # here stay queued for whoever owns the queue.
-                try:
-                    result = prepared.run(
-                        compilable, params, payload, dependencies, load_overrides, prepared.runtime
-                    )
-                except StopIteration as stop:
-                    raise _coroutine_error(stop) from stop
-                if prepared.awaits:
-                    result = await result
-            else:
-                result = await self._run_in_unit_of_work(
-                    prepared, factory, compilable, params, payload, dependencies, load_overrides
+        if prepared is None or (params is not None and type(params) is not dict):
+            # First call of this class, or params to check: on the way in.
+            return self._first_call(
+                compilable, params, payload, dependencies, load_overrides, read_only
+            )
+        # The same choice as _call's, written out: this is every call's path.
+        factory = self._uow_factory
+        if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
+            return prepared.run(
+                compilable,
+                _NO_PARAMS if params is None else params,
+                payload,
+                dependencies,
+                load_overrides,
+                prepared.runtime,
+            )
+        return self._run_in_unit_of_work(
+            prepared,
+            factory,
+            compilable,
+            _NO_PARAMS if params is None else params,
+            payload,
+            dependencies,
+            load_overrides,
+        )
+
+    def bound(self, use_case_type: type[Any]) -> BoundCall:
+        """A callable running instances of ``use_case_type``, for hot paths.
+
+        ``executor.bound(PlaceOrder)(use_case, params=..., payload=...)`` is
+        ``executor.execute(use_case, params=..., payload=...)`` with the class
+        prepared now (compile errors and stale generated code surface here,
+        not on the first call) and its lookup done once. Calls behave exactly
+        as :meth:`execute`'s: same unit of work, events and logs. The
+        instance passed is expected to be of exactly ``use_case_type``; any
+        other goes through :meth:`execute`.
+        """
+        prepared = self.prepare(use_case_type)
+        run = prepared.run
+        runtime = prepared.runtime
+        read_only_class = prepared.read_only
+        factory = self._uow_factory
+        in_unit_of_work = self._run_in_unit_of_work
+        first_call = self._first_call
+        execute = self.execute
+
+        # Not keyword-only: see execute.
+        def call(
+            compilable: Any,
+            params: Mapping[str, Any] | None = None,
+            payload: Mapping[str, Any] | None = None,
+            dependencies: Mapping[type[Any], Any] | None = None,
+            load_overrides: Mapping[type[Any], Any] | None = None,
+            read_only: bool = False,
+        ) -> Coroutine[Any, Any, Any]:
+            if type(compilable) is not use_case_type:
+                return execute(
+                    compilable,
+                    params=params,
+                    payload=payload,
+                    dependencies=dependencies,
+                    load_overrides=load_overrides,
+                    read_only=read_only,
                 )
-        except BaseException as error:
-            self._failed(prepared.name, start, error, log)
-            raise
-        if log is not None:
-            self._finished(prepared.name, start, STATUS_SUCCESS, None, log)
-        return result
+            if params is None:
+                params = _NO_PARAMS
+            elif type(params) is not dict:
+                return first_call(
+                    compilable, params, payload, dependencies, load_overrides, read_only
+                )
+            if factory is None or read_only or read_only_class or active_uow.get() is not None:
+                return run(compilable, params, payload, dependencies, load_overrides, runtime)
+            return in_unit_of_work(
+                prepared, factory, compilable, params, payload, dependencies, load_overrides
+            )
+
+        call.__name__ = call.__qualname__ = f"bound({use_case_type.__qualname__})"
+        return call
+
+    async def _first_call(
+        self,
+        compilable: Any,
+        params: Mapping[str, Any] | None,
+        payload: Mapping[str, Any] | None,
+        dependencies: Mapping[type[Any], Any] | None,
+        load_overrides: Mapping[type[Any], Any] | None,
+        read_only: bool,
+    ) -> Any:
+        """A call that prepares its class or checks its params first.
+
+        Both happen before the call is reported: a compile error or a bad
+        ``params`` is raised as it is, with no summary line or event.
+        """
+        prepared = self._prepared.get(type(compilable))
+        if prepared is None:
+            prepared = self.prepare(type(compilable))
+        params = _NO_PARAMS if params is None else check_params(prepared.name, params)
+        factory = self._uow_factory
+        if factory is None or read_only or prepared.read_only or active_uow.get() is not None:
+            return await prepared.run(
+                compilable, params, payload, dependencies, load_overrides, prepared.runtime
+            )
+        return await self._run_in_unit_of_work(
+            prepared, factory, compilable, params, payload, dependencies, load_overrides
+        )
 
     async def _run_in_unit_of_work(
         self,
@@ -455,45 +540,58 @@ class RuntimeExecutor:
         dependencies: Mapping[type[Any], Any] | None,
         load_overrides: Mapping[type[Any], Any] | None,
     ) -> Any:
-        """Own a unit of work: begin, run, commit, then run the dispatches queued meanwhile.
+        """A call owning a unit of work: begin, run, commit, then run the
+        dispatches queued meanwhile; all of it reported as one call.
 
-        The dispatches are flushed with, and dropped with, this module's
+        The summary lines and events wrap the unit of work, so a failing
+        commit is reported as a failure; the pipeline runs with the class's
+        ``inner_runtime``, which leaves the reporting to this method. The
+        dispatches are flushed with, and dropped with, this module's
         ``flush_pending_dispatches`` and ``clear_pending_dispatches``, looked
         up when each unit of work ends, so patching those names here (as tests
         written for loom-kernel do) intercepts them.
         """
-        uow = factory.create()
-        uow_token = active_uow.set(uow)
-        dispatch_scope = open_dispatch_scope()
+        runtime = prepared.runtime
+        start = perf_counter()
+        log = None if runtime.observed() is False else runtime.started()
         try:
+            uow = factory.create()
+            uow_token = active_uow.set(uow)
+            dispatch_scope = open_dispatch_scope()
             try:
-                await uow.begin()
                 try:
-                    result = prepared.run(
-                        compilable, params, payload, dependencies, load_overrides, prepared.runtime
+                    await uow.begin()
+                    result = await prepared.run(
+                        compilable,
+                        params,
+                        payload,
+                        dependencies,
+                        load_overrides,
+                        prepared.inner_runtime,
                     )
-                except StopIteration as stop:
-                    raise _coroutine_error(stop) from stop
-                if prepared.awaits:
-                    result = await result
-                await uow.commit()
-            except BaseException as error:
-                clear_pending_dispatches()
-                await self._roll_back(prepared.name, uow, error)
-                raise
-        finally:
-            dispatches = close_dispatch_scope(dispatch_scope)
-            active_uow.reset(uow_token)
-        # Dispatches run once the transaction is over: a use case they execute
-        # opens a unit of work of its own instead of joining the committed one.
-        flush = flush_pending_dispatches
-        if flush is _REAL_FLUSH:
-            # What the real flush would do with this unit of work's queue,
-            # without the coroutine call when there is nothing to run.
-            if dispatches:
-                await run_dispatches(dispatches)
-        else:
-            await _flush_with(flush, dispatches)
+                    await uow.commit()
+                except BaseException as error:
+                    clear_pending_dispatches()
+                    await self._roll_back(prepared.name, uow, error)
+                    raise
+            finally:
+                dispatches = close_dispatch_scope(dispatch_scope)
+                active_uow.reset(uow_token)
+            # Dispatches run once the transaction is over: a use case they execute
+            # opens a unit of work of its own instead of joining the committed one.
+            flush = flush_pending_dispatches
+            if flush is _REAL_FLUSH:
+                # What the real flush would do with this unit of work's queue,
+                # without the coroutine call when there is nothing to run.
+                if dispatches:
+                    await run_dispatches(dispatches)
+            else:
+                await _flush_with(flush, dispatches)
+        except BaseException as error:
+            runtime.failed(start, error, log)
+            raise
+        if log is not None:
+            runtime.finished(start, log)
         return result
 
     def _failed(
@@ -541,10 +639,8 @@ class RuntimeExecutor:
         logger = self._call_logger(trace_id)
         if log_info:
             logger.info(f"[EXEC] {name}", usecase=name)
-        if metrics is not None:
-            metrics.on_event(
-                RuntimeEvent(kind=EventKind.EXEC_START, use_case_name=name, trace_id=trace_id)
-            )
+        if metrics is not None and self._start_events:
+            metrics.on_event(RuntimeEvent(EventKind.EXEC_START, name, trace_id=trace_id))
         return logger
 
     def _finished(
@@ -564,7 +660,10 @@ class RuntimeExecutor:
         """
         duration_ms = (perf_counter() - start) * 1000.0
         if error is None:
-            if is_enabled(logger, logging.INFO):
+            # The stdlib adapter's bound loggers log through the executor's own
+            # stdlib logger: its level check answers for them, without a lookup.
+            check = self._stdlib_info_check
+            if check(_INFO) if check is not None else is_enabled(logger, logging.INFO):
                 logger.info(
                     f"[DONE] {duration_ms:.1f}ms",
                     usecase=name,
@@ -589,17 +688,22 @@ class RuntimeExecutor:
         if self._metrics is not None:
             self._metrics.on_event(
                 RuntimeEvent(
-                    kind=EventKind.EXEC_DONE if error is None else EventKind.EXEC_ERROR,
-                    use_case_name=name,
-                    duration_ms=duration_ms,
-                    status=status,
-                    error=error,
-                    trace_id=get_trace_id(),
+                    EventKind.EXEC_DONE if error is None else EventKind.EXEC_ERROR,
+                    name,
+                    None,
+                    duration_ms,
+                    status,
+                    error,
+                    get_trace_id(),
                 )
             )
 
 
 _REAL_FLUSH = _dispatch_context.flush_pending_dispatches
+
+_ask = type(None)
+"""``observed`` when only :meth:`CallRuntime.started` can tell: ``NoneType()``, a
+builtin call answering ``None`` ("ask")."""
 
 
 async def _flush_with(flush: Callable[[], Any], dispatches: list[Callable[[], Any]]) -> None:
@@ -621,14 +725,7 @@ async def _flush_with(flush: Callable[[], Any], dispatches: list[Callable[[], An
             add_pending_dispatch(dispatch)
 
 
-def _coroutine_error(stop: StopIteration) -> RuntimeError:
-    """What a coroutine turns an escaping ``StopIteration`` into (PEP 479).
+BoundCall = Callable[..., Coroutine[Any, Any, Any]]
+"""What :meth:`RuntimeExecutor.bound` returns: ``execute`` for one class."""
 
-    The interpreter is a coroutine; a generated executor with nothing to await
-    is a plain function, so the executor converts for it, and both report the
-    same error everywhere (events, logs, rollback).
-    """
-    return RuntimeError("coroutine raised StopIteration")
-
-
-__all__ = ["ParameterBindingError", "Prepared", "RuntimeExecutor"]
+__all__ = ["BoundCall", "CallRuntime", "ParameterBindingError", "Prepared", "RuntimeExecutor"]

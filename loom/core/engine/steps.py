@@ -13,6 +13,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from time import perf_counter
 from uuid import UUID
 from typing import Any, Literal, overload
 
@@ -37,9 +38,15 @@ class StepRuntime:
 
     ``entities`` maps each load or exists parameter to its entity's name, so
     step lines can name the entity as loom-kernel's did.
+
+    Every run reports its call through ``clock``, ``observed``,
+    :meth:`started`, :meth:`failed` and :meth:`finished` (see
+    :class:`~loom.core.engine.executor.CallRuntime`, which does). Here they
+    report nothing: the runtime of a run that its executor reports itself,
+    around the unit of work it owns.
     """
 
-    __slots__ = ("logger", "repo_resolver", "debug", "entities")
+    __slots__ = ("logger", "repo_resolver", "debug", "entities", "clock", "observed")
 
     def __init__(
         self,
@@ -52,6 +59,13 @@ class StepRuntime:
         self.repo_resolver = repo_resolver
         self.debug = debug
         self.entities: Mapping[str, str] = entities or {}
+        self.clock: Callable[[], float] = perf_counter
+        """The clock of the call's duration (read once, before the pipeline)."""
+        self.observed: Callable[[], bool | None] = bool
+        """``False`` when nothing observes a successful call at the moment, so a
+        run skips :meth:`started` (and reports nothing unless it fails); any
+        other answer means: ask :meth:`started`. A builtin call, as cheap as a
+        call gets (here ``bool()``: always ``False``)."""
 
     def step(self, use_case_name: str, action: str, subject: Any) -> None:
         """Log one pipeline step (callers check ``debug`` first).
@@ -73,6 +87,17 @@ class StepRuntime:
         else:
             text = f"[STEP] {action} {label}"
         self.logger.info(text, usecase=use_case_name, step=action)
+
+    def started(self) -> LoggerPort | None:
+        """Report the start of a call; return its logger, or ``None`` when
+        nothing observes it (nothing to report on success then)."""
+        return None
+
+    def failed(self, start: float, error: BaseException, log: LoggerPort | None) -> None:
+        """Report a failed call (``start``: :meth:`clock` before the pipeline)."""
+
+    def finished(self, start: float, log: LoggerPort) -> None:
+        """Report a successful call that :meth:`started` returned a logger for."""
 
     def rule_failed(self, use_case_name: str, rule: Any, violation: RuleViolation) -> None:
         """Log one violated rule as a warning."""

@@ -130,7 +130,8 @@ def _add_route(
     profile_default = compiled.effective_profile_default
     expose_profile = compiled.effective_expose_profile
     allowed_profiles = compiled.effective_allowed_profiles
-    execute = executor.execute
+    # The route's own callable: the class prepared once, no lookup per request.
+    execute = executor.bound(use_case_type)
 
     def failure(error: BaseException) -> Response:
         status, detail = mapper.describe(error)

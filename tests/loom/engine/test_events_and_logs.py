@@ -525,3 +525,140 @@ async def test_info_lines_follow_dict_config(
     )
     await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
     assert any("[EXEC]" in line for line in _infos(caplog))
+
+
+async def test_info_lines_stop_when_dict_config_disables_the_executors_logger(
+    make_executor: MakeExecutor, caplog: pytest.LogCaptureFixture, default_logging: None
+) -> None:
+    # dictConfig disables existing loggers without clearing logging's level cache:
+    # the executor's cached "INFO is on" must not let a line through.
+    import logging.config
+
+    logging.getLogger("loom").setLevel(logging.INFO)
+    executor = make_executor()
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert any("[EXEC]" in line for line in _infos(caplog))
+    caplog.clear()
+    stdlib = logging.getLogger("loom.executor")
+    try:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": True})
+        assert stdlib.disabled
+        await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+        assert _infos(caplog) == []
+    finally:
+        stdlib.disabled = False
+    # Still captured: the lines come back with the logger enabled again.
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    assert any("[EXEC]" in line for line in _infos(caplog))
+
+
+# -- bound calls and the coroutine execute returns -----------------------------------------
+
+
+async def test_a_bound_call_emits_and_logs_what_execute_does(
+    make_executor: MakeExecutor,
+) -> None:
+    seen = []
+    for run in ("execute", "bound"):
+        metrics, logger = RecordingMetrics(), RecordingLogger()
+        executor = make_executor(metrics=metrics, logger=logger)
+        call = executor.execute if run == "execute" else executor.bound(Register)
+        assert (await call(Register(), payload=VALID_SIGNUP)).name == "Ann"
+        with pytest.raises(RuleViolations):
+            await call(Register(), payload=INVALID_SIGNUP)
+        seen.append(
+            (
+                [(event.kind, event.use_case_name, event.status) for event in metrics.events],
+                [(line.level, line.event.split(" ")[0]) for line in logger.lines],
+            )
+        )
+    assert seen[0] == seen[1]
+    events, lines = seen[1]
+    assert [kind for kind, _, _ in events] == [
+        EventKind.EXEC_START,
+        EventKind.EXEC_DONE,
+        EventKind.EXEC_START,
+        EventKind.EXEC_ERROR,
+    ]
+    assert lines[-1] == ("warning", "[FAIL]")
+
+
+async def test_a_bound_callable_runs_an_instance_of_another_class_through_execute(
+    make_executor: MakeExecutor,
+) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+    echo = executor.bound(EchoParams)
+
+    assert await echo(EchoParams(), params={"user_id": "3", "name": "a"}) == {
+        "user_id": 3,
+        "name": "a",
+    }
+    with pytest.raises(LookupError, match="boom"):
+        await echo(Explode(), params={"message": "boom"})
+    assert [(event.kind, event.use_case_name) for event in metrics.events][-1] == (
+        EventKind.EXEC_ERROR,
+        Explode.__qualname__,
+    )
+
+
+async def test_bound_prepares_its_class_at_once(make_executor: MakeExecutor) -> None:
+    executor = make_executor()
+    assert EchoParams not in executor.prepared_classes()
+
+    executor.bound(EchoParams)
+
+    assert EchoParams in executor.prepared_classes()
+
+
+async def test_execute_raises_nothing_until_its_coroutine_is_awaited(
+    make_executor: MakeExecutor,
+) -> None:
+    metrics = RecordingMetrics()
+    executor = make_executor(metrics=metrics)
+    for _ in range(2):  # before and after the class is prepared
+        bad_params = executor.execute(EchoParams(), params=[("user_id", 1)])  # type: ignore[arg-type]
+        failing = executor.execute(Explode(), params={"message": "boom"})
+        missing = executor.execute(EchoParams(), params={})
+        assert metrics.events == []
+        with pytest.raises(TypeError, match="params must be a dict"):
+            await bad_params
+        assert metrics.events == []  # refused before the call started
+        with pytest.raises(LookupError, match="boom"):
+            await failing
+        with pytest.raises(ValueError, match="missing required parameter 'user_id'"):
+            await missing
+        assert metrics.kinds == [EventKind.EXEC_START, EventKind.EXEC_ERROR] * 2
+        metrics.events.clear()
+
+
+# -- which events an adapter gets --------------------------------------------------------
+
+
+class DoneOnly(RecordingMetrics):
+    """An adapter that says it acts on the end of each call only."""
+
+    event_kinds = frozenset({EventKind.EXEC_DONE, EventKind.EXEC_ERROR})
+
+
+async def test_an_adapter_declaring_its_event_kinds_gets_no_exec_start(
+    make_executor: MakeExecutor,
+) -> None:
+    metrics = DoneOnly()
+    executor = make_executor(metrics=metrics, logger=RecordingLogger())
+
+    await executor.execute(EchoParams(), params={"user_id": 1, "name": "a"})
+    with pytest.raises(LookupError):
+        await executor.execute(Explode(), params={"message": "boom"})
+
+    assert metrics.kinds == [EventKind.EXEC_DONE, EventKind.EXEC_ERROR]
+
+
+def test_the_prometheus_adapter_acts_on_no_exec_start() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from loom.prometheus import PrometheusMetricsAdapter
+
+    kinds = PrometheusMetricsAdapter(CollectorRegistry()).event_kinds
+    assert EventKind.EXEC_START not in kinds
+    assert {EventKind.EXEC_DONE, EventKind.EXEC_ERROR, EventKind.GENERATED_FALLBACK} <= kinds

@@ -497,3 +497,35 @@ async def test_what_a_patched_flush_queues_goes_to_the_callers_queue(
     await flush_pending_dispatches()
 
     assert factory.journal == ["begin", "execute a", "commit", "queued by flush"]
+
+
+# -- bound calls and the coroutine execute returns -----------------------------------------
+
+
+async def test_a_bound_call_owns_a_unit_of_work_and_a_nested_bound_call_joins_it(
+    executor: RuntimeExecutor, factory: RecordingUnitOfWorkFactory
+) -> None:
+    inner = executor.bound(ActiveUow)
+    outer = executor.bound(RunNested)
+
+    alone = await inner(ActiveUow())
+    nested: NestedOutcome = await outer(RunNested(executor, ActiveUow()))
+    read_only = await inner(ActiveUow(), read_only=True)
+
+    first, second = factory.created
+    assert alone is first
+    assert nested.outer_uow is second
+    assert nested.inner_result is second
+    assert read_only is None
+    assert factory.journal == ["begin", "commit", "begin", "commit"]
+
+
+async def test_nothing_begins_before_the_coroutine_of_execute_is_awaited(
+    executor: RuntimeExecutor, factory: RecordingUnitOfWorkFactory
+) -> None:
+    for _ in range(2):  # before and after the class is prepared
+        call = executor.execute(ActiveUow())
+        assert factory.journal == []
+        assert await call is factory.created[-1]
+        assert factory.journal == ["begin", "commit"]
+        factory.journal.clear()

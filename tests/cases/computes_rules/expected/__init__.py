@@ -12,18 +12,18 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "billing.usecases:Charge": (
         ".billing.usecases",
         "run_charge",
-        "e75bc5addbff2321fc8f6f8c325895a8",
+        "12954625cb28c3a4dfe76d8fa5175158",
     ),
     "billing.usecases:RulesWithoutInput": (
         ".billing.usecases",
         "run_rules_without_input",
-        "e9046fd0a9fd77681eba744bfa39da37",
+        "580338750285c0da3ce0306cc9627343",
     ),
 }
 

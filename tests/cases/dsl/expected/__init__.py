@@ -12,18 +12,18 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "catalog.usecases:CreateProductUseCase": (
         ".catalog.usecases",
         "run_create_product_use_case",
-        "87b6efbb1f21debb432c5d02e03a3440",
+        "1166d609b11a3a5611f65baa76e79c58",
     ),
     "catalog.usecases:UpdateProductUseCase": (
         ".catalog.usecases",
         "run_update_product_use_case",
-        "939760fc3a8be73d3654ed6f61b79311",
+        "d6f4b153b1b29080f5dda375cbda7d3d",
     ),
 }
 

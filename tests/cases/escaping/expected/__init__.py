@@ -12,13 +12,13 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "café.usecases:ÄndereBestellung": (
         ".café.usecases",
         "run_ändere_bestellung",
-        "cbdcf20d71b1e55bfde1a2b85e64e779",
+        "9f9f8694d46c2ed1a20ff5db9a53f450",
     ),
 }
 

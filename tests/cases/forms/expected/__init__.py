@@ -12,18 +12,18 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "forms.usecases:Admin.Purge": (
         ".forms.usecases",
         "run_admin__purge",
-        "a483a342d1081999ae5692a2e1380589",
+        "67a8f2fae242b2197f8e762760f13b46",
     ),
     "forms.usecases:Invite": (
         ".forms.usecases",
         "run_invite",
-        "7ee2f2e01bfaa1d6a855e6b9eca47ffe",
+        "1153927438712dd4ee2f39df5b28870c",
     ),
 }
 

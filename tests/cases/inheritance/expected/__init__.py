@@ -12,28 +12,28 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "crm.base.usecases:ContactUseCase": (
         ".crm.base.usecases",
         "run_contact_use_case",
-        "952028dcb66dc4f116204a6e48a5ec98",
+        "d53073e69354a6188cd377add7791508",
     ),
     "crm.usecases:Audit": (
         ".crm.usecases",
         "run_audit",
-        "f1aa8aec2291fa56610cf19c6206314b",
+        "43c4e9766a55af026e193a8b5f582970",
     ),
     "crm.usecases:PreviewRename": (
         ".crm.usecases",
         "run_preview_rename",
-        "a8172d624bfdd529c47183afe4f0d339",
+        "bd97b91353e55b55f0dac7cb32484c5a",
     ),
     "crm.usecases:RenameContact": (
         ".crm.usecases",
         "run_rename_contact",
-        "d348247761c12b353eedc9a3c6266194",
+        "934f9d51d2e047be5caa3ca77fc6ee36",
     ),
 }
 

@@ -12,23 +12,23 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "ops.jobs:Reindex": (
         ".ops.jobs",
         "run_reindex",
-        "3b88eedf99f0b4a38b590fd6e13e3fac",
+        "db6832b85f1cc6fc5448ef0760f700f0",
     ),
     "ops.jobs:Stats": (
         ".ops.jobs",
         "run_stats",
-        "207443ca81c90cfdf062fbcda2289567",
+        "b6ebd7797926c860a738623ce1240fdf",
     ),
     "ops.jobs:SyncUseCase": (
         ".ops.jobs",
         "run_sync_use_case",
-        "a9df6dfec95e176e127ee1ee7b2124d5",
+        "b6116201f6ecddbf1eb1a9748c6fa46f",
     ),
 }
 

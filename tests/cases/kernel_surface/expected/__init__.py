@@ -12,18 +12,18 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "shop.usecases:EditProductUseCase": (
         ".shop.usecases",
         "run_edit_product_use_case",
-        "02fecb19d9f2220498eeff05a1177ba0",
+        "67749893ac40085bff69d2077f24b8df",
     ),
     "shop.usecases:ReindexJob": (
         ".shop.usecases",
         "run_reindex_job",
-        "48152f2b9d2ec39c55bd54cd482ebd7f",
+        "1678e83beb90bb4a10c1007c24d0b299",
     ),
 }
 

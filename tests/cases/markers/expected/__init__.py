@@ -12,13 +12,13 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "shop.usecases:Invite": (
         ".shop.usecases",
         "run_invite",
-        "16359f602f9d903e01a6c73e5361be0e",
+        "330d65ef367e7b7b68ca187cad16248a",
     ),
 }
 

@@ -12,23 +12,23 @@ and packages the build read.
 """
 
 LOOMGEN_VERSION = "0.1.0"
-LOOMGEN_FORMAT = 6
+LOOMGEN_FORMAT = 7
 
 EXECUTORS: dict[str, tuple[str, str, str]] = {
     "legacy.usecases:ComputedProfile": (
         ".legacy.usecases",
         "run_computed_profile",
-        "879028eb9e1b37a2283db66911546b05",
+        "68b3e61002210fcf03cc93fdba55f459",
     ),
     "legacy.usecases:Fine": (
         ".legacy.usecases",
         "run_fine",
-        "be136acbbee214bd7d134ffd0ee470b7",
+        "a09c7226f682e9593c7a0da6cd411b9e",
     ),
     "legacy.usecases:LambdaRule": (
         ".legacy.usecases",
         "run_lambda_rule",
-        "89624c7f6fd1eb42d145419ef4a085c4",
+        "76b069524cdca71d0cdfe06e116d8b13",
     ),
 }
 

@@ -21,8 +21,12 @@ from billing.usecases import (
     within_limit,
 )
 
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
+ChargeCommand_from_payload = getattr(ChargeCommand, "from_payload", None)
 
-def run_charge(
+
+async def run_charge(
     use_case: Charge,
     params: Mapping[str, Any],
     payload: Any,
@@ -30,78 +34,90 @@ def run_charge(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Charge``, step by step; the runtime awaits the result."""
-
-    # customer_id: str
+    """One call of ``Charge``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        customer_id = params["customer_id"]
-    except KeyError:
-        raise missing_parameter(
-            "Charge", "customer_id", params, ("customer_id", "limit_cents")
-        ) from None
-    if type(customer_id) is not str:
-        customer_id = convert_parameter("Charge", "customer_id", str, customer_id)
+        # customer_id: str
+        try:
+            customer_id = params["customer_id"]
+        except KeyError:
+            raise missing_parameter(
+                "Charge", "customer_id", params, ("customer_id", "limit_cents")
+            ) from None
+        if type(customer_id) is not str:
+            customer_id = convert_parameter("Charge", "customer_id", str, customer_id)
 
-    # limit_cents: int
-    try:
-        limit_cents = params["limit_cents"]
-    except KeyError:
-        raise missing_parameter(
-            "Charge", "limit_cents", params, ("customer_id", "limit_cents")
-        ) from None
-    if type(limit_cents) is not int:
-        limit_cents = convert_parameter("Charge", "limit_cents", int, limit_cents)
+        # limit_cents: int
+        try:
+            limit_cents = params["limit_cents"]
+        except KeyError:
+            raise missing_parameter(
+                "Charge", "limit_cents", params, ("customer_id", "limit_cents")
+            ) from None
+        if type(limit_cents) is not int:
+            limit_cents = convert_parameter("Charge", "limit_cents", int, limit_cents)
 
-    # cmd: ChargeCommand = Input()
-    from_payload = getattr(ChargeCommand, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("Charge", "cmd", ChargeCommand, payload)
+        # cmd: ChargeCommand = Input()
+        if type(payload) is dict and ChargeCommand_from_payload is not None:
+            cmd, fields_set = ChargeCommand_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("Charge", "cmd", ChargeCommand, payload)
 
-    # computes[0]: normalize_currency
-    cmd = normalize_currency(cmd, fields_set)
+        # computes[0]: normalize_currency
+        cmd = normalize_currency(cmd, fields_set)
 
-    # computes[1]: stamp_customer (with context)
-    cmd = stamp_customer(
-        cmd, fields_set, {"customer_id": customer_id, "limit_cents": limit_cents, "cmd": cmd}
-    )
-
-    violations: list[RuleViolation] = []
-
-    # rules[0]: positive_amount
-    try:
-        positive_amount(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("Charge", positive_amount, violation)
-
-    # rules[1]: within_limit (with context)
-    try:
-        within_limit(
+        # computes[1]: stamp_customer (with context)
+        cmd = stamp_customer(
             cmd, fields_set, {"customer_id": customer_id, "limit_cents": limit_cents, "cmd": cmd}
         )
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("Charge", within_limit, violation)
 
-    # rules[2]: any_arguments (with context)
-    try:
-        any_arguments(
-            cmd, fields_set, {"customer_id": customer_id, "limit_cents": limit_cents, "cmd": cmd}
-        )
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("Charge", any_arguments, violation)
+        violations: list[RuleViolation] = []
 
-    if violations:
-        raise RuleViolations(violations)
+        # rules[0]: positive_amount
+        try:
+            positive_amount(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("Charge", positive_amount, violation)
 
-    # Charge.execute (async)
-    return use_case.execute(customer_id=customer_id, limit_cents=limit_cents, cmd=cmd)
+        # rules[1]: within_limit (with context)
+        try:
+            within_limit(
+                cmd,
+                fields_set,
+                {"customer_id": customer_id, "limit_cents": limit_cents, "cmd": cmd},
+            )
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("Charge", within_limit, violation)
+
+        # rules[2]: any_arguments (with context)
+        try:
+            any_arguments(
+                cmd,
+                fields_set,
+                {"customer_id": customer_id, "limit_cents": limit_cents, "cmd": cmd},
+            )
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("Charge", any_arguments, violation)
+
+        if violations:
+            raise RuleViolations(violations)
+
+        # Charge.execute (async)
+        return await use_case.execute(customer_id=customer_id, limit_cents=limit_cents, cmd=cmd)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_rules_without_input(
+async def run_rules_without_input(
     use_case: RulesWithoutInput,
     params: Mapping[str, Any],
     payload: Any,
@@ -109,20 +125,29 @@ def run_rules_without_input(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``RulesWithoutInput``, step by step; the runtime awaits the result."""
-
-    # customer_id: str
+    """One call of ``RulesWithoutInput``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        customer_id = params["customer_id"]
-    except KeyError:
-        raise missing_parameter(
-            "RulesWithoutInput", "customer_id", params, ("customer_id",)
-        ) from None
-    if type(customer_id) is not str:
-        customer_id = convert_parameter("RulesWithoutInput", "customer_id", str, customer_id)
+        # customer_id: str
+        try:
+            customer_id = params["customer_id"]
+        except KeyError:
+            raise missing_parameter(
+                "RulesWithoutInput", "customer_id", params, ("customer_id",)
+            ) from None
+        if type(customer_id) is not str:
+            customer_id = convert_parameter("RulesWithoutInput", "customer_id", str, customer_id)
 
-    # RulesWithoutInput.execute (async)
-    return use_case.execute(customer_id=customer_id)
+        # RulesWithoutInput.execute (async)
+        return await use_case.execute(customer_id=customer_id)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -131,7 +156,7 @@ def run_rules_without_input(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Charge": (
-        "e75bc5addbff2321fc8f6f8c325895a8",
+        "12954625cb28c3a4dfe76d8fa5175158",
         (
             Charge,
             str,
@@ -146,7 +171,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         (),
     ),
     "RulesWithoutInput": (
-        "e9046fd0a9fd77681eba744bfa39da37",
+        "580338750285c0da3ce0306cc9627343",
         (RulesWithoutInput, str, positive_amount),
         (),
     ),

@@ -38,12 +38,14 @@ from catalog.usecases import (
     slugify,
 )
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
 UpdateProductUseCase_rules_3 = UpdateProductUseCase.rules[3]
+CreateProduct_from_payload = getattr(CreateProduct, "from_payload", None)
+UpdateProduct_from_payload = getattr(UpdateProduct, "from_payload", None)
 
 
-def run_create_product_use_case(
+async def run_create_product_use_case(
     use_case: CreateProductUseCase,
     params: Mapping[str, Any],
     payload: Any,
@@ -51,65 +53,73 @@ def run_create_product_use_case(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``CreateProductUseCase``, step by step; the runtime awaits the result."""
-
-    # product_id: int
+    """One call of ``CreateProductUseCase``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        product_id = params["product_id"]
-    except KeyError:
-        raise missing_parameter(
-            "CreateProductUseCase", "product_id", params, ("product_id",)
-        ) from None
-    if type(product_id) is not int:
-        product_id = convert_parameter("CreateProductUseCase", "product_id", int, product_id)
+        # product_id: int
+        try:
+            product_id = params["product_id"]
+        except KeyError:
+            raise missing_parameter(
+                "CreateProductUseCase", "product_id", params, ("product_id",)
+            ) from None
+        if type(product_id) is not int:
+            product_id = convert_parameter("CreateProductUseCase", "product_id", int, product_id)
 
-    # cmd: CreateProduct = Input()
-    from_payload = getattr(CreateProduct, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("CreateProductUseCase", "cmd", CreateProduct, payload)
+        # cmd: CreateProduct = Input()
+        if type(payload) is dict and CreateProduct_from_payload is not None:
+            cmd, fields_set = CreateProduct_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("CreateProductUseCase", "cmd", CreateProduct, payload)
 
-    # computes[0]: CREATE_NORMALIZE_NAME = Compute.set(F(CreateProduct).name).from_command(F(CreateProduct).name, via=normalize_name)
-    cmd = cmd.model_copy(update={"name": normalize_name(cmd.name)})
+        # computes[0]: CREATE_NORMALIZE_NAME = Compute.set(F(CreateProduct).name).from_command(F(CreateProduct).name, via=normalize_name)
+        cmd = cmd.model_copy(update={"name": normalize_name(cmd.name)})
 
-    # computes[1]: CREATE_SLUG = (Compute.set(F(CreateProduct).slug).from_command(F(CreateProduct).name, via=slugify).from_params("product_id"))
-    cmd = cmd.model_copy(update={"slug": slugify(cmd.name, product_id)})
+        # computes[1]: CREATE_SLUG = (Compute.set(F(CreateProduct).slug).from_command(F(CreateProduct).name, via=slugify).from_params("product_id"))
+        cmd = cmd.model_copy(update={"slug": slugify(cmd.name, product_id)})
 
-    violations: list[RuleViolation] = []
-    outcome: Any  # what each inlined evaluator returned, whatever its type
+        violations: list[RuleViolation] = []
+        outcome: Any  # what each inlined evaluator returned, whatever its type
 
-    # rules[0]: PRICE_RULE = Rule.check(F(CreateProduct).price, via=price_must_be_positive)
-    try:
-        outcome = price_must_be_positive(cmd.price)
-        if outcome is not None and outcome is not False:
-            rule_outcome(outcome, "price", "Rule check failed")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("CreateProductUseCase", PRICE_RULE, violation)
+        # rules[0]: PRICE_RULE = Rule.check(F(CreateProduct).price, via=price_must_be_positive)
+        try:
+            outcome = price_must_be_positive(cmd.price)
+            if outcome is not None and outcome is not False:
+                rule_outcome(outcome, "price", "Rule check failed")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("CreateProductUseCase", PRICE_RULE, violation)
 
-    # rules[1]: SANE_WIDTH (with context)
-    try:
-        SANE_WIDTH(cmd, fields_set, {"product_id": product_id, "cmd": cmd})
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("CreateProductUseCase", SANE_WIDTH, violation)
+        # rules[1]: SANE_WIDTH (with context)
+        try:
+            SANE_WIDTH(cmd, fields_set, {"product_id": product_id, "cmd": cmd})
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("CreateProductUseCase", SANE_WIDTH, violation)
 
-    # rules[2]: no_shouting
-    try:
-        no_shouting(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("CreateProductUseCase", no_shouting, violation)
+        # rules[2]: no_shouting
+        try:
+            no_shouting(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("CreateProductUseCase", no_shouting, violation)
 
-    if violations:
-        raise RuleViolations(violations)
+        if violations:
+            raise RuleViolations(violations)
 
-    # CreateProductUseCase.execute (async)
-    return use_case.execute(product_id=product_id, cmd=cmd)
+        # CreateProductUseCase.execute (async)
+        return await use_case.execute(product_id=product_id, cmd=cmd)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_update_product_use_case(
+async def run_update_product_use_case(
     use_case: UpdateProductUseCase,
     params: Mapping[str, Any],
     payload: Any,
@@ -117,56 +127,71 @@ def run_update_product_use_case(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``UpdateProductUseCase``, step by step (nothing to await)."""
-
-    # cmd: UpdateProduct = Input()
-    from_payload = getattr(UpdateProduct, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("UpdateProductUseCase", "cmd", UpdateProduct, payload)
-
-    # computes[0]: COPY_NOTE = Compute.set(F(UpdateProduct).note).from_command(F(UpdateProduct).name).when_present(F(UpdateProduct).name | F(UpdateProduct).note)
-    if ("name" in fields_set and sent(cmd.name)) or cmd.note is not None:
-        cmd = cmd.model_copy(update={"note": cmd.name})
-
-    violations: list[RuleViolation] = []
-    outcome: Any  # what each inlined evaluator returned, whatever its type
-
-    # rules[0]: NOT_EMPTY = Rule.forbid(payload_is_empty, message="at least one field must be provided").from_command()
+    """One call of ``UpdateProductUseCase``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        outcome = payload_is_empty(cmd, fields_set)
-        if outcome is not None and outcome is not False:
-            rule_outcome(outcome, type(cmd).__name__, "at least one field must be provided")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("UpdateProductUseCase", NOT_EMPTY, violation)
+        # cmd: UpdateProduct = Input()
+        if type(payload) is dict and UpdateProduct_from_payload is not None:
+            cmd, fields_set = UpdateProduct_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("UpdateProductUseCase", "cmd", UpdateProduct, payload)
 
-    # rules[1]: NAME_PRICE = (Rule.forbid(name_equals_price, message="name cannot be equal to price").from_command(F(UpdateProduct).name, F(UpdateProduct).price).when_present(F(UpdateProduct).name & F(UpdateProduct).price))
-    try:
-        if "name" in fields_set and sent(cmd.name) and "price" in fields_set and sent(cmd.price):
-            outcome = name_equals_price(cmd.name, cmd.price)
+        # computes[0]: COPY_NOTE = Compute.set(F(UpdateProduct).note).from_command(F(UpdateProduct).name).when_present(F(UpdateProduct).name | F(UpdateProduct).note)
+        if ("name" in fields_set and sent(cmd.name)) or cmd.note is not None:
+            cmd = cmd.model_copy(update={"note": cmd.name})
+
+        violations: list[RuleViolation] = []
+        outcome: Any  # what each inlined evaluator returned, whatever its type
+
+        # rules[0]: NOT_EMPTY = Rule.forbid(payload_is_empty, message="at least one field must be provided").from_command()
+        try:
+            outcome = payload_is_empty(cmd, fields_set)
             if outcome is not None and outcome is not False:
-                rule_outcome(outcome, "name", "name cannot be equal to price")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("UpdateProductUseCase", NAME_PRICE, violation)
+                rule_outcome(outcome, type(cmd).__name__, "at least one field must be provided")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("UpdateProductUseCase", NOT_EMPTY, violation)
 
-    # rules[2]: REQUIRED = Rule.require_present(F(UpdateProduct).name, message=NAME_REQUIRED)
-    if "name" not in fields_set or not sent(cmd.name):
-        violations.append(RuleViolation("name", "a product needs a name"))
-        runtime.rule_failed("UpdateProductUseCase", REQUIRED, violations[-1])
+        # rules[1]: NAME_PRICE = (Rule.forbid(name_equals_price, message="name cannot be equal to price").from_command(F(UpdateProduct).name, F(UpdateProduct).price).when_present(F(UpdateProduct).name & F(UpdateProduct).price))
+        try:
+            if (
+                "name" in fields_set
+                and sent(cmd.name)
+                and "price" in fields_set
+                and sent(cmd.price)
+            ):
+                outcome = name_equals_price(cmd.name, cmd.price)
+                if outcome is not None and outcome is not False:
+                    rule_outcome(outcome, "name", "name cannot be equal to price")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("UpdateProductUseCase", NAME_PRICE, violation)
 
-    # rules[3]: Rule.require_present(F(UpdateProduct).note).when_present(F(UpdateProduct).price)
-    if ("price" in fields_set and sent(cmd.price)) and cmd.note is None:
-        violations.append(RuleViolation("note", "note is required"))
-        runtime.rule_failed("UpdateProductUseCase", UpdateProductUseCase_rules_3, violations[-1])
+        # rules[2]: REQUIRED = Rule.require_present(F(UpdateProduct).name, message=NAME_REQUIRED)
+        if "name" not in fields_set or not sent(cmd.name):
+            violations.append(RuleViolation("name", "a product needs a name"))
+            runtime.rule_failed("UpdateProductUseCase", REQUIRED, violations[-1])
 
-    if violations:
-        raise RuleViolations(violations)
+        # rules[3]: Rule.require_present(F(UpdateProduct).note).when_present(F(UpdateProduct).price)
+        if ("price" in fields_set and sent(cmd.price)) and cmd.note is None:
+            violations.append(RuleViolation("note", "note is required"))
+            runtime.rule_failed(
+                "UpdateProductUseCase", UpdateProductUseCase_rules_3, violations[-1]
+            )
 
-    # UpdateProductUseCase.execute (sync)
-    return use_case.execute(cmd=cmd)
+        if violations:
+            raise RuleViolations(violations)
+
+        # UpdateProductUseCase.execute (sync)
+        return use_case.execute(cmd=cmd)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -175,7 +200,7 @@ def run_update_product_use_case(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "CreateProductUseCase": (
-        "87b6efbb1f21debb432c5d02e03a3440",
+        "1166d609b11a3a5611f65baa76e79c58",
         (
             CreateProductUseCase,
             int,
@@ -205,7 +230,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
     ),
     "UpdateProductUseCase": (
-        "939760fc3a8be73d3654ed6f61b79311",
+        "d6f4b153b1b29080f5dda375cbda7d3d",
         (
             UpdateProductUseCase,
             UpdateProduct,

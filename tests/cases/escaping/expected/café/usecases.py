@@ -22,8 +22,9 @@ from café import other
 from café.models import Bestellung, Größe, User
 from café.usecases import build_command as build_command_2, ÄndereBestellung
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
+Größe_from_payload = getattr(Größe, "from_payload", None)
 other_User = other.User
 
 
@@ -35,139 +36,147 @@ async def run_ändere_bestellung(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``ÄndereBestellung``, step by step."""
-
-    # params: str
+    """One call of ``ÄndereBestellung``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        params_ = params["params"]
-    except KeyError:
-        raise missing_parameter(
-            "ÄndereBestellung",
-            "params",
-            params,
-            ("params", "repository", "value", "isinstance", "größe"),
-        ) from None
-    if type(params_) is not str:
-        params_ = convert_parameter("ÄndereBestellung", "params", str, params_)
+        # params: str
+        try:
+            params_ = params["params"]
+        except KeyError:
+            raise missing_parameter(
+                "ÄndereBestellung",
+                "params",
+                params,
+                ("params", "repository", "value", "isinstance", "größe"),
+            ) from None
+        if type(params_) is not str:
+            params_ = convert_parameter("ÄndereBestellung", "params", str, params_)
 
-    # repository: int
-    try:
-        repository_ = params["repository"]
-    except KeyError:
-        raise missing_parameter(
-            "ÄndereBestellung",
-            "repository",
-            params,
-            ("params", "repository", "value", "isinstance", "größe"),
-        ) from None
-    if type(repository_) is not int:
-        repository_ = convert_parameter("ÄndereBestellung", "repository", int, repository_)
+        # repository: int
+        try:
+            repository_ = params["repository"]
+        except KeyError:
+            raise missing_parameter(
+                "ÄndereBestellung",
+                "repository",
+                params,
+                ("params", "repository", "value", "isinstance", "größe"),
+            ) from None
+        if type(repository_) is not int:
+            repository_ = convert_parameter("ÄndereBestellung", "repository", int, repository_)
 
-    # value: int
-    try:
-        value_ = params["value"]
-    except KeyError:
-        raise missing_parameter(
-            "ÄndereBestellung",
-            "value",
-            params,
-            ("params", "repository", "value", "isinstance", "größe"),
-        ) from None
-    if type(value_) is not int:
-        value_ = convert_parameter("ÄndereBestellung", "value", int, value_)
+        # value: int
+        try:
+            value_ = params["value"]
+        except KeyError:
+            raise missing_parameter(
+                "ÄndereBestellung",
+                "value",
+                params,
+                ("params", "repository", "value", "isinstance", "größe"),
+            ) from None
+        if type(value_) is not int:
+            value_ = convert_parameter("ÄndereBestellung", "value", int, value_)
 
-    # isinstance: str
-    try:
-        isinstance_ = params["isinstance"]
-    except KeyError:
-        raise missing_parameter(
-            "ÄndereBestellung",
-            "isinstance",
-            params,
-            ("params", "repository", "value", "isinstance", "größe"),
-        ) from None
-    if type(isinstance_) is not str:
-        isinstance_ = convert_parameter("ÄndereBestellung", "isinstance", str, isinstance_)
+        # isinstance: str
+        try:
+            isinstance_ = params["isinstance"]
+        except KeyError:
+            raise missing_parameter(
+                "ÄndereBestellung",
+                "isinstance",
+                params,
+                ("params", "repository", "value", "isinstance", "größe"),
+            ) from None
+        if type(isinstance_) is not str:
+            isinstance_ = convert_parameter("ÄndereBestellung", "isinstance", str, isinstance_)
 
-    # größe: str
-    try:
-        größe = params["größe"]
-    except KeyError:
-        raise missing_parameter(
-            "ÄndereBestellung",
-            "größe",
-            params,
-            ("params", "repository", "value", "isinstance", "größe"),
-        ) from None
-    if type(größe) is not str:
-        größe = convert_parameter("ÄndereBestellung", "größe", str, größe)
+        # größe: str
+        try:
+            größe = params["größe"]
+        except KeyError:
+            raise missing_parameter(
+                "ÄndereBestellung",
+                "größe",
+                params,
+                ("params", "repository", "value", "isinstance", "größe"),
+            ) from None
+        if type(größe) is not str:
+            größe = convert_parameter("ÄndereBestellung", "größe", str, größe)
 
-    # cmd: Größe = Input()
-    from_payload = getattr(Größe, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("ÄndereBestellung", "cmd", Größe, payload)
+        # cmd: Größe = Input()
+        if type(payload) is dict and Größe_from_payload is not None:
+            cmd, fields_set = Größe_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("ÄndereBestellung", "cmd", Größe, payload)
 
-    # bestellung: Bestellung = LoadById(Bestellung, by="value", profile='it\'s "quoted" \\ \n\t é')
-    if load_overrides is not None and Bestellung in load_overrides:
-        bestellung = load_overrides[Bestellung]
-    else:
+        # bestellung: Bestellung = LoadById(Bestellung, by="value", profile='it\'s "quoted" \\ \n\t é')
+        if load_overrides is not None and Bestellung in load_overrides:
+            bestellung = load_overrides[Bestellung]
+        else:
+            repository = dependencies.get(Bestellung) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("ÄndereBestellung", Bestellung, dependencies, runtime)
+            bestellung = await repository.get_by_id(value_, profile='it\'s "quoted" \\ \n\t é')
+            if bestellung is None:
+                bestellung = on_missing_entity(Bestellung, value_, OnMissing.RAISE)
+
+        # user: User = Load(User, from_param="größe", against="na\"me\\\nö")
+        if load_overrides is not None and User in load_overrides:
+            user = load_overrides[User]
+        else:
+            repository = dependencies.get(User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("ÄndereBestellung", User, dependencies, runtime)
+            user = await repository.get_by('na"me\\\nö', größe, profile="default")
+            if user is None:
+                user = on_missing_entity(User, größe, OnMissing.RAISE)
+
+        # other_user: other.User = Load(other.User, from_command="class_", against="class")
+        if load_overrides is not None and other_User in load_overrides:
+            other_user = load_overrides[other_User]
+        else:
+            repository = dependencies.get(other_User) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("ÄndereBestellung", other_User, dependencies, runtime)
+            value = cmd.class_
+            other_user = await repository.get_by("class", value, profile="default")
+            if other_user is None:
+                other_user = on_missing_entity(other_User, value, OnMissing.RAISE)
+
+        # gibt_es: bool = Exists(Bestellung, from_command="wert", against="größe", on_missing=OnMissing.RAISE)
         repository = dependencies.get(Bestellung) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("ÄndereBestellung", Bestellung, dependencies, runtime)
-        bestellung = await repository.get_by_id(value_, profile='it\'s "quoted" \\ \n\t é')
-        if bestellung is None:
-            bestellung = on_missing_entity(Bestellung, value_, OnMissing.RAISE)
+        value = cmd.wert
+        gibt_es = bool(await repository.exists_by("größe", value))
+        if not gibt_es:
+            gibt_es = on_missing_check(Bestellung, value, OnMissing.RAISE)
 
-    # user: User = Load(User, from_param="größe", against="na\"me\\\nö")
-    if load_overrides is not None and User in load_overrides:
-        user = load_overrides[User]
-    else:
-        repository = dependencies.get(User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("ÄndereBestellung", User, dependencies, runtime)
-        user = await repository.get_by('na"me\\\nö', größe, profile="default")
-        if user is None:
-            user = on_missing_entity(User, größe, OnMissing.RAISE)
+        # computes[0]: build_command
+        cmd = build_command_2(cmd, fields_set)
 
-    # other_user: other.User = Load(other.User, from_command="class_", against="class")
-    if load_overrides is not None and other_User in load_overrides:
-        other_user = load_overrides[other_User]
-    else:
-        repository = dependencies.get(other_User) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("ÄndereBestellung", other_User, dependencies, runtime)
-        value = cmd.class_
-        other_user = await repository.get_by("class", value, profile="default")
-        if other_user is None:
-            other_user = on_missing_entity(other_User, value, OnMissing.RAISE)
-
-    # gibt_es: bool = Exists(Bestellung, from_command="wert", against="größe", on_missing=OnMissing.RAISE)
-    repository = dependencies.get(Bestellung) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("ÄndereBestellung", Bestellung, dependencies, runtime)
-    value = cmd.wert
-    gibt_es = bool(await repository.exists_by("größe", value))
-    if not gibt_es:
-        gibt_es = on_missing_check(Bestellung, value, OnMissing.RAISE)
-
-    # computes[0]: build_command
-    cmd = build_command_2(cmd, fields_set)
-
-    # ÄndereBestellung.execute (async)
-    return await use_case.execute(
-        params=params_,
-        repository=repository_,
-        value=value_,
-        isinstance=isinstance_,
-        größe=größe,
-        cmd=cmd,
-        bestellung=bestellung,
-        user=user,
-        other_user=other_user,
-        gibt_es=gibt_es,
-    )
+        # ÄndereBestellung.execute (async)
+        return await use_case.execute(
+            params=params_,
+            repository=repository_,
+            value=value_,
+            isinstance=isinstance_,
+            größe=größe,
+            cmd=cmd,
+            bestellung=bestellung,
+            user=user,
+            other_user=other_user,
+            gibt_es=gibt_es,
+        )
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -176,7 +185,7 @@ async def run_ändere_bestellung(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "ÄndereBestellung": (
-        "cbdcf20d71b1e55bfde1a2b85e64e779",
+        "9f9f8694d46c2ed1a20ff5db9a53f450",
         (
             ÄndereBestellung,
             str,

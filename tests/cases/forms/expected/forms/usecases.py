@@ -23,12 +23,13 @@ from loom.core.use_case.markers import OnMissing
 from forms import rules
 from forms.usecases import Account, Admin, Invite
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
 Admin_Purge = Admin.Purge
 Invite_Cmd = Invite.Cmd
 Invite_Entity = Invite.Entity
 Invite_computes_1 = Invite.computes[1]
+Invite_Cmd_from_payload = getattr(Invite.Cmd, "from_payload", None)
 Admin_Purge_defaults = parameter_defaults(Admin_Purge)
 rules_quota_ok = rules.quota_ok
 rules_trim = rules.trim
@@ -42,87 +43,97 @@ async def run_invite(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Invite``, step by step."""
-
-    # account_id: int
+    """One call of ``Invite``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        account_id = params["account_id"]
-    except KeyError:
-        raise missing_parameter(
-            "Invite", "account_id", params, ("account_id", "note", "title")
-        ) from None
-    if type(account_id) is not int:
-        account_id = convert_parameter("Invite", "account_id", int, account_id)
+        # account_id: int
+        try:
+            account_id = params["account_id"]
+        except KeyError:
+            raise missing_parameter(
+                "Invite", "account_id", params, ("account_id", "note", "title")
+            ) from None
+        if type(account_id) is not int:
+            account_id = convert_parameter("Invite", "account_id", int, account_id)
 
-    # note: Annotated[str, "free text"]
-    try:
-        note = params["note"]
-    except KeyError:
-        raise missing_parameter("Invite", "note", params, ("account_id", "note", "title")) from None
-    if type(note) is not str:
-        note = convert_parameter("Invite", "note", str, note)
+        # note: Annotated[str, "free text"]
+        try:
+            note = params["note"]
+        except KeyError:
+            raise missing_parameter(
+                "Invite", "note", params, ("account_id", "note", "title")
+            ) from None
+        if type(note) is not str:
+            note = convert_parameter("Invite", "note", str, note)
 
-    # title: typing.Text
-    try:
-        title = params["title"]
-    except KeyError:
-        raise missing_parameter(
-            "Invite", "title", params, ("account_id", "note", "title")
-        ) from None
-    if type(title) is not str:
-        title = convert_parameter("Invite", "title", str, title)
+        # title: typing.Text
+        try:
+            title = params["title"]
+        except KeyError:
+            raise missing_parameter(
+                "Invite", "title", params, ("account_id", "note", "title")
+            ) from None
+        if type(title) is not str:
+            title = convert_parameter("Invite", "title", str, title)
 
-    # cmd: Cmd = Payload()
-    from_payload = getattr(Invite_Cmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("Invite", "cmd", Invite_Cmd, payload)
+        # cmd: Cmd = Payload()
+        if type(payload) is dict and Invite_Cmd_from_payload is not None:
+            cmd, fields_set = Invite_Cmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("Invite", "cmd", Invite_Cmd, payload)
 
-    # account: Any = ById(Entity, by=KEY, profile=PROFILE_FULL, on_missing=POLICY)
-    if load_overrides is not None and Invite_Entity in load_overrides:
-        account = load_overrides[Invite_Entity]
-    else:
-        repository = dependencies.get(Invite_Entity) if type(dependencies) is dict else None
+        # account: Any = ById(Entity, by=KEY, profile=PROFILE_FULL, on_missing=POLICY)
+        if load_overrides is not None and Invite_Entity in load_overrides:
+            account = load_overrides[Invite_Entity]
+        else:
+            repository = dependencies.get(Invite_Entity) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Invite", Invite_Entity, dependencies, runtime)
+            account = await repository.get_by_id(account_id, profile="full")
+            if account is None:
+                account = on_missing_entity(Invite_Entity, account_id, OnMissing.RETURN_NONE)
+
+        # seen: bool = uc.Exists(Account, from_param="account_id", against="id")
+        repository = dependencies.get(Account) if type(dependencies) is dict else None
         if repository is None:
-            repository = find_repository("Invite", Invite_Entity, dependencies, runtime)
-        account = await repository.get_by_id(account_id, profile="full")
-        if account is None:
-            account = on_missing_entity(Invite_Entity, account_id, OnMissing.RETURN_NONE)
+            repository = find_repository("Invite", Account, dependencies, runtime)
+        seen = bool(await repository.exists_by("id", account_id))
+        if not seen:
+            seen = on_missing_check(Account, account_id, OnMissing.RETURN_FALSE)
 
-    # seen: bool = uc.Exists(Account, from_param="account_id", against="id")
-    repository = dependencies.get(Account) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("Invite", Account, dependencies, runtime)
-    seen = bool(await repository.exists_by("id", account_id))
-    if not seen:
-        seen = on_missing_check(Account, account_id, OnMissing.RETURN_FALSE)
+        # computes[0]: rules.trim
+        cmd = rules_trim(cmd, fields_set)
 
-    # computes[0]: rules.trim
-    cmd = rules_trim(cmd, fields_set)
+        # computes[1]: lambda cmd, fields_set: cmd
+        cmd = Invite_computes_1(cmd, fields_set)
 
-    # computes[1]: lambda cmd, fields_set: cmd
-    cmd = Invite_computes_1(cmd, fields_set)
+        violations: list[RuleViolation] = []
 
-    violations: list[RuleViolation] = []
+        # rules[0]: rules.quota_ok
+        try:
+            rules_quota_ok(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("Invite", rules_quota_ok, violation)
 
-    # rules[0]: rules.quota_ok
-    try:
-        rules_quota_ok(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("Invite", rules_quota_ok, violation)
+        if violations:
+            raise RuleViolations(violations)
 
-    if violations:
-        raise RuleViolations(violations)
+        # Invite.execute (async)
+        return await use_case.execute(
+            account_id=account_id, note=note, title=title, cmd=cmd, account=account, seen=seen
+        )
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
-    # Invite.execute (async)
-    return await use_case.execute(
-        account_id=account_id, note=note, title=title, cmd=cmd, account=account, seen=seen
-    )
 
-
-def run_admin__purge(
+async def run_admin__purge(
     use_case: Admin_Purge,
     params: Mapping[str, Any],
     payload: Any,
@@ -130,29 +141,38 @@ def run_admin__purge(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Admin.Purge``, step by step (nothing to await)."""
-
-    # __limit: int
+    """One call of ``Admin.Purge``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        _Purge__limit = params["_Purge__limit"]
-    except KeyError:
-        raise missing_parameter(
-            "Admin.Purge", "_Purge__limit", params, ("_Purge__limit", "batch")
-        ) from None
-    if type(_Purge__limit) is not int:
-        _Purge__limit = convert_parameter("Admin.Purge", "_Purge__limit", int, _Purge__limit)
+        # __limit: int
+        try:
+            _Purge__limit = params["_Purge__limit"]
+        except KeyError:
+            raise missing_parameter(
+                "Admin.Purge", "_Purge__limit", params, ("_Purge__limit", "batch")
+            ) from None
+        if type(_Purge__limit) is not int:
+            _Purge__limit = convert_parameter("Admin.Purge", "_Purge__limit", int, _Purge__limit)
 
-    # batch: int = 100
-    try:
-        batch = params["batch"]
-    except KeyError:
-        batch = Admin_Purge_defaults["batch"]
-    else:
-        if type(batch) is not int:
-            batch = convert_parameter("Admin.Purge", "batch", int, batch)
+        # batch: int = 100
+        try:
+            batch = params["batch"]
+        except KeyError:
+            batch = Admin_Purge_defaults["batch"]
+        else:
+            if type(batch) is not int:
+                batch = convert_parameter("Admin.Purge", "batch", int, batch)
 
-    # Admin.Purge.execute (sync)
-    return use_case.execute(_Purge__limit=_Purge__limit, batch=batch)
+        # Admin.Purge.execute (sync)
+        return use_case.execute(_Purge__limit=_Purge__limit, batch=batch)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -161,7 +181,7 @@ def run_admin__purge(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Invite": (
-        "7ee2f2e01bfaa1d6a855e6b9eca47ffe",
+        "1153927438712dd4ee2f39df5b28870c",
         (
             Invite,
             int,
@@ -176,7 +196,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
         ),
         (),
     ),
-    "Admin.Purge": ("a483a342d1081999ae5692a2e1380589", (Admin_Purge, int, int), ()),
+    "Admin.Purge": ("67a8f2fae242b2197f8e762760f13b46", (Admin_Purge, int, int), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a

@@ -21,9 +21,10 @@ from loom.core.use_case.markers import OnMissing
 from crm.base.entities import Contact, RenameCommand, strip_name
 from crm.usecases import Audit, PreviewRename, RenameContact, no_digits
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
 Audit_Entity = Audit.Entity
+RenameCommand_from_payload = getattr(RenameCommand, "from_payload", None)
 
 
 async def run_rename_contact(
@@ -34,51 +35,61 @@ async def run_rename_contact(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``RenameContact``, step by step."""
-
-    # contact_id: int
+    """One call of ``RenameContact``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        contact_id = params["contact_id"]
-    except KeyError:
-        raise missing_parameter("RenameContact", "contact_id", params, ("contact_id",)) from None
-    if type(contact_id) is not int:
-        contact_id = convert_parameter("RenameContact", "contact_id", int, contact_id)
+        # contact_id: int
+        try:
+            contact_id = params["contact_id"]
+        except KeyError:
+            raise missing_parameter(
+                "RenameContact", "contact_id", params, ("contact_id",)
+            ) from None
+        if type(contact_id) is not int:
+            contact_id = convert_parameter("RenameContact", "contact_id", int, contact_id)
 
-    # cmd: RenameCommand = Input()
-    from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("RenameContact", "cmd", RenameCommand, payload)
+        # cmd: RenameCommand = Input()
+        if type(payload) is dict and RenameCommand_from_payload is not None:
+            cmd, fields_set = RenameCommand_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("RenameContact", "cmd", RenameCommand, payload)
 
-    # contact: entities.Contact = LoadById(Contact, by="contact_id")
-    if load_overrides is not None and Contact in load_overrides:
-        contact = load_overrides[Contact]
-    else:
-        repository = dependencies.get(Contact) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("RenameContact", Contact, dependencies, runtime)
-        contact = await repository.get_by_id(contact_id, profile="default")
-        if contact is None:
-            contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
+        # contact: entities.Contact = LoadById(Contact, by="contact_id")
+        if load_overrides is not None and Contact in load_overrides:
+            contact = load_overrides[Contact]
+        else:
+            repository = dependencies.get(Contact) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("RenameContact", Contact, dependencies, runtime)
+            contact = await repository.get_by_id(contact_id, profile="default")
+            if contact is None:
+                contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
 
-    # computes[0]: strip_name
-    cmd = strip_name(cmd, fields_set)
+        # computes[0]: strip_name
+        cmd = strip_name(cmd, fields_set)
 
-    violations: list[RuleViolation] = []
+        violations: list[RuleViolation] = []
 
-    # rules[0]: no_digits
-    try:
-        no_digits(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("RenameContact", no_digits, violation)
+        # rules[0]: no_digits
+        try:
+            no_digits(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("RenameContact", no_digits, violation)
 
-    if violations:
-        raise RuleViolations(violations)
+        if violations:
+            raise RuleViolations(violations)
 
-    # RenameContact.execute (async)
-    return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
+        # RenameContact.execute (async)
+        return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_preview_rename(
@@ -89,51 +100,61 @@ async def run_preview_rename(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``PreviewRename``, step by step."""
-
-    # contact_id: int
+    """One call of ``PreviewRename``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        contact_id = params["contact_id"]
-    except KeyError:
-        raise missing_parameter("PreviewRename", "contact_id", params, ("contact_id",)) from None
-    if type(contact_id) is not int:
-        contact_id = convert_parameter("PreviewRename", "contact_id", int, contact_id)
+        # contact_id: int
+        try:
+            contact_id = params["contact_id"]
+        except KeyError:
+            raise missing_parameter(
+                "PreviewRename", "contact_id", params, ("contact_id",)
+            ) from None
+        if type(contact_id) is not int:
+            contact_id = convert_parameter("PreviewRename", "contact_id", int, contact_id)
 
-    # cmd: RenameCommand = Input()
-    from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("PreviewRename", "cmd", RenameCommand, payload)
+        # cmd: RenameCommand = Input()
+        if type(payload) is dict and RenameCommand_from_payload is not None:
+            cmd, fields_set = RenameCommand_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("PreviewRename", "cmd", RenameCommand, payload)
 
-    # contact: entities.Contact = LoadById(Contact, by="contact_id")
-    if load_overrides is not None and Contact in load_overrides:
-        contact = load_overrides[Contact]
-    else:
-        repository = dependencies.get(Contact) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("PreviewRename", Contact, dependencies, runtime)
-        contact = await repository.get_by_id(contact_id, profile="default")
-        if contact is None:
-            contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
+        # contact: entities.Contact = LoadById(Contact, by="contact_id")
+        if load_overrides is not None and Contact in load_overrides:
+            contact = load_overrides[Contact]
+        else:
+            repository = dependencies.get(Contact) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("PreviewRename", Contact, dependencies, runtime)
+            contact = await repository.get_by_id(contact_id, profile="default")
+            if contact is None:
+                contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
 
-    # computes[0]: strip_name
-    cmd = strip_name(cmd, fields_set)
+        # computes[0]: strip_name
+        cmd = strip_name(cmd, fields_set)
 
-    violations: list[RuleViolation] = []
+        violations: list[RuleViolation] = []
 
-    # rules[0]: no_digits
-    try:
-        no_digits(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("PreviewRename", no_digits, violation)
+        # rules[0]: no_digits
+        try:
+            no_digits(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("PreviewRename", no_digits, violation)
 
-    if violations:
-        raise RuleViolations(violations)
+        if violations:
+            raise RuleViolations(violations)
 
-    # PreviewRename.execute (async)
-    return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
+        # PreviewRename.execute (async)
+        return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_audit(
@@ -144,29 +165,38 @@ async def run_audit(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Audit``, step by step."""
-
-    # person_id: int
+    """One call of ``Audit``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        person_id = params["person_id"]
-    except KeyError:
-        raise missing_parameter("Audit", "person_id", params, ("person_id",)) from None
-    if type(person_id) is not int:
-        person_id = convert_parameter("Audit", "person_id", int, person_id)
+        # person_id: int
+        try:
+            person_id = params["person_id"]
+        except KeyError:
+            raise missing_parameter("Audit", "person_id", params, ("person_id",)) from None
+        if type(person_id) is not int:
+            person_id = convert_parameter("Audit", "person_id", int, person_id)
 
-    # person: Person = LoadById(Entity, by="person_id")
-    if load_overrides is not None and Audit_Entity in load_overrides:
-        person = load_overrides[Audit_Entity]
-    else:
-        repository = dependencies.get(Audit_Entity) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("Audit", Audit_Entity, dependencies, runtime)
-        person = await repository.get_by_id(person_id, profile="default")
-        if person is None:
-            person = on_missing_entity(Audit_Entity, person_id, OnMissing.RAISE)
+        # person: Person = LoadById(Entity, by="person_id")
+        if load_overrides is not None and Audit_Entity in load_overrides:
+            person = load_overrides[Audit_Entity]
+        else:
+            repository = dependencies.get(Audit_Entity) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Audit", Audit_Entity, dependencies, runtime)
+            person = await repository.get_by_id(person_id, profile="default")
+            if person is None:
+                person = on_missing_entity(Audit_Entity, person_id, OnMissing.RAISE)
 
-    # Audit.execute (async)
-    return await use_case.execute(person_id=person_id, person=person)
+        # Audit.execute (async)
+        return await use_case.execute(person_id=person_id, person=person)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -175,16 +205,16 @@ async def run_audit(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "RenameContact": (
-        "d348247761c12b353eedc9a3c6266194",
+        "934f9d51d2e047be5caa3ca77fc6ee36",
         (RenameContact, int, RenameCommand, Contact, strip_name, no_digits),
         (),
     ),
     "PreviewRename": (
-        "a8172d624bfdd529c47183afe4f0d339",
+        "bd97b91353e55b55f0dac7cb32484c5a",
         (PreviewRename, int, RenameCommand, Contact, strip_name, no_digits),
         (),
     ),
-    "Audit": ("f1aa8aec2291fa56610cf19c6206314b", (Audit, int, Audit_Entity), ()),
+    "Audit": ("43c4e9766a55af026e193a8b5f582970", (Audit, int, Audit_Entity), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a

@@ -17,12 +17,12 @@ from loom.core.engine.steps import (
 from ops.jobs import Reindex, Stats, SyncUseCase
 from uuid import UUID
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
 Stats_defaults = parameter_defaults(Stats)
 
 
-def run_reindex(
+async def run_reindex(
     use_case: Reindex,
     params: Mapping[str, Any],
     payload: Any,
@@ -30,49 +30,58 @@ def run_reindex(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Reindex``, step by step (nothing to await)."""
-
-    # batch: int
+    """One call of ``Reindex``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        batch = params["batch"]
-    except KeyError:
-        raise missing_parameter(
-            "Reindex", "batch", params, ("batch", "tenant", "label", "extra")
-        ) from None
-    if type(batch) is not int:
-        batch = convert_parameter("Reindex", "batch", int, batch)
+        # batch: int
+        try:
+            batch = params["batch"]
+        except KeyError:
+            raise missing_parameter(
+                "Reindex", "batch", params, ("batch", "tenant", "label", "extra")
+            ) from None
+        if type(batch) is not int:
+            batch = convert_parameter("Reindex", "batch", int, batch)
 
-    # tenant: UUID
-    try:
-        tenant = params["tenant"]
-    except KeyError:
-        raise missing_parameter(
-            "Reindex", "tenant", params, ("batch", "tenant", "label", "extra")
-        ) from None
-    if type(tenant) is not UUID:
-        tenant = convert_parameter("Reindex", "tenant", UUID, tenant)
+        # tenant: UUID
+        try:
+            tenant = params["tenant"]
+        except KeyError:
+            raise missing_parameter(
+                "Reindex", "tenant", params, ("batch", "tenant", "label", "extra")
+            ) from None
+        if type(tenant) is not UUID:
+            tenant = convert_parameter("Reindex", "tenant", UUID, tenant)
 
-    # label: Optional[str]
-    try:
-        label = params["label"]
-    except KeyError:
-        raise missing_parameter(
-            "Reindex", "label", params, ("batch", "tenant", "label", "extra")
-        ) from None
+        # label: Optional[str]
+        try:
+            label = params["label"]
+        except KeyError:
+            raise missing_parameter(
+                "Reindex", "label", params, ("batch", "tenant", "label", "extra")
+            ) from None
 
-    # extra: Any
-    try:
-        extra = params["extra"]
-    except KeyError:
-        raise missing_parameter(
-            "Reindex", "extra", params, ("batch", "tenant", "label", "extra")
-        ) from None
+        # extra: Any
+        try:
+            extra = params["extra"]
+        except KeyError:
+            raise missing_parameter(
+                "Reindex", "extra", params, ("batch", "tenant", "label", "extra")
+            ) from None
 
-    # Reindex.execute (sync)
-    return use_case.execute(batch=batch, tenant=tenant, label=label, extra=extra)
+        # Reindex.execute (sync)
+        return use_case.execute(batch=batch, tenant=tenant, label=label, extra=extra)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_stats(
+async def run_stats(
     use_case: Stats,
     params: Mapping[str, Any],
     payload: Any,
@@ -80,27 +89,36 @@ def run_stats(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Stats``, step by step; the runtime awaits the result."""
-
-    # since: "int"
+    """One call of ``Stats``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        since = params["since"]
-    except KeyError:
-        raise missing_parameter("Stats", "since", params, ("since", "until")) from None
-    if type(since) is not int:
-        since = convert_parameter("Stats", "since", int, since)
+        # since: "int"
+        try:
+            since = params["since"]
+        except KeyError:
+            raise missing_parameter("Stats", "since", params, ("since", "until")) from None
+        if type(since) is not int:
+            since = convert_parameter("Stats", "since", int, since)
 
-    # until: int | None = None
-    try:
-        until = params["until"]
-    except KeyError:
-        until = Stats_defaults["until"]
+        # until: int | None = None
+        try:
+            until = params["until"]
+        except KeyError:
+            until = Stats_defaults["until"]
 
-    # Stats.execute (async)
-    return use_case.execute(since=since, until=until)
+        # Stats.execute (async)
+        return await use_case.execute(since=since, until=until)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_sync_use_case(
+async def run_sync_use_case(
     use_case: SyncUseCase,
     params: Mapping[str, Any],
     payload: Any,
@@ -108,56 +126,65 @@ def run_sync_use_case(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``SyncUseCase``, step by step (nothing to await)."""
-
-    # name: str
+    """One call of ``SyncUseCase``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        name = params["name"]
-    except KeyError:
-        raise missing_parameter(
-            "SyncUseCase", "name", params, ("name", "count", "flag", "raw", "untyped")
-        ) from None
-    if type(name) is not str:
-        name = convert_parameter("SyncUseCase", "name", str, name)
+        # name: str
+        try:
+            name = params["name"]
+        except KeyError:
+            raise missing_parameter(
+                "SyncUseCase", "name", params, ("name", "count", "flag", "raw", "untyped")
+            ) from None
+        if type(name) is not str:
+            name = convert_parameter("SyncUseCase", "name", str, name)
 
-    # count: float
-    try:
-        count = params["count"]
-    except KeyError:
-        raise missing_parameter(
-            "SyncUseCase", "count", params, ("name", "count", "flag", "raw", "untyped")
-        ) from None
-    if type(count) is not float:
-        count = convert_parameter("SyncUseCase", "count", float, count)
+        # count: float
+        try:
+            count = params["count"]
+        except KeyError:
+            raise missing_parameter(
+                "SyncUseCase", "count", params, ("name", "count", "flag", "raw", "untyped")
+            ) from None
+        if type(count) is not float:
+            count = convert_parameter("SyncUseCase", "count", float, count)
 
-    # flag: bool
-    try:
-        flag = params["flag"]
-    except KeyError:
-        raise missing_parameter(
-            "SyncUseCase", "flag", params, ("name", "count", "flag", "raw", "untyped")
-        ) from None
-    if type(flag) is not bool:
-        flag = convert_parameter("SyncUseCase", "flag", bool, flag)
+        # flag: bool
+        try:
+            flag = params["flag"]
+        except KeyError:
+            raise missing_parameter(
+                "SyncUseCase", "flag", params, ("name", "count", "flag", "raw", "untyped")
+            ) from None
+        if type(flag) is not bool:
+            flag = convert_parameter("SyncUseCase", "flag", bool, flag)
 
-    # raw: object
-    try:
-        raw = params["raw"]
-    except KeyError:
-        raise missing_parameter(
-            "SyncUseCase", "raw", params, ("name", "count", "flag", "raw", "untyped")
-        ) from None
+        # raw: object
+        try:
+            raw = params["raw"]
+        except KeyError:
+            raise missing_parameter(
+                "SyncUseCase", "raw", params, ("name", "count", "flag", "raw", "untyped")
+            ) from None
 
-    # untyped
-    try:
-        untyped = params["untyped"]
-    except KeyError:
-        raise missing_parameter(
-            "SyncUseCase", "untyped", params, ("name", "count", "flag", "raw", "untyped")
-        ) from None
+        # untyped
+        try:
+            untyped = params["untyped"]
+        except KeyError:
+            raise missing_parameter(
+                "SyncUseCase", "untyped", params, ("name", "count", "flag", "raw", "untyped")
+            ) from None
 
-    # SyncUseCase.execute (sync)
-    return use_case.execute(name=name, count=count, flag=flag, raw=raw, untyped=untyped)
+        # SyncUseCase.execute (sync)
+        return use_case.execute(name=name, count=count, flag=flag, raw=raw, untyped=untyped)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -165,9 +192,9 @@ def run_sync_use_case(
 # the DSL declarations it compiled inline (index, structure, functions called).
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
-    "Reindex": ("3b88eedf99f0b4a38b590fd6e13e3fac", (Reindex, int, UUID), ()),
-    "Stats": ("207443ca81c90cfdf062fbcda2289567", (Stats, int), ()),
-    "SyncUseCase": ("a9df6dfec95e176e127ee1ee7b2124d5", (SyncUseCase, str, float, bool), ()),
+    "Reindex": ("db6832b85f1cc6fc5448ef0760f700f0", (Reindex, int, UUID), ()),
+    "Stats": ("b6ebd7797926c860a738623ce1240fdf", (Stats, int), ()),
+    "SyncUseCase": ("b6116201f6ecddbf1eb1a9748c6fa46f", (SyncUseCase, str, float, bool), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a

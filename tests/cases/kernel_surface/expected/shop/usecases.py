@@ -22,12 +22,13 @@ from loom.core.use_case.rule import rule_outcome
 
 from shop.usecases import EditProduct, EditProductUseCase, Product, ReindexJob, not_blank, slugify
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
 EditProductUseCase_computes_0 = EditProductUseCase.computes[0]
 EditProductUseCase_rules_0 = EditProductUseCase.rules[0]
 EditProductUseCase_rules_1 = EditProductUseCase.rules[1]
 EditProductUseCase_rules_2 = EditProductUseCase.rules[2]
+EditProduct_from_payload = getattr(EditProduct, "from_payload", None)
 
 
 async def run_edit_product_use_case(
@@ -38,75 +39,83 @@ async def run_edit_product_use_case(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``EditProductUseCase``, step by step."""
-
-    # product_id: int
+    """One call of ``EditProductUseCase``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        product_id = params["product_id"]
-    except KeyError:
-        raise missing_parameter(
-            "EditProductUseCase", "product_id", params, ("product_id",)
-        ) from None
-    if type(product_id) is not int:
-        product_id = convert_parameter("EditProductUseCase", "product_id", int, product_id)
+        # product_id: int
+        try:
+            product_id = params["product_id"]
+        except KeyError:
+            raise missing_parameter(
+                "EditProductUseCase", "product_id", params, ("product_id",)
+            ) from None
+        if type(product_id) is not int:
+            product_id = convert_parameter("EditProductUseCase", "product_id", int, product_id)
 
-    # cmd: EditProduct = Input()
-    from_payload = getattr(EditProduct, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("EditProductUseCase", "cmd", EditProduct, payload)
+        # cmd: EditProduct = Input()
+        if type(payload) is dict and EditProduct_from_payload is not None:
+            cmd, fields_set = EditProduct_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("EditProductUseCase", "cmd", EditProduct, payload)
 
-    # product: Product = LoadById(Product, by="product_id")
-    if load_overrides is not None and Product in load_overrides:
-        product = load_overrides[Product]
-    else:
-        repository = dependencies.get(Product) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("EditProductUseCase", Product, dependencies, runtime)
-        product = await repository.get_by_id(product_id, profile="default")
-        if product is None:
-            product = on_missing_entity(Product, product_id, OnMissing.RAISE)
+        # product: Product = LoadById(Product, by="product_id")
+        if load_overrides is not None and Product in load_overrides:
+            product = load_overrides[Product]
+        else:
+            repository = dependencies.get(Product) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("EditProductUseCase", Product, dependencies, runtime)
+            product = await repository.get_by_id(product_id, profile="default")
+            if product is None:
+                product = on_missing_entity(Product, product_id, OnMissing.RAISE)
 
-    # computes[0]: Compute.set(F(EditProduct).slug).from_command(F(EditProduct).name, via=slugify).when_present(F(EditProduct).name)
-    if "name" in fields_set and sent(cmd.name):
-        cmd = cmd.model_copy(update={"slug": slugify(cmd.name)})
-
-    violations: list[RuleViolation] = []
-    outcome: Any  # what each inlined evaluator returned, whatever its type
-
-    # rules[0]: Rule.check(F(EditProduct).name, via=not_blank).when_present(F(EditProduct).name)
-    try:
+        # computes[0]: Compute.set(F(EditProduct).slug).from_command(F(EditProduct).name, via=slugify).when_present(F(EditProduct).name)
         if "name" in fields_set and sent(cmd.name):
-            outcome = not_blank(cmd.name)
+            cmd = cmd.model_copy(update={"slug": slugify(cmd.name)})
+
+        violations: list[RuleViolation] = []
+        outcome: Any  # what each inlined evaluator returned, whatever its type
+
+        # rules[0]: Rule.check(F(EditProduct).name, via=not_blank).when_present(F(EditProduct).name)
+        try:
+            if "name" in fields_set and sent(cmd.name):
+                outcome = not_blank(cmd.name)
+                if outcome is not None and outcome is not False:
+                    rule_outcome(outcome, "name", "Rule check failed")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_0, violation)
+
+        # rules[1]: Rule.require_present(F(EditProduct).label)
+        if "label" not in fields_set or not sent(cmd.label):
+            violations.append(RuleViolation("label", "label is required"))
+            runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_1, violations[-1])
+
+        # rules[2]: Rule.check(F("product").warehouse_id, via=not_blank)
+        try:
+            outcome = not_blank(cmd.warehouse_id)
             if outcome is not None and outcome is not False:
-                rule_outcome(outcome, "name", "Rule check failed")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_0, violation)
+                rule_outcome(outcome, "warehouse_id", "Rule check failed")
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_2, violation)
 
-    # rules[1]: Rule.require_present(F(EditProduct).label)
-    if "label" not in fields_set or not sent(cmd.label):
-        violations.append(RuleViolation("label", "label is required"))
-        runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_1, violations[-1])
+        if violations:
+            raise RuleViolations(violations)
 
-    # rules[2]: Rule.check(F("product").warehouse_id, via=not_blank)
-    try:
-        outcome = not_blank(cmd.warehouse_id)
-        if outcome is not None and outcome is not False:
-            rule_outcome(outcome, "warehouse_id", "Rule check failed")
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("EditProductUseCase", EditProductUseCase_rules_2, violation)
-
-    if violations:
-        raise RuleViolations(violations)
-
-    # EditProductUseCase.execute (async)
-    return await use_case.execute(product_id=product_id, cmd=cmd, product=product)
+        # EditProductUseCase.execute (async)
+        return await use_case.execute(product_id=product_id, cmd=cmd, product=product)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_reindex_job(
+async def run_reindex_job(
     use_case: ReindexJob,
     params: Mapping[str, Any],
     payload: Any,
@@ -114,18 +123,27 @@ def run_reindex_job(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``ReindexJob``, step by step (nothing to await)."""
-
-    # product_id: int
+    """One call of ``ReindexJob``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        product_id = params["product_id"]
-    except KeyError:
-        raise missing_parameter("ReindexJob", "product_id", params, ("product_id",)) from None
-    if type(product_id) is not int:
-        product_id = convert_parameter("ReindexJob", "product_id", int, product_id)
+        # product_id: int
+        try:
+            product_id = params["product_id"]
+        except KeyError:
+            raise missing_parameter("ReindexJob", "product_id", params, ("product_id",)) from None
+        if type(product_id) is not int:
+            product_id = convert_parameter("ReindexJob", "product_id", int, product_id)
 
-    # ReindexJob.execute (sync)
-    return use_case.execute(product_id=product_id)
+        # ReindexJob.execute (sync)
+        return use_case.execute(product_id=product_id)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -134,7 +152,7 @@ def run_reindex_job(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "EditProductUseCase": (
-        "02fecb19d9f2220498eeff05a1177ba0",
+        "67749893ac40085bff69d2077f24b8df",
         (
             EditProductUseCase,
             int,
@@ -168,7 +186,7 @@ SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
             ),
         ),
     ),
-    "ReindexJob": ("48152f2b9d2ec39c55bd54cd482ebd7f", (ReindexJob, int), ()),
+    "ReindexJob": ("1678e83beb90bb4a10c1007c24d0b299", (ReindexJob, int), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a

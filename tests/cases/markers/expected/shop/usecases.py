@@ -21,6 +21,10 @@ from loom.core.use_case.markers import OnMissing
 from shop.domain import Account, InviteCommand, Team
 from shop.usecases import Invite
 
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
+InviteCommand_from_payload = getattr(InviteCommand, "from_payload", None)
+
 
 async def run_invite(
     use_case: Invite,
@@ -30,127 +34,139 @@ async def run_invite(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Invite``, step by step."""
-
-    # account_id: int
+    """One call of ``Invite``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        account_id = params["account_id"]
-    except KeyError:
-        raise missing_parameter("Invite", "account_id", params, ("account_id", "team_id")) from None
-    if type(account_id) is not int:
-        account_id = convert_parameter("Invite", "account_id", int, account_id)
+        # account_id: int
+        try:
+            account_id = params["account_id"]
+        except KeyError:
+            raise missing_parameter(
+                "Invite", "account_id", params, ("account_id", "team_id")
+            ) from None
+        if type(account_id) is not int:
+            account_id = convert_parameter("Invite", "account_id", int, account_id)
 
-    # team_id: int
-    try:
-        team_id = params["team_id"]
-    except KeyError:
-        raise missing_parameter("Invite", "team_id", params, ("account_id", "team_id")) from None
-    if type(team_id) is not int:
-        team_id = convert_parameter("Invite", "team_id", int, team_id)
+        # team_id: int
+        try:
+            team_id = params["team_id"]
+        except KeyError:
+            raise missing_parameter(
+                "Invite", "team_id", params, ("account_id", "team_id")
+            ) from None
+        if type(team_id) is not int:
+            team_id = convert_parameter("Invite", "team_id", int, team_id)
 
-    # cmd: InviteCommand = Input()
-    from_payload = getattr(InviteCommand, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("Invite", "cmd", InviteCommand, payload)
+        # cmd: InviteCommand = Input()
+        if type(payload) is dict and InviteCommand_from_payload is not None:
+            cmd, fields_set = InviteCommand_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("Invite", "cmd", InviteCommand, payload)
 
-    # account: Account = LoadById(Account, by="account_id")
-    if load_overrides is not None and Account in load_overrides:
-        account = load_overrides[Account]
-    else:
-        repository = dependencies.get(Account) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("Invite", Account, dependencies, runtime)
-        account = await repository.get_by_id(account_id, profile="default")
-        if account is None:
-            account = on_missing_entity(Account, account_id, OnMissing.RAISE)
+        # account: Account = LoadById(Account, by="account_id")
+        if load_overrides is not None and Account in load_overrides:
+            account = load_overrides[Account]
+        else:
+            repository = dependencies.get(Account) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Invite", Account, dependencies, runtime)
+            account = await repository.get_by_id(account_id, profile="default")
+            if account is None:
+                account = on_missing_entity(Account, account_id, OnMissing.RAISE)
 
-    # team: Team = LoadById(Team, by="team_id", profile="with_members")
-    if load_overrides is not None and Team in load_overrides:
-        team = load_overrides[Team]
-    else:
-        repository = dependencies.get(Team) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("Invite", Team, dependencies, runtime)
-        team = await repository.get_by_id(team_id, profile="with_members")
-        if team is None:
-            team = on_missing_entity(Team, team_id, OnMissing.RAISE)
+        # team: Team = LoadById(Team, by="team_id", profile="with_members")
+        if load_overrides is not None and Team in load_overrides:
+            team = load_overrides[Team]
+        else:
+            repository = dependencies.get(Team) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Invite", Team, dependencies, runtime)
+            team = await repository.get_by_id(team_id, profile="with_members")
+            if team is None:
+                team = on_missing_entity(Team, team_id, OnMissing.RAISE)
 
-    # owner: Account = Load(Account, from_command="owner_email", against="email")
-    if load_overrides is not None and Account in load_overrides:
-        owner = load_overrides[Account]
-    else:
-        repository = dependencies.get(Account) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("Invite", Account, dependencies, runtime)
-        value = cmd.owner_email
-        owner = await repository.get_by("email", value, profile="default")
-        if owner is None:
-            owner = on_missing_entity(Account, value, OnMissing.RAISE)
+        # owner: Account = Load(Account, from_command="owner_email", against="email")
+        if load_overrides is not None and Account in load_overrides:
+            owner = load_overrides[Account]
+        else:
+            repository = dependencies.get(Account) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Invite", Account, dependencies, runtime)
+            value = cmd.owner_email
+            owner = await repository.get_by("email", value, profile="default")
+            if owner is None:
+                owner = on_missing_entity(Account, value, OnMissing.RAISE)
 
-    # maybe_owner: Account | None = Load(Account, from_param="account_id", against="id", on_missing=OnMissing.RETURN_NONE)
-    if load_overrides is not None and Account in load_overrides:
-        maybe_owner = load_overrides[Account]
-    else:
-        repository = dependencies.get(Account) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("Invite", Account, dependencies, runtime)
-        maybe_owner = await repository.get_by("id", account_id, profile="default")
-        if maybe_owner is None:
-            maybe_owner = on_missing_entity(Account, account_id, OnMissing.RETURN_NONE)
+        # maybe_owner: Account | None = Load(Account, from_param="account_id", against="id", on_missing=OnMissing.RETURN_NONE)
+        if load_overrides is not None and Account in load_overrides:
+            maybe_owner = load_overrides[Account]
+        else:
+            repository = dependencies.get(Account) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Invite", Account, dependencies, runtime)
+            maybe_owner = await repository.get_by("id", account_id, profile="default")
+            if maybe_owner is None:
+                maybe_owner = on_missing_entity(Account, account_id, OnMissing.RETURN_NONE)
 
-    # team_or_false: Team | bool = Load(Team, from_command="team_slug", against="slug", on_missing=OnMissing.RETURN_FALSE)
-    if load_overrides is not None and Team in load_overrides:
-        team_or_false = load_overrides[Team]
-    else:
+        # team_or_false: Team | bool = Load(Team, from_command="team_slug", against="slug", on_missing=OnMissing.RETURN_FALSE)
+        if load_overrides is not None and Team in load_overrides:
+            team_or_false = load_overrides[Team]
+        else:
+            repository = dependencies.get(Team) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("Invite", Team, dependencies, runtime)
+            value = cmd.team_slug
+            team_or_false = await repository.get_by("slug", value, profile="default")
+            if team_or_false is None:
+                team_or_false = on_missing_entity(Team, value, OnMissing.RETURN_FALSE)
+
+        # slug_taken: bool = Exists(Team, from_command="team_slug", against="slug")
         repository = dependencies.get(Team) if type(dependencies) is dict else None
         if repository is None:
             repository = find_repository("Invite", Team, dependencies, runtime)
         value = cmd.team_slug
-        team_or_false = await repository.get_by("slug", value, profile="default")
-        if team_or_false is None:
-            team_or_false = on_missing_entity(Team, value, OnMissing.RETURN_FALSE)
+        slug_taken = bool(await repository.exists_by("slug", value))
+        if not slug_taken:
+            slug_taken = on_missing_check(Team, value, OnMissing.RETURN_FALSE)
 
-    # slug_taken: bool = Exists(Team, from_command="team_slug", against="slug")
-    repository = dependencies.get(Team) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("Invite", Team, dependencies, runtime)
-    value = cmd.team_slug
-    slug_taken = bool(await repository.exists_by("slug", value))
-    if not slug_taken:
-        slug_taken = on_missing_check(Team, value, OnMissing.RETURN_FALSE)
+        # account_known: bool = Exists(Account, from_param="account_id", against="id", on_missing=OnMissing.RAISE)
+        repository = dependencies.get(Account) if type(dependencies) is dict else None
+        if repository is None:
+            repository = find_repository("Invite", Account, dependencies, runtime)
+        account_known = bool(await repository.exists_by("id", account_id))
+        if not account_known:
+            account_known = on_missing_check(Account, account_id, OnMissing.RAISE)
 
-    # account_known: bool = Exists(Account, from_param="account_id", against="id", on_missing=OnMissing.RAISE)
-    repository = dependencies.get(Account) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("Invite", Account, dependencies, runtime)
-    account_known = bool(await repository.exists_by("id", account_id))
-    if not account_known:
-        account_known = on_missing_check(Account, account_id, OnMissing.RAISE)
+        # quiet_check: bool = Exists(Account, from_param="team_id", against="id", on_missing=OnMissing.RETURN_NONE)
+        repository = dependencies.get(Account) if type(dependencies) is dict else None
+        if repository is None:
+            repository = find_repository("Invite", Account, dependencies, runtime)
+        quiet_check: bool | None = bool(await repository.exists_by("id", team_id))
+        if not quiet_check:
+            quiet_check = on_missing_check(Account, team_id, OnMissing.RETURN_NONE)
 
-    # quiet_check: bool = Exists(Account, from_param="team_id", against="id", on_missing=OnMissing.RETURN_NONE)
-    repository = dependencies.get(Account) if type(dependencies) is dict else None
-    if repository is None:
-        repository = find_repository("Invite", Account, dependencies, runtime)
-    quiet_check: bool | None = bool(await repository.exists_by("id", team_id))
-    if not quiet_check:
-        quiet_check = on_missing_check(Account, team_id, OnMissing.RETURN_NONE)
-
-    # Invite.execute (async)
-    return await use_case.execute(
-        account_id=account_id,
-        team_id=team_id,
-        cmd=cmd,
-        account=account,
-        team=team,
-        owner=owner,
-        maybe_owner=maybe_owner,
-        team_or_false=team_or_false,
-        slug_taken=slug_taken,
-        account_known=account_known,
-        quiet_check=quiet_check,
-    )
+        # Invite.execute (async)
+        return await use_case.execute(
+            account_id=account_id,
+            team_id=team_id,
+            cmd=cmd,
+            account=account,
+            team=team,
+            owner=owner,
+            maybe_owner=maybe_owner,
+            team_or_false=team_or_false,
+            slug_taken=slug_taken,
+            account_known=account_known,
+            quiet_check=quiet_check,
+        )
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -159,7 +175,7 @@ async def run_invite(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "Invite": (
-        "16359f602f9d903e01a6c73e5361be0e",
+        "330d65ef367e7b7b68ca187cad16248a",
         (
             Invite,
             int,

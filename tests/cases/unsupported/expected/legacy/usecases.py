@@ -20,12 +20,13 @@ from loom.core.use_case.markers import OnMissing
 
 from legacy.usecases import Cmd, ComputedProfile, Fine, LambdaRule
 
-# Objects reached through an attribute or an index, read once at import:
-# the executors call exactly what the runtime verified.
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
 LambdaRule_rules_0 = LambdaRule.rules[0]
+Cmd_from_payload = getattr(Cmd, "from_payload", None)
 
 
-def run_fine(
+async def run_fine(
     use_case: Fine,
     params: Mapping[str, Any],
     payload: Any,
@@ -33,18 +34,27 @@ def run_fine(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``Fine``, step by step; the runtime awaits the result."""
-
-    # name: str
+    """One call of ``Fine``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        name = params["name"]
-    except KeyError:
-        raise missing_parameter("Fine", "name", params, ("name",)) from None
-    if type(name) is not str:
-        name = convert_parameter("Fine", "name", str, name)
+        # name: str
+        try:
+            name = params["name"]
+        except KeyError:
+            raise missing_parameter("Fine", "name", params, ("name",)) from None
+        if type(name) is not str:
+            name = convert_parameter("Fine", "name", str, name)
 
-    # Fine.execute (async)
-    return use_case.execute(name=name)
+        # Fine.execute (async)
+        return await use_case.execute(name=name)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 async def run_computed_profile(
@@ -55,32 +65,41 @@ async def run_computed_profile(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``ComputedProfile``, step by step."""
-
-    # item_id: int
+    """One call of ``ComputedProfile``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        item_id = params["item_id"]
-    except KeyError:
-        raise missing_parameter("ComputedProfile", "item_id", params, ("item_id",)) from None
-    if type(item_id) is not int:
-        item_id = convert_parameter("ComputedProfile", "item_id", int, item_id)
+        # item_id: int
+        try:
+            item_id = params["item_id"]
+        except KeyError:
+            raise missing_parameter("ComputedProfile", "item_id", params, ("item_id",)) from None
+        if type(item_id) is not int:
+            item_id = convert_parameter("ComputedProfile", "item_id", int, item_id)
 
-    # item: Any = LoadById(dict, by="item_id", profile=PROFILE)
-    if load_overrides is not None and dict in load_overrides:
-        item = load_overrides[dict]
-    else:
-        repository = dependencies.get(dict) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("ComputedProfile", dict, dependencies, runtime)
-        item = await repository.get_by_id(item_id, profile="full")
-        if item is None:
-            item = on_missing_entity(dict, item_id, OnMissing.RAISE)
+        # item: Any = LoadById(dict, by="item_id", profile=PROFILE)
+        if load_overrides is not None and dict in load_overrides:
+            item = load_overrides[dict]
+        else:
+            repository = dependencies.get(dict) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("ComputedProfile", dict, dependencies, runtime)
+            item = await repository.get_by_id(item_id, profile="full")
+            if item is None:
+                item = on_missing_entity(dict, item_id, OnMissing.RAISE)
 
-    # ComputedProfile.execute (async)
-    return await use_case.execute(item_id=item_id, item=item)
+        # ComputedProfile.execute (async)
+        return await use_case.execute(item_id=item_id, item=item)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
-def run_lambda_rule(
+async def run_lambda_rule(
     use_case: LambdaRule,
     params: Mapping[str, Any],
     payload: Any,
@@ -88,29 +107,37 @@ def run_lambda_rule(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``LambdaRule``, step by step; the runtime awaits the result."""
-
-    # cmd: Cmd = Input()
-    from_payload = getattr(Cmd, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("LambdaRule", "cmd", Cmd, payload)
-
-    violations: list[RuleViolation] = []
-
-    # rules[0]: lambda cmd, fields_set: None
+    """One call of ``LambdaRule``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        LambdaRule_rules_0(cmd, fields_set)
-    except RuleViolation as violation:
-        violations.append(violation)
-        runtime.rule_failed("LambdaRule", LambdaRule_rules_0, violation)
+        # cmd: Cmd = Input()
+        if type(payload) is dict and Cmd_from_payload is not None:
+            cmd, fields_set = Cmd_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("LambdaRule", "cmd", Cmd, payload)
 
-    if violations:
-        raise RuleViolations(violations)
+        violations: list[RuleViolation] = []
 
-    # LambdaRule.execute (async)
-    return use_case.execute(cmd=cmd)
+        # rules[0]: lambda cmd, fields_set: None
+        try:
+            LambdaRule_rules_0(cmd, fields_set)
+        except RuleViolation as violation:
+            violations.append(violation)
+            runtime.rule_failed("LambdaRule", LambdaRule_rules_0, violation)
+
+        if violations:
+            raise RuleViolations(violations)
+
+        # LambdaRule.execute (async)
+        return await use_case.execute(cmd=cmd)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -118,9 +145,9 @@ def run_lambda_rule(
 # the DSL declarations it compiled inline (index, structure, functions called).
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
-    "Fine": ("be136acbbee214bd7d134ffd0ee470b7", (Fine, str), ()),
-    "ComputedProfile": ("879028eb9e1b37a2283db66911546b05", (ComputedProfile, int, dict), ()),
-    "LambdaRule": ("89624c7f6fd1eb42d145419ef4a085c4", (LambdaRule, Cmd, LambdaRule_rules_0), ()),
+    "Fine": ("a09c7226f682e9593c7a0da6cd411b9e", (Fine, str), ()),
+    "ComputedProfile": ("68b3e61002210fcf03cc93fdba55f459", (ComputedProfile, int, dict), ()),
+    "LambdaRule": ("76b069524cdca71d0cdfe06e116d8b13", (LambdaRule, Cmd, LambdaRule_rules_0), ()),
 }
 
 # A digest of each part of the shape (loom.core.engine.shapes.SECTIONS), so that a

@@ -20,6 +20,10 @@ from loom.core.use_case.markers import OnMissing
 from crm.base.entities import Contact, RenameCommand, strip_name
 from crm.base.usecases import ContactUseCase
 
+# Objects reached through an attribute or an index (and each command class's
+# from_payload), read once at import: the executors call exactly these.
+RenameCommand_from_payload = getattr(RenameCommand, "from_payload", None)
+
 
 async def run_contact_use_case(
     use_case: ContactUseCase,
@@ -29,39 +33,49 @@ async def run_contact_use_case(
     load_overrides: Mapping[type[Any], Any] | None,
     runtime: StepRuntime,
 ) -> Any:
-    """Run the pipeline of ``ContactUseCase``, step by step."""
-
-    # contact_id: int
+    """One call of ``ContactUseCase``: its pipeline, step by step, reported through ``runtime``."""
+    start = runtime.clock()
+    log = None if runtime.observed() is False else runtime.started()
     try:
-        contact_id = params["contact_id"]
-    except KeyError:
-        raise missing_parameter("ContactUseCase", "contact_id", params, ("contact_id",)) from None
-    if type(contact_id) is not int:
-        contact_id = convert_parameter("ContactUseCase", "contact_id", int, contact_id)
+        # contact_id: int
+        try:
+            contact_id = params["contact_id"]
+        except KeyError:
+            raise missing_parameter(
+                "ContactUseCase", "contact_id", params, ("contact_id",)
+            ) from None
+        if type(contact_id) is not int:
+            contact_id = convert_parameter("ContactUseCase", "contact_id", int, contact_id)
 
-    # cmd: RenameCommand = Input()
-    from_payload = getattr(RenameCommand, "from_payload", None) if type(payload) is dict else None
-    if from_payload is not None:
-        cmd, fields_set = from_payload(payload)
-    else:
-        cmd, fields_set = build_command("ContactUseCase", "cmd", RenameCommand, payload)
+        # cmd: RenameCommand = Input()
+        if type(payload) is dict and RenameCommand_from_payload is not None:
+            cmd, fields_set = RenameCommand_from_payload(payload)
+        else:
+            cmd, fields_set = build_command("ContactUseCase", "cmd", RenameCommand, payload)
 
-    # contact: entities.Contact = LoadById(Contact, by="contact_id")
-    if load_overrides is not None and Contact in load_overrides:
-        contact = load_overrides[Contact]
-    else:
-        repository = dependencies.get(Contact) if type(dependencies) is dict else None
-        if repository is None:
-            repository = find_repository("ContactUseCase", Contact, dependencies, runtime)
-        contact = await repository.get_by_id(contact_id, profile="default")
-        if contact is None:
-            contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
+        # contact: entities.Contact = LoadById(Contact, by="contact_id")
+        if load_overrides is not None and Contact in load_overrides:
+            contact = load_overrides[Contact]
+        else:
+            repository = dependencies.get(Contact) if type(dependencies) is dict else None
+            if repository is None:
+                repository = find_repository("ContactUseCase", Contact, dependencies, runtime)
+            contact = await repository.get_by_id(contact_id, profile="default")
+            if contact is None:
+                contact = on_missing_entity(Contact, contact_id, OnMissing.RAISE)
 
-    # computes[0]: strip_name
-    cmd = strip_name(cmd, fields_set)
+        # computes[0]: strip_name
+        cmd = strip_name(cmd, fields_set)
 
-    # ContactUseCase.execute (async)
-    return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
+        # ContactUseCase.execute (async)
+        return await use_case.execute(contact_id=contact_id, cmd=cmd, contact=contact)
+    except BaseException as error:
+        observed, log = log, None
+        runtime.failed(start, error, observed)
+        raise
+    finally:
+        if log is not None:
+            runtime.finished(start, log)
 
 
 # What each executor was written for: the plan's fingerprint, the objects it
@@ -70,7 +84,7 @@ async def run_contact_use_case(
 # The runtime checks all of it against the live plan once, before the first call.
 SPECIALIZED_ON: dict[str, tuple[str, tuple[object, ...], tuple[Any, ...]]] = {
     "ContactUseCase": (
-        "952028dcb66dc4f116204a6e48a5ec98",
+        "d53073e69354a6188cd377add7791508",
         (ContactUseCase, int, RenameCommand, Contact, strip_name),
         (),
     ),
