@@ -293,6 +293,7 @@ async def serve(host: str, port: int, database_url: str) -> None:
             timeout_keep_alive=75,
         )
         sock = config.bind_socket()
+        sock.listen(config.backlog)  # before the address is printed (see examples/shop/serve.py)
         bound_host, bound_port = sock.getsockname()[:2]
         print(f"baseline: serving on http://{bound_host}:{bound_port} (by hand)", flush=True)
         await uvicorn.Server(config).serve(sockets=[sock])

@@ -68,6 +68,9 @@ async def serve(
         )
         server = uvicorn.Server(config)
         sock = config.bind_socket()
+        # Listen before saying so: uvicorn starts listening only once serve() has
+        # started, and a client told the address earlier would be refused.
+        sock.listen(config.backlog)
         bound_host, bound_port = sock.getsockname()[:2]
         mode = shop.executor.mode.value
         generated = sum(1 for p in shop.executor.prepared_classes().values() if p.generated)
