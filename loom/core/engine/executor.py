@@ -455,22 +455,14 @@ class RuntimeExecutor:
 
         ``executor.bound(PlaceOrder)(use_case, params=..., payload=...)`` is
         ``executor.execute(use_case, params=..., payload=...)`` with the class
-        prepared now (compile errors and stale generated code surface here,
-        not on the first call) and its lookup done once. Calls behave exactly
-        as :meth:`execute`'s: same unit of work, events and logs. The
-        instance passed is expected to be of exactly ``use_case_type``; any
-        other goes through :meth:`execute`.
+        prepared now: compile errors and stale generated code surface here,
+        not on the first call. Calls go through :meth:`execute` (its prepared
+        lookup is one dict read), so they behave exactly as its calls do:
+        same unit of work, events and logs.
         """
-        prepared = self.prepare(use_case_type)
-        run = prepared.run
-        runtime = prepared.runtime
-        read_only_class = prepared.read_only
-        factory = self._uow_factory
-        in_unit_of_work = self._run_in_unit_of_work
-        first_call = self._first_call
+        self.prepare(use_case_type)
         execute = self.execute
 
-        # Not keyword-only: see execute.
         def call(
             compilable: Any,
             params: Mapping[str, Any] | None = None,
@@ -479,26 +471,7 @@ class RuntimeExecutor:
             load_overrides: Mapping[type[Any], Any] | None = None,
             read_only: bool = False,
         ) -> Coroutine[Any, Any, Any]:
-            if type(compilable) is not use_case_type:
-                return execute(
-                    compilable,
-                    params=params,
-                    payload=payload,
-                    dependencies=dependencies,
-                    load_overrides=load_overrides,
-                    read_only=read_only,
-                )
-            if params is None:
-                params = _NO_PARAMS
-            elif type(params) is not dict:
-                return first_call(
-                    compilable, params, payload, dependencies, load_overrides, read_only
-                )
-            if factory is None or read_only or read_only_class or active_uow.get() is not None:
-                return run(compilable, params, payload, dependencies, load_overrides, runtime)
-            return in_unit_of_work(
-                prepared, factory, compilable, params, payload, dependencies, load_overrides
-            )
+            return execute(compilable, params, payload, dependencies, load_overrides, read_only)
 
         call.__name__ = call.__qualname__ = f"bound({use_case_type.__qualname__})"
         return call
