@@ -6,7 +6,9 @@ and it reports nothing. An executor behind ``executor.execute(use_case, ...)``
 cannot know any of that in advance. Per call it must at least:
 
 * **enter**: a method with ``execute``'s signature, called with keywords, that
-  finds what to run from the use case's class (one dict read);
+  finds what to run from the use case's class (one dict read) and creates the
+  coroutine of that run one frame down, where hand-written code creates its
+  own at the call site;
 * **read the clock**: a failed call's summary line and event carry its
   duration, and the start can only be read before the pipeline;
 * **check the level**: ``logging``'s public ``Logger.isEnabledFor(INFO)``, to
@@ -26,7 +28,7 @@ hand-written one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from functools import partial
 from time import perf_counter
@@ -37,6 +39,7 @@ from loom.core.job.context import close_dispatch_scope, open_dispatch_scope
 from loom.core.uow.context import active_uow
 
 LOOP = "empty loop"
+DIRECT = "call the run directly"
 ENTER = "enter"
 CLOCK = "clock"
 LEVEL = "level check"
@@ -44,12 +47,24 @@ UNIT_OF_WORK = "unit-of-work context"
 JOIN = "join a unit of work"
 
 
+async def _run(
+    use_case: Any,
+    params: Mapping[str, Any],
+    payload: Mapping[str, Any] | None,
+    dependencies: Mapping[type[Any], Any] | None,
+    load_overrides: Mapping[type[Any], Any] | None,
+    runtime: object,
+) -> None:
+    """A run with a generated executor's arguments, doing nothing."""
+
+
 class _Entry:
     """The least an ``execute(use_case, params=..., ...)`` entry point does:
-    find what to run from the use case's class."""
+    find the run of the use case's class, and call it."""
 
     def __init__(self, use_case_type: type[Any]) -> None:
-        self._runs: dict[type[Any], object] = {use_case_type: object()}
+        self._runs: dict[type[Any], Any] = {use_case_type: _run}
+        self._runtime = object()
 
     def execute(
         self,
@@ -59,8 +74,9 @@ class _Entry:
         dependencies: Mapping[type[Any], Any] | None = None,
         load_overrides: Mapping[type[Any], Any] | None = None,
         read_only: bool = False,
-    ) -> object:
-        return self._runs[type(use_case)]
+    ) -> Coroutine[Any, Any, None]:
+        run = self._runs[type(use_case)]
+        return run(use_case, params, payload, dependencies, load_overrides, self._runtime)  # type: ignore[no-any-return]
 
 
 def _own_unit_of_work(uow: object) -> None:
@@ -76,22 +92,25 @@ class _UseCase:
 
 
 def variants() -> dict[str, Loop]:
-    """One loop per cost (synchronous: nothing here awaits)."""
+    """One loop per cost (synchronous: nothing here awaits; a coroutine that
+    is created is closed at once, alike with and without the entry)."""
     entry = _Entry(_UseCase)
     level_check = partial(logging.getLogger("bench.floor").isEnabledFor, logging.INFO)
-    params = {"user_id": 1}
-    payload = {"name": "Ada"}
+    names = {
+        "execute": entry.execute,
+        "run": _run,
+        "use_case": _UseCase(),
+        "params": {"user_id": 1},
+        "payload": {"name": "Ada"},
+        "runtime": object(),
+    }
     return {
         LOOP: make_loop("None", {}, is_async=False),
+        DIRECT: make_loop(
+            "run(use_case, params, payload, None, None, runtime).close()", names, is_async=False
+        ),
         ENTER: make_loop(
-            "execute(use_case, params=params, payload=payload)",
-            {
-                "execute": entry.execute,
-                "use_case": _UseCase(),
-                "params": params,
-                "payload": payload,
-            },
-            is_async=False,
+            "execute(use_case, params=params, payload=payload).close()", names, is_async=False
         ),
         CLOCK: make_loop("clock()", {"clock": perf_counter}, is_async=False),
         LEVEL: make_loop("observed()", {"observed": level_check}, is_async=False),
@@ -104,7 +123,8 @@ def variants() -> dict[str, Loop]:
 
 @dataclass(frozen=True)
 class Costs:
-    """Nanoseconds per call of each cost (the empty loop taken out)."""
+    """Nanoseconds per call of each cost: the empty loop taken out, and for
+    ``enter`` the direct call of the run it makes."""
 
     enter: float
     clock: float
@@ -116,10 +136,11 @@ class Costs:
     def from_timings(cls, timings: Timings) -> Costs:
         base = timings.median_us(LOOP)
 
-        def ns(name: str) -> float:
-            return max(0.0, (timings.median_us(name) - base) * 1000.0)
+        def ns(name: str, minus: float = base) -> float:
+            return max(0.0, (timings.median_us(name) - minus) * 1000.0)
 
-        return cls(ns(ENTER), ns(CLOCK), ns(LEVEL), ns(UNIT_OF_WORK), ns(JOIN))
+        enter = ns(ENTER, timings.median_us(DIRECT))
+        return cls(enter, ns(CLOCK), ns(LEVEL), ns(UNIT_OF_WORK), ns(JOIN))
 
     @property
     def per_call(self) -> float:
