@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from loom.core.engine.events import EventKind, RuntimeEvent
+from loom.prometheus._children import KeptCounter, KeptHistogram
 from loom.prometheus._registry import instruments_for
 
 
@@ -26,63 +27,63 @@ class _UseCaseInstruments:
 
 def _make(registry: CollectorRegistry) -> _UseCaseInstruments:
     return _UseCaseInstruments(
-        requests=Counter(
+        requests=KeptCounter(
             "loom_usecase_requests",
             "Use case executions, by use case and outcome.",
             ["usecase", "status"],
             registry=registry,
         ),
-        duration=Histogram(
+        duration=KeptHistogram(
             "loom_usecase_duration_seconds",
             "Duration of successful use case executions, in seconds.",
             ["usecase"],
             registry=registry,
         ),
-        errors=Counter(
+        errors=KeptCounter(
             "loom_usecase_errors",
             "Failed use case executions, by use case and exception class.",
             ["usecase", "error_kind"],
             registry=registry,
         ),
-        fallbacks=Counter(
+        fallbacks=KeptCounter(
             "loom_generated_fallback",
             "Use cases the interpreter runs although generated code was expected,"
             " by use case and status (stale, interpreted, unavailable).",
             ["usecase", "status"],
             registry=registry,
         ),
-        jobs_dispatched=Counter(
+        jobs_dispatched=KeptCounter(
             "loom_job_dispatched",
             "Jobs queued by a job service (sent once their unit of work commits), by job.",
             ["job"],
             registry=registry,
         ),
-        jobs_started=Counter(
+        jobs_started=KeptCounter(
             "loom_job_started",
             "Job runs started on a worker (first runs and retries), by job.",
             ["job"],
             registry=registry,
         ),
-        jobs_succeeded=Counter(
+        jobs_succeeded=KeptCounter(
             "loom_job_succeeded",
             "Job runs that succeeded, by job.",
             ["job"],
             registry=registry,
         ),
-        jobs_retried=Counter(
+        jobs_retried=KeptCounter(
             "loom_job_retried",
             "Failed job runs that will be retried, by job and exception class.",
             ["job", "error_kind"],
             registry=registry,
         ),
-        jobs_exhausted=Counter(
+        jobs_exhausted=KeptCounter(
             "loom_job_exhausted",
             "Jobs that failed for good (retries used up, invalid payload, unknown job),"
             " by job and exception class.",
             ["job", "error_kind"],
             registry=registry,
         ),
-        job_duration=Histogram(
+        job_duration=KeptHistogram(
             "loom_job_duration_seconds",
             "Duration of successful job runs on a worker, in seconds.",
             ["job"],

@@ -10,6 +10,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from loom.prometheus._children import KeptCounter, KeptHistogram
 from loom.prometheus._registry import instruments_for
 
 Scope = MutableMapping[str, Any]
@@ -30,13 +31,13 @@ class _HttpInstruments:
 
 def _make(registry: CollectorRegistry) -> _HttpInstruments:
     return _HttpInstruments(
-        requests=Counter(
+        requests=KeptCounter(
             "http_requests",
             "HTTP requests, by method, route template and status code.",
             ["method", "path_template", "status_code"],
             registry=registry,
         ),
-        duration=Histogram(
+        duration=KeptHistogram(
             "http_request_duration_seconds",
             "HTTP request duration in seconds, by method and route template.",
             ["method", "path_template"],
