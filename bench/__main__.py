@@ -187,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n  µs per call, median of {repeats} repeats (ratios: median of per-repeat ratios);"
         "\n  +prom: with Prometheus metrics (loom's adapter attached to the executor; the same"
-        " series updated by a decorator on the hand-written function)"
+        " series updated by a decorator on the hand-written function, which calls labels() per"
+        " call as prometheus_client's documentation shows; loom's instruments keep their"
+        " labelled children)"
         "\n  floor: hand-written plus what loom's calling contract costs per call"
         f" (bench/floor.py, measured in this run: {costs.describe()}), over hand-written"
     )
