@@ -19,7 +19,8 @@ cannot know any of that in advance. Per call it must at least:
   a nested call reads ``active_uow`` to join it.
 
 Each cost is measured here as the bare operation in the harness's loop, minus
-the loop itself, in the same run as the shapes. ``floor`` adds them to a
+the loop itself, interleaved with each shape's variants (so with the same
+moments of a noisy machine as that shape's hand-written time). ``floor`` adds them to a
 shape's hand-written time: the least a generated executor could cost while
 keeping the contract, with everything else (the pipeline) as cheap as the
 hand-written one.
@@ -34,7 +35,7 @@ from functools import partial
 from time import perf_counter
 from typing import Any
 
-from bench.harness import Loop, Timings, make_loop, measure
+from bench.harness import Loop, Timings, make_loop
 from loom.core.job.context import close_dispatch_scope, open_dispatch_scope
 from loom.core.uow.context import active_uow
 
@@ -164,8 +165,3 @@ class Costs:
 
 SHAPE_CALLS: dict[str, tuple[int, int]] = {"place_order": (2, 1)}
 """Shapes that run more than one execution: (executions, of which own a unit of work)."""
-
-
-async def measure_costs(*, repeats: int, chunk_seconds: float) -> Timings:
-    """Measure every cost, interleaved, as the shapes are."""
-    return await measure(variants(), repeats=repeats, chunk_seconds=chunk_seconds)
