@@ -456,25 +456,12 @@ class RuntimeExecutor:
         ``executor.bound(PlaceOrder)(use_case, params=..., payload=...)`` is
         ``executor.execute(use_case, params=..., payload=...)`` with the class
         prepared now: compile errors and stale generated code surface here,
-        not on the first call. Calls go through :meth:`execute` (its prepared
-        lookup is one dict read), so they behave exactly as its calls do:
-        same unit of work, events and logs.
+        not on the first call. What it returns is :meth:`execute` itself (its
+        prepared lookup is one dict read), so calls behave exactly as its calls
+        do: same unit of work, events and logs, and no wrapper frame.
         """
         self.prepare(use_case_type)
-        execute = self.execute
-
-        def call(
-            compilable: Any,
-            params: Mapping[str, Any] | None = None,
-            payload: Mapping[str, Any] | None = None,
-            dependencies: Mapping[type[Any], Any] | None = None,
-            load_overrides: Mapping[type[Any], Any] | None = None,
-            read_only: bool = False,
-        ) -> Coroutine[Any, Any, Any]:
-            return execute(compilable, params, payload, dependencies, load_overrides, read_only)
-
-        call.__name__ = call.__qualname__ = f"bound({use_case_type.__qualname__})"
-        return call
+        return self.execute
 
     async def _first_call(
         self,
