@@ -173,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         # The contract's costs run in every shape's group, so a shape's floor
         # comes from the same moments as its hand-written time.
         shape.variants.update(floor.variants())
-    print(f"  . {len(shapes)} shapes x 3 variants, {repeats} interleaved repeats each ...")
+    print(
+        f"  . {len(shapes)} shapes, {len(shapes[0].variants)} variants each (with the floor's"
+        f" costs), {repeats} interleaved repeats ..."
+    )
     try:
         results = asyncio.run(percall.run_shapes(shapes, repeats=repeats, chunk_seconds=0.02))
     finally:

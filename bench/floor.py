@@ -20,16 +20,16 @@ cannot know any of that in advance. Per call it must at least:
 
 Each cost is measured here as the bare operation in the harness's loop, minus
 the loop itself, interleaved with each shape's variants (so with the same
-moments of a noisy machine as that shape's hand-written time). ``floor`` adds them to a
-shape's hand-written time: the least a generated executor could cost while
-keeping the contract, with everything else (the pipeline) as cheap as the
-hand-written one.
+moments of a noisy machine as that shape's hand-written time). The floor adds
+them to a shape's hand-written time: the least a generated executor could cost
+while keeping the contract, with everything else (the pipeline) as cheap as
+the hand-written one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from functools import partial
 from time import perf_counter
@@ -64,7 +64,9 @@ class _Entry:
     find the run of the use case's class, and call it."""
 
     def __init__(self, use_case_type: type[Any]) -> None:
-        self._runs: dict[type[Any], Any] = {use_case_type: _run}
+        self._runs: dict[type[Any], Callable[..., Coroutine[Any, Any, None]]] = {
+            use_case_type: _run
+        }
         self._runtime = object()
 
     def execute(
@@ -77,7 +79,7 @@ class _Entry:
         read_only: bool = False,
     ) -> Coroutine[Any, Any, None]:
         run = self._runs[type(use_case)]
-        return run(use_case, params, payload, dependencies, load_overrides, self._runtime)  # type: ignore[no-any-return]
+        return run(use_case, params, payload, dependencies, load_overrides, self._runtime)
 
 
 def _own_unit_of_work(uow: object) -> None:
